@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class Config(AppConfig):
+    name = "archives"
+    label = "archives"
+    verbose_name = "信贷档案"
+    default_auto_field = "django.db.models.BigAutoField"

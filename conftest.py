@@ -1,0 +1,147 @@
+"""Shared fixtures: a small union with named users for every role.
+
+Cooperative A (东城信用社) has villages A1 (officer1's) and A2 (officer2's); cooperative B
+has village B1 (officer_b's). Each named user logs in with password `pass-1234`.
+"""
+
+import os
+import shutil
+import uuid
+
+import pytest
+
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in tests
+os.environ.setdefault("SECRET_KEY", "test-only-key")
+
+PASSWORD = "pass-1234"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Each test sees its own cache keys (lockouts, rate limits) on the real Redis."""
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    old = cache.key_prefix
+    cache.key_prefix = f"t{uuid.uuid4().hex[:10]}"
+    yield
+    cache.key_prefix = old
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """Calendar rows a rolled-back test wrote must not linger in the process cache."""
+    from creditcoop import workdays
+
+    workdays.invalidate()
+    yield
+    workdays.invalidate()
+
+
+@pytest.fixture
+def org(db):
+    from creditcoop.models import Role
+    from tests import factories as f
+
+    union = f.UnionFactory()
+    coop_a = f.CooperativeFactory(union=union, name="东城信用社", code="A001")
+    coop_b = f.CooperativeFactory(union=union, name="西城信用社", code="B001")
+
+    def staff(username, name, roles, coop=coop_a, grade=None):
+        return f.StaffFactory(
+            username=username,
+            name=name,
+            roles=roles,
+            cooperative=coop,
+            union=union,
+            officer_grade=grade,
+        )
+
+    users = {
+        "director": staff("D001", "周主任", [Role.DIRECTOR]),
+        "deputy": staff("D002", "吴副主任", [Role.DEPUTY]),
+        "officer1": staff("O001", "郑信贷", [Role.OFFICER], grade=1),
+        "officer2": staff("O002", "王信贷", [Role.OFFICER], grade=2),
+        "officer3": staff("O003", "冯信贷", [Role.OFFICER], grade=3),
+        "reviewer": staff("R001", "陈审贷", [Role.REVIEW_GROUP]),
+        "teller": staff("T001", "褚柜员", [Role.TELLER]),
+        "archivist": staff("K001", "卫档案", [Role.ARCHIVIST]),
+        "auditor": staff("U001", "蒋稽核", [Role.AUDITOR], coop=None),
+        "union_risk": staff("U002", "沈风险", [Role.UNION_RISK], coop=None),
+        "admin": staff("X001", "韩管理", [Role.ADMIN], coop=None),
+        "officer_b": staff("O101", "杨信贷", [Role.OFFICER], coop=coop_b, grade=1),
+        "director_b": staff("D101", "朱主任", [Role.DIRECTOR], coop=coop_b),
+        "committee": staff("W001", "孙书记", [Role.COMMITTEE], coop=coop_a),
+    }
+    village_a1 = f.VillageFactory(cooperative=coop_a, name="张庄村", officer=users["officer1"])
+    village_a2 = f.VillageFactory(cooperative=coop_a, name="李屯村", officer=users["officer2"])
+    village_b1 = f.VillageFactory(cooperative=coop_b, name="王湾村", officer=users["officer_b"])
+    f.CommitteeMemberFactory(village=village_a1, staff=users["committee"], name="孙书记")
+
+    class Org:
+        pass
+
+    o = Org()
+    o.union, o.coop_a, o.coop_b = union, coop_a, coop_b
+    o.village_a1, o.village_a2, o.village_b1 = village_a1, village_a2, village_b1
+    o.group_a1 = f.VillageGroupFactory(village=village_a1, number=1, name="一组")
+    o.group_a2 = f.VillageGroupFactory(village=village_a2, number=1, name="一组")
+    o.group_b1 = f.VillageGroupFactory(village=village_b1, number=1, name="一组")
+    for key, user in users.items():
+        setattr(o, key, user)
+    o.users = users
+    return o
+
+
+@pytest.fixture
+def login(client):
+    """login(user) → the test client logged in as that user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        pytest.skip("Debian chromium 未安装")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-gpu",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(10000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(10000)
+    yield pg
+    context.close()

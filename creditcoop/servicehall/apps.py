@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class Config(AppConfig):
+    name = "creditcoop.servicehall"
+    label = "servicehall"
+    verbose_name = "服务大厅与限时办结"
+    default_auto_field = "django.db.models.BigAutoField"

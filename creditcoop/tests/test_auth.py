@@ -1,0 +1,55 @@
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def _post_login(client, username, password):
+    return client.post("/login/", {"username": username, "password": password})
+
+
+def test_login_by_staff_number(client, org):
+    resp = _post_login(client, "O001", "pass-1234")
+    assert resp.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_wrong_password_says_how_many_tries_are_left(client, org):
+    resp = _post_login(client, "O001", "wrong")
+    assert "工号或密码不正确，还可尝试 4 次" in resp.content.decode()
+    assert resp.context["form"].data["username"] == "O001"
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_repeated_failures_lock_the_account_even_for_the_right_password(client, org):
+    for _ in range(3):
+        resp = _post_login(client, "O001", "wrong")
+    assert "已暂时锁定" in resp.content.decode()
+    resp = _post_login(client, "O001", "pass-1234")
+    assert resp.status_code == 200
+    assert "已暂时锁定" in resp.content.decode()
+    # another account is not affected
+    assert _post_login(client, "O002", "pass-1234").status_code == 302
+
+
+def test_pages_need_login(client, org):
+    resp = client.get("/villages/")
+    assert resp.status_code == 302
+    assert resp["Location"].startswith("/login/")
+
+
+def test_password_change(client, org):
+    client.force_login(org.officer1)
+    resp = client.post(
+        "/password/",
+        {"old_password": "pass-1234", "new_password1": "Xk9#mw2pLq", "new_password2": "Xk9#mw2pLq"},
+    )
+    assert resp.status_code == 302
+    org.officer1.refresh_from_db()
+    assert org.officer1.check_password("Xk9#mw2pLq")
+
+
+def test_logout(client, org):
+    client.force_login(org.officer1)
+    client.post("/logout/")
+    assert client.get("/").status_code == 302

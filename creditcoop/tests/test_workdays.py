@@ -1,0 +1,48 @@
+from datetime import date
+
+import pytest
+
+from creditcoop import workdays
+from creditcoop.models import CalendarDay, CalendarYear
+
+pytestmark = pytest.mark.django_db
+
+
+def test_spring_festival_2026_makeup_days_are_working_days():
+    assert workdays.is_workday(date(2026, 2, 14))  # Saturday make-up day
+    assert workdays.is_workday(date(2026, 2, 28))  # Saturday make-up day
+    assert not workdays.is_workday(date(2026, 2, 16))  # Monday, Spring Festival
+    assert not workdays.is_workday(date(2026, 2, 23))  # Monday, still the holiday
+
+
+def test_add_working_days_across_spring_festival():
+    # Friday 2026-02-13 + 1 working day is the make-up Saturday 2026-02-14,
+    # + 2 skips the whole holiday to Tuesday 2026-02-24.
+    assert workdays.add_working_days(date(2026, 2, 13), 1) == date(2026, 2, 14)
+    assert workdays.add_working_days(date(2026, 2, 13), 2) == date(2026, 2, 24)
+    assert workdays.working_days_between(date(2026, 2, 13), date(2026, 2, 24)) == 2
+
+
+def test_national_day_2026():
+    assert not workdays.is_workday(date(2026, 10, 1))
+    assert workdays.add_working_days(date(2026, 9, 30), 1) == date(2026, 10, 8)
+
+
+def test_uncovered_year_falls_back_to_weekends_and_is_reported():
+    assert workdays.uncovered_years([2026, 2027]) == [2027]
+    assert workdays.is_workday(date(2027, 1, 1))  # a Friday: no data, so a working day
+    assert not workdays.is_workday(date(2027, 1, 2))  # Saturday
+
+
+def test_admin_edits_take_effect_at_once():
+    CalendarYear.objects.create(year=2027, source="国务院办公厅通知")
+    CalendarDay.objects.create(date=date(2027, 1, 1), is_workday=False, note="元旦")
+    assert workdays.uncovered_years([2027]) == []
+    assert not workdays.is_workday(date(2027, 1, 1))
+
+
+def test_admin_sees_missing_year_warning(org, login):
+    page = login(org.admin).get("/")
+    assert "2027 年的法定节假日安排尚未录入" in page.content.decode()
+    page = login(org.officer1).get("/")
+    assert "尚未录入" not in page.content.decode()

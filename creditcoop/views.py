@@ -1,0 +1,53 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .auth import StaffLoginForm
+from .forms import AuditFilterForm
+from .models import Role
+from .permissions import roles_required
+from .selectors import audit_filter, audit_scope, inbox
+
+
+class LoginView(auth_views.LoginView):
+    form_class = StaffLoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request):
+    from villages.selectors import village_scope
+
+    villages = village_scope(request.user).select_related("cooperative", "officer")[:50]
+    return render(request, "creditcoop/home.html", {"villages": villages})
+
+
+@roles_required(
+    Role.AUDITOR, Role.DIRECTOR, Role.DEPUTY, Role.UNION_RISK, Role.UNION_ASSET, Role.ADMIN
+)
+def audit_list(request):
+    form = AuditFilterForm(request.GET or None)
+    qs = audit_scope(request.user)
+    if form.is_valid():
+        qs = audit_filter(qs, **form.cleaned_data)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "creditcoop/audit_list.html", {"form": form, "page": page})
+
+
+@login_required
+def notification_list(request):
+    page = Paginator(inbox(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "creditcoop/notification_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    inbox(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    messages.success(request, "已全部标为已读。")
+    return redirect("notification_list")

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class Config(AppConfig):
+    name = "ratings.notices"
+    label = "notices"
+    verbose_name = "张榜公示"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class Config(AppConfig):
+    name = "recovery"
+    label = "recovery"
+    verbose_name = "不良贷款清收"
+    default_auto_field = "django.db.models.BigAutoField"
