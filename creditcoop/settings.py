@@ -108,6 +108,30 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "sms-outbox-send": {"task": "creditcoop.tasks.sms_outbox_send", "schedule": 60.0},
+    "notice-end-expired": {
+        "task": "ratings.notices.tasks.notice_end_expired",
+        "schedule": crontab(minute="*/15"),
+    },
+    "objection-flag-overdue": {
+        "task": "ratings.notices.tasks.objection_flag_overdue",
+        "schedule": crontab(minute=30, hour="8-18"),
+    },
+    "loan-classify-nightly": {
+        "task": "loans.tasks.loan_classify_nightly",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    "interest-settle-quarterly": {
+        "task": "loans.tasks.interest_settle_due",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "drawdown-due-reminders": {
+        "task": "loans.tasks.drawdown_due_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "deadline-sweep": {
+        "task": "creditcoop.servicehall.tasks.deadline_sweep",
+        "schedule": crontab(minute=0, hour="*"),
+    },
     "calendar-coverage-check": {
         "task": "creditcoop.tasks.calendar_coverage_check",
         "schedule": crontab(hour=6, minute=0),

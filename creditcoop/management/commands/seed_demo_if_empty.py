@@ -1,6 +1,9 @@
-from django.core.management import BaseCommand, call_command
+from django.core.management import BaseCommand, call_command, get_commands
 
 from creditcoop.models import Staff
+
+# Each stage adds its own demo data on top of the registry, when its command exists.
+STAGE_COMMANDS = ["demo_ratings", "demo_notices", "demo_loans", "demo_servicehall"]
 
 
 class Command(BaseCommand):
@@ -11,4 +14,8 @@ class Command(BaseCommand):
             self.stdout.write("数据库已有数据，跳过演示数据。")
         else:
             call_command("generate_demo", households=2000, seed=1)
+            available = get_commands()
+            for name in STAGE_COMMANDS:
+                if name in available:
+                    call_command(name)
         call_command("demo_logins")
