@@ -57,6 +57,22 @@ class BadCreditRecord(models.Model):
     def __str__(self):
         return f"{self.name} {self.get_kind_display()}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from villages.idcard import id_number_error
+
+        errors = {}
+        if self.id_number:
+            self.id_number = self.id_number.strip().upper()
+            message = id_number_error(self.id_number)
+            if message:
+                errors["id_number"] = message
+        if self.settled_on and self.kind != self.Kind.NPL:
+            errors["settled_on"] = _("只有非本人原因形成的不良贷款可以填写结清日期。")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def blocks_credit(self) -> bool:
         if not self.active:

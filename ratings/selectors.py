@@ -1,0 +1,184 @@
+"""Reads for credit rating, always scoped to the acting user."""
+
+from __future__ import annotations
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from villages.models import Member
+from villages.selectors import village_scope
+
+from .models import ApplicationEvent, CreditApplication, MemberConsent, RatingCampaign
+
+S = CreditApplication.Status
+
+
+def application_scope(user) -> QuerySet[CreditApplication]:
+    return CreditApplication.objects.filter(village__in=village_scope(user))
+
+
+def application_get(user, pk) -> CreditApplication:
+    try:
+        return (
+            application_scope(user)
+            .select_related(
+                "village__cooperative",
+                "village__officer",
+                "household__group",
+                "applicant",
+                "campaign",
+                "scorecard",
+                "investigated_by",
+                "initial_by",
+                "reviewed_by",
+                "proposed_by",
+                "officer_line_by",
+                "review_line_by",
+                "line_set_by",
+                "rejected_by",
+                "decision",
+            )
+            .get(pk=pk)
+        )
+    except (CreditApplication.DoesNotExist, ValueError):
+        raise Http404("未找到该申请。")
+
+
+def applications_line_set(*, village) -> QuerySet[CreditApplication]:
+    """Applications of the village whose final line the director has set (for the notice)."""
+    return (
+        CreditApplication.objects.filter(village=village, status=S.LINE_SET)
+        .select_related("household__group", "applicant")
+        .order_by("household__group__number", "household_id", "id")
+    )
+
+
+def campaign_scope(user) -> QuerySet[RatingCampaign]:
+    return RatingCampaign.objects.filter(village__in=village_scope(user))
+
+
+def campaign_get(user, pk) -> RatingCampaign:
+    try:
+        return campaign_scope(user).select_related("village__cooperative", "officer").get(pk=pk)
+    except (RatingCampaign.DoesNotExist, ValueError):
+        raise Http404("未找到该评级批次。")
+
+
+def with_counts(qs: QuerySet[CreditApplication]) -> QuerySet[CreditApplication]:
+    """Annotate family size and signed consents, so a list needs no query per row."""
+    members = (
+        Member.objects.filter(household=OuterRef("household_id"))
+        .order_by()
+        .values("household")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    consents = (
+        MemberConsent.objects.filter(application=OuterRef("pk"), consented=True)
+        .order_by()
+        .values("application")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return qs.annotate(
+        member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
+        consent_count=Coalesce(Subquery(consents, output_field=IntegerField()), 0),
+    )
+
+
+def rating_day_rows(*, campaign, status=None) -> QuerySet[CreditApplication]:
+    qs = CreditApplication.objects.filter(campaign=campaign)
+    if status:
+        qs = qs.filter(status=status)
+    return with_counts(
+        qs.select_related("household__group", "applicant").order_by(
+            "household__group__number", "household_id", "id"
+        )
+    )
+
+
+def campaign_progress(*, campaign) -> dict:
+    """Counts per step and what is missing, in one aggregate query."""
+    draft = Q(status=S.DRAFT)
+    aggregates = {s: Count("id", filter=Q(status=s)) for s in S.values}
+    aggregates.update(
+        {
+            f"missing_{f}": Count("id", filter=draft & Q(**{f: False}))
+            for f in CreditApplication.REQUIRED_DOCUMENTS
+        }
+    )
+    aggregates["missing_investigation"] = Count(
+        "id", filter=draft & Q(investigated_at__isnull=True)
+    )
+    aggregates["missing_initial"] = Count(
+        "id", filter=Q(status=S.INITIAL, initial_total__isnull=True)
+    )
+    aggregates["missing_proposal"] = Count(
+        "id", filter=Q(status=S.LINE_PROPOSAL, proposed_line__isnull=True)
+    )
+    aggregates["missing_officer_line"] = Count(
+        "id", filter=Q(status=S.LINE_OFFICER, officer_line__isnull=True)
+    )
+    aggregates["missing_review_line"] = Count(
+        "id", filter=Q(status=S.LINE_REVIEW, review_line__isnull=True)
+    )
+    aggregates["total"] = Count("id")
+    row = CreditApplication.objects.filter(campaign=campaign).aggregate(**aggregates)
+    steps = [(s, S(s).label, row[s]) for s in S.values]
+    missing = []
+    for f in CreditApplication.REQUIRED_DOCUMENTS:
+        if row[f"missing_{f}"]:
+            label = CreditApplication._meta.get_field(f).verbose_name
+            missing.append((f"缺{label}", row[f"missing_{f}"]))
+    labels = {
+        "missing_investigation": "未入户调查",
+        "missing_initial": "初评未录完",
+        "missing_proposal": "未填建议额度",
+        "missing_officer_line": "未填信贷员意见",
+        "missing_review_line": "未填审贷小组意见",
+    }
+    for key, label in labels.items():
+        if row[key]:
+            missing.append((label, row[key]))
+    return {"steps": steps, "missing": missing, "total": row["total"]}
+
+
+def application_events(application) -> QuerySet[ApplicationEvent]:
+    return application.events.select_related("actor").order_by("at", "id")
+
+
+def household_credit_summary(*, household) -> dict:
+    """Current grade, line and term of a household and its full rating history."""
+    apps = list(
+        CreditApplication.objects.filter(household=household)
+        .select_related("applicant", "campaign", "line_set_by")
+        .order_by("-created_at", "-id")
+    )
+    current = next((a for a in apps if a.status == S.LINE_SET), None)
+    in_progress = next((a for a in apps if a.is_open), None)
+    events = list(
+        ApplicationEvent.objects.filter(application__household=household)
+        .select_related("actor")
+        .order_by("-at", "-id")[:200]
+    )
+    valid_until = None
+    if current and current.line_set_at and current.term_months:
+        valid_until = add_months(timezone.localdate(current.line_set_at), current.term_months)
+    return {
+        "current": current,
+        "in_progress": in_progress,
+        "applications": apps,
+        "events": events,
+        "valid_until": valid_until,
+    }
+
+
+def add_months(d, months: int):
+    """The same day `months` later (clamped to the month's end)."""
+    import calendar
+
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return d.replace(year=year, month=month, day=min(d.day, calendar.monthrange(year, month)[1]))

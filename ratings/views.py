@@ -1,0 +1,681 @@
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from creditcoop.models import Role
+from creditcoop.permissions import roles_required
+from villages.selectors import household_get, village_get, village_scope
+
+from . import exports, services
+from .forms import (
+    AddHouseholdsForm,
+    ApplicationForm,
+    CampaignForm,
+    DecisionForm,
+    DocumentsForm,
+    InvestigationForm,
+    LineForm,
+    RejectForm,
+    ScoresForm,
+)
+from .models import CreditApplication, RatingCampaign, Scorecard
+from .selectors import (
+    application_events,
+    application_get,
+    application_scope,
+    campaign_get,
+    campaign_progress,
+    campaign_scope,
+    rating_day_rows,
+    with_counts,
+)
+from .services import RatingError, StaleApplicationError
+
+S = CreditApplication.Status
+WRITERS = (Role.OFFICER, Role.COMMITTEE, Role.DIRECTOR, Role.DEPUTY, Role.REVIEW_GROUP)
+# Steps whose rows are edited in the grid, and the steps that have a bulk action.
+GRID_EDIT_STEPS = {
+    S.INITIAL,
+    S.REVIEW,
+    S.LINE_PROPOSAL,
+    S.LINE_OFFICER,
+    S.LINE_REVIEW,
+    S.LINE_DIRECTOR,
+}
+
+
+# ---------------------------------------------------------------------------
+# Campaigns and the concentrated rating day
+# ---------------------------------------------------------------------------
+
+
+@roles_required()
+def campaign_list(request):
+    qs = campaign_scope(request.user).select_related("village", "officer")
+    q = request.GET.get("q", "").strip()
+    year = request.GET.get("year", "").strip()
+    status = request.GET.get("status", "")
+    if q:
+        qs = qs.filter(Q(village__name__contains=q) | Q(village__town__contains=q))
+    if year.isdigit():
+        qs = qs.filter(year=int(year))
+    if status in RatingCampaign.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs.order_by("-rating_date", "-id"), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ratings/campaign_list.html",
+        {
+            "page": page,
+            "q": q,
+            "year": year,
+            "status": status,
+            "statuses": RatingCampaign.Status.choices,
+        },
+    )
+
+
+@roles_required(Role.OFFICER, Role.DIRECTOR, Role.DEPUTY, write=True)
+def campaign_create(request):
+    villages = village_scope(request.user).order_by("code")
+    form = CampaignForm(
+        request.POST or None, villages=villages, initial={"village": request.GET.get("village")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.campaign_create(actor=request.user, **form.cleaned_data)
+        except RatingError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, _("已安排集中评级。"))
+            return redirect("ratings:campaign_day", campaign.pk)
+    return render(request, "ratings/campaign_form.html", {"form": form})
+
+
+def _default_step(progress):
+    for status, _label, count in progress["steps"]:
+        if count and status in CreditApplication.NEXT:
+            return status
+    return ""
+
+
+@roles_required()
+def campaign_day(request, pk):
+    """集中评级日: the grid of every application of the campaign, step by step."""
+    campaign = campaign_get(request.user, pk)
+    progress = campaign_progress(campaign=campaign)
+    step = request.GET.get("step")
+    if step is None:
+        step = _default_step(progress)
+    if step and step not in S.values:
+        step = ""
+    rows = list(rating_day_rows(campaign=campaign, status=step or None))
+    # Rows of one campaign share one or two scorecard versions: fetch each once.
+    scorecards = Scorecard.objects.in_bulk({r.scorecard_id for r in rows})
+    for r in rows:
+        r.scorecard = scorecards.get(r.scorecard_id)
+        _decorate(r)
+    ctx = {
+        "campaign": campaign,
+        "village": campaign.village,
+        "progress": progress,
+        "step": step,
+        "step_label": S(step).label if step else _("全部"),
+        "rows": rows,
+        "editable_step": step in GRID_EDIT_STEPS,
+        "can_write": not request.user.is_read_only,
+        "add_form": AddHouseholdsForm(),
+    }
+    if step == S.DECISION:
+        ctx["decision_form"] = DecisionForm(cooperative=campaign.village.cooperative)
+    return render(request, "ratings/campaign_day.html", ctx)
+
+
+@require_POST
+@roles_required(Role.OFFICER, Role.DIRECTOR, Role.DEPUTY, write=True)
+def campaign_add_households(request, pk):
+    campaign = campaign_get(request.user, pk)
+    form = AddHouseholdsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写有效的默认申请金额。"))
+    else:
+        try:
+            n = services.campaign_add_households(
+                campaign=campaign, actor=request.user, **form.cleaned_data
+            )
+        except RatingError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("已为 %s 户登记评级申请。") % n)
+    return redirect(reverse("ratings:campaign_day", args=[pk]) + "?step=draft")
+
+
+@require_POST
+@roles_required(*WRITERS, write=True)
+def campaign_advance(request, pk):
+    campaign = campaign_get(request.user, pk)
+    status = request.POST.get("status", "")
+    try:
+        moved, skipped = services.applications_advance(
+            actor=request.user,
+            campaign=campaign,
+            status=status,
+            accept_previous=request.POST.get("accept_previous") == "1",
+        )
+    except RatingError as e:
+        messages.error(request, e.message)
+    else:
+        if moved:
+            messages.success(request, _("已将 %s 户转入下一环节。") % moved)
+        if skipped:
+            shown = "；".join(skipped[:10]) + ("……" if len(skipped) > 10 else "")
+            messages.warning(
+                request, _("%(n)s 户未能转入：%(list)s") % {"n": len(skipped), "list": shown}
+            )
+        if not moved and not skipped:
+            messages.info(request, _("本环节没有可转入下一步的申请。"))
+    return redirect(reverse("ratings:campaign_day", args=[pk]) + f"?step={status}")
+
+
+@require_POST
+@roles_required(Role.REVIEW_GROUP, Role.DIRECTOR, Role.DEPUTY, write=True)
+def campaign_decide(request, pk):
+    campaign = campaign_get(request.user, pk)
+    form = DecisionForm(request.POST, cooperative=campaign.village.cooperative)
+    if not form.is_valid():
+        messages.error(request, _("请填写评定日期和到会成员。"))
+    else:
+        apps = list(campaign.applications.filter(status=S.DECISION))
+        try:
+            services.applications_decide(actor=request.user, applications=apps, **form.cleaned_data)
+        except RatingError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("评定小组已评定 %s 户。") % len(apps))
+    return redirect(reverse("ratings:campaign_day", args=[pk]) + "?step=decision")
+
+
+@require_POST
+@roles_required(Role.OFFICER, Role.DIRECTOR, Role.DEPUTY, write=True)
+def campaign_close(request, pk):
+    campaign = campaign_get(request.user, pk)
+    try:
+        services.campaign_close(campaign=campaign, actor=request.user)
+    except RatingError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("本批次集中评级已结束。"))
+    return redirect("ratings:campaign_day", pk)
+
+
+# --- grid rows (htmx) -------------------------------------------------------
+
+
+def _decorate(app):
+    """What a grid row shows besides its fields: the missing items of a draft."""
+    app.missing = (
+        services.missing_items(app, member_count=app.member_count, consent_count=app.consent_count)
+        if app.status == S.DRAFT
+        else []
+    )
+    return app
+
+
+def _row_ctx(request, app, *, form=None, error=None, editing=False):
+    return {
+        "a": _decorate(app),
+        "form": form,
+        "error": error,
+        "editing": editing,
+        "editable_step": app.status in GRID_EDIT_STEPS,
+        "can_write": not request.user.is_read_only,
+    }
+
+
+def _row_app(request, pk):
+    app = application_get(request.user, pk)
+    return (
+        with_counts(CreditApplication.objects.filter(pk=app.pk))
+        .select_related("household__group", "applicant", "scorecard", "village__cooperative")
+        .get()
+    )
+
+
+def _step_form(app, data=None):
+    indicators = services._indicators(app.scorecard)
+    initial = {"version": app.version}
+    if app.status == S.INITIAL:
+        return ScoresForm(
+            data, indicators=indicators, initial_scores=app.initial_scores, initial=initial
+        )
+    if app.status == S.REVIEW:
+        return ScoresForm(
+            data,
+            indicators=indicators,
+            initial_scores=app.reviewed_scores or app.initial_scores,
+            with_reason=True,
+            initial=initial,
+        )
+    if app.status == S.LINE_PROPOSAL:
+        initial.update(
+            amount=app.proposed_line, term_months=app.proposed_term or app.scorecard.max_term_months
+        )
+    elif app.status == S.LINE_OFFICER:
+        initial.update(amount=app.officer_line or app.proposed_line, opinion=app.officer_opinion)
+    elif app.status == S.LINE_REVIEW:
+        initial.update(amount=app.review_line or app.officer_line, opinion=app.review_opinion)
+    elif app.status == S.LINE_DIRECTOR:
+        initial.update(amount=app.review_line, term_months=app.proposed_term)
+    else:
+        return None
+    return LineForm(data, initial=initial)
+
+
+def _run_step(app, form, actor, *, advance):
+    """Call the service of the application's current step with the form's values."""
+    v = form.cleaned_data["version"]
+    if app.status == S.INITIAL:
+        return services.application_initial_rate(
+            application=app,
+            actor=actor,
+            scores=form.scores(),
+            expected_version=v,
+            advance=advance,
+        )
+    if app.status == S.REVIEW:
+        return services.application_review(
+            application=app,
+            actor=actor,
+            scores=form.scores(),
+            reason=form.cleaned_data.get("reason", ""),
+            expected_version=v,
+        )
+    amount = form.cleaned_data["amount"]
+    if app.status == S.LINE_PROPOSAL:
+        return services.application_line_propose(
+            application=app,
+            actor=actor,
+            amount=amount,
+            term_months=form.cleaned_data["term_months"],
+            expected_version=v,
+            advance=advance,
+        )
+    if app.status == S.LINE_OFFICER:
+        return services.application_line_officer(
+            application=app,
+            actor=actor,
+            amount=amount,
+            opinion=form.cleaned_data["opinion"],
+            expected_version=v,
+            advance=advance,
+        )
+    if app.status == S.LINE_REVIEW:
+        return services.application_line_review(
+            application=app,
+            actor=actor,
+            amount=amount,
+            opinion=form.cleaned_data["opinion"],
+            expected_version=v,
+            advance=advance,
+        )
+    if app.status == S.LINE_DIRECTOR:
+        return services.application_line_final(
+            application=app,
+            actor=actor,
+            amount=amount,
+            term_months=form.cleaned_data["term_months"],
+            expected_version=v,
+        )
+    raise RatingError(_("当前环节不能在此录入。"))
+
+
+@roles_required()
+def row(request, pk):
+    app = _row_app(request, pk)
+    if request.method == "POST":
+        if not request.user.has_role(*WRITERS) and not request.user.is_superuser:
+            raise PermissionDenied(_("您没有执行此操作的权限。"))
+        form = _step_form(app, request.POST)
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                _run_step(app, form, request.user, advance=False)
+            except StaleApplicationError as e:
+                fresh = _row_app(request, pk)
+                return render(
+                    request,
+                    "ratings/_row.html",
+                    _row_ctx(request, fresh, form=_step_form(fresh), error=e.message, editing=True),
+                )
+            except RatingError as e:
+                form.add_error(None, e.message)
+            else:
+                response = render(
+                    request, "ratings/_row.html", _row_ctx(request, _row_app(request, pk))
+                )
+                response["HX-Trigger-After-Swap"] = json.dumps({"ratingSaved": {"id": app.pk}})
+                return response
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        return render(
+            request,
+            "ratings/_row.html",
+            _row_ctx(request, app, form=form, error=errors, editing=True),
+        )
+    if request.GET.get("edit") and app.status in GRID_EDIT_STEPS:
+        return render(
+            request, "ratings/_row.html", _row_ctx(request, app, form=_step_form(app), editing=True)
+        )
+    return render(request, "ratings/_row.html", _row_ctx(request, app))
+
+
+# ---------------------------------------------------------------------------
+# Applications
+# ---------------------------------------------------------------------------
+
+
+@roles_required()
+def application_list(request):
+    qs = application_scope(request.user).select_related(
+        "village", "household__group", "applicant", "campaign"
+    )
+    q = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    grade = request.GET.get("grade", "")
+    village = request.GET.get("village", "")
+    if q:
+        qs = qs.filter(
+            Q(applicant__name__contains=q)
+            | Q(household__head_name__contains=q)
+            | Q(applicant__id_number__endswith=q.upper())
+            | Q(applicant__initials__startswith=q.lower())
+        )
+    if status in S.values:
+        qs = qs.filter(status=status)
+    if grade in ("AAA", "AA", "A"):
+        qs = qs.filter(grade=grade)
+    if village.isdigit():
+        qs = qs.filter(village_id=int(village))
+    page = Paginator(qs.order_by("-created_at", "-id"), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ratings/application_list.html",
+        {
+            "page": page,
+            "q": q,
+            "status": status,
+            "grade": grade,
+            "village": village,
+            "statuses": S.choices,
+            "villages": village_scope(request.user).order_by("code"),
+        },
+    )
+
+
+@roles_required(Role.OFFICER, Role.DIRECTOR, Role.DEPUTY, write=True)
+def application_create(request):
+    household = household_get(request.user, request.GET.get("household") or 0)
+    form = ApplicationForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = services.application_create(
+                actor=request.user, household=household, **form.cleaned_data
+            )
+        except RatingError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, _("评级申请已登记。"))
+            return redirect("ratings:application_detail", app.pk)
+    return render(request, "ratings/application_form.html", {"form": form, "household": household})
+
+
+def _detail_ctx(request, app, **forms):
+    counts = (
+        with_counts(CreditApplication.objects.filter(pk=app.pk))
+        .values("member_count", "consent_count")
+        .get()
+    )
+    indicators = services._indicators(app.scorecard) if app.scorecard_id else []
+    score_rows = [
+        {
+            "name": ind.name,
+            "initial": app.initial_scores.get(ind.code),
+            "reviewed": app.reviewed_scores.get(ind.code),
+            "max": ind.max_points,
+        }
+        for ind in indicators
+    ]
+    ctx = {
+        "a": app,
+        "missing": services.missing_items(app, **counts) if app.status == S.DRAFT else [],
+        "counts": counts,
+        "score_rows": score_rows,
+        "events": application_events(app),
+        "consents": {c.member_id: c for c in app.consents.all()},
+        "members": list(app.household.members.all()),
+        "can_write": not request.user.is_read_only,
+        "documents_form": forms.get("documents_form")
+        or DocumentsForm(application=app, initial={"version": app.version}),
+        "reject_form": forms.get("reject_form") or RejectForm(initial={"version": app.version}),
+    }
+    if app.status == S.DRAFT:
+        ctx["investigation_form"] = forms.get("investigation_form") or InvestigationForm(
+            application=app, initial={"version": app.version}
+        )
+    if app.status in GRID_EDIT_STEPS:
+        ctx["step_form"] = forms.get("step_form") or _step_form(app)
+    if app.status == S.DECISION:
+        ctx["decision_form"] = DecisionForm(cooperative=app.village.cooperative)
+    return ctx
+
+
+@roles_required()
+def application_detail(request, pk):
+    app = application_get(request.user, pk)
+    return render(request, "ratings/application_detail.html", _detail_ctx(request, app))
+
+
+def _post_or_rerender(request, app, form_key, form, call):
+    if form.is_valid():
+        try:
+            call(form)
+        except RatingError as e:
+            if isinstance(e, StaleApplicationError):
+                messages.error(request, e.message)
+                return redirect("ratings:application_detail", app.pk)
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("ratings:application_detail", app.pk)
+    return render(
+        request,
+        "ratings/application_detail.html",
+        _detail_ctx(request, app, **{form_key: form}),
+        status=200,
+    )
+
+
+@require_POST
+@roles_required(Role.OFFICER, Role.DIRECTOR, Role.DEPUTY, write=True)
+def application_documents(request, pk):
+    app = application_get(request.user, pk)
+    form = DocumentsForm(request.POST, application=app)
+    return _post_or_rerender(
+        request,
+        app,
+        "documents_form",
+        form,
+        lambda f: services.application_documents_update(
+            application=app,
+            actor=request.user,
+            expected_version=f.cleaned_data["version"],
+            values={k: f.cleaned_data[k] for k in CreditApplication.REQUIRED_DOCUMENTS},
+        ),
+    )
+
+
+@require_POST
+@roles_required(Role.OFFICER, write=True)
+def application_investigate(request, pk):
+    app = application_get(request.user, pk)
+    form = InvestigationForm(request.POST, application=app)
+
+    def call(f):
+        d = f.cleaned_data
+        services.application_investigate(
+            application=app,
+            actor=request.user,
+            expected_version=d["version"],
+            visit_date=d["visit_date"],
+            visit_note=d["visit_note"],
+            consents=f.consents(),
+            family_size=d["family_size"],
+            net_assets=d["net_assets"],
+            annual_net_income=d["annual_net_income"],
+            other_debt=d["other_debt"],
+            main_business=d["main_business"],
+        )
+
+    return _post_or_rerender(request, app, "investigation_form", form, call)
+
+
+@require_POST
+@roles_required(Role.OFFICER, Role.DIRECTOR, Role.DEPUTY, write=True)
+def application_submit(request, pk):
+    app = application_get(request.user, pk)
+    try:
+        services.application_submit(
+            application=app, actor=request.user, expected_version=request.POST.get("version")
+        )
+    except RatingError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("已提交村信用评审小组初评。"))
+    return redirect("ratings:application_detail", pk)
+
+
+@require_POST
+@roles_required(*WRITERS, write=True)
+def application_step(request, pk):
+    app = application_get(request.user, pk)
+    form = _step_form(app, request.POST)
+    if form is None:
+        messages.error(request, _("当前环节不能在此录入。"))
+        return redirect("ratings:application_detail", pk)
+    return _post_or_rerender(
+        request, app, "step_form", form, lambda f: _run_step(app, f, request.user, advance=True)
+    )
+
+
+@require_POST
+@roles_required(Role.REVIEW_GROUP, Role.DIRECTOR, Role.DEPUTY, write=True)
+def application_decide(request, pk):
+    app = application_get(request.user, pk)
+    form = DecisionForm(request.POST, cooperative=app.village.cooperative)
+    if not form.is_valid():
+        messages.error(request, _("请填写评定日期和到会成员。"))
+    else:
+        try:
+            services.applications_decide(
+                actor=request.user, applications=[app], **form.cleaned_data
+            )
+        except RatingError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("已评定。"))
+    return redirect("ratings:application_detail", pk)
+
+
+@require_POST
+@roles_required(*WRITERS, write=True)
+def application_reject(request, pk):
+    app = application_get(request.user, pk)
+    form = RejectForm(request.POST)
+    return _post_or_rerender(
+        request,
+        app,
+        "reject_form",
+        form,
+        lambda f: services.application_reject(
+            application=app,
+            actor=request.user,
+            reason=f.cleaned_data["reason"],
+            expected_version=f.cleaned_data["version"],
+        ),
+    )
+
+
+@roles_required()
+def application_rejection(request, pk):
+    """不予评级/授信告知书 — printed and handed to the household."""
+    app = application_get(request.user, pk)
+    if app.status != S.REJECTED:
+        raise Http404(_("该申请未被否决。"))
+    return render(
+        request, "ratings/rejection_print.html", {"a": app, "today": timezone.localdate()}
+    )
+
+
+# ---------------------------------------------------------------------------
+# Outputs
+# ---------------------------------------------------------------------------
+
+
+def _year(request):
+    raw = request.GET.get("year", "")
+    return int(raw) if raw.isdigit() else timezone.localdate().year
+
+
+@roles_required()
+def village_ledger(request, pk):
+    """信用等级评定及授信一览表."""
+    village = village_get(request.user, pk)
+    year = _year(request)
+    qs = exports.ledger_queryset(village=village, year=year)
+    if request.GET.get("format") == "xlsx":
+        return exports.ledger_xlsx(village=village, year=year, queryset=qs)
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    rows = [exports.cells(a, exports.LEDGER_COLUMNS) for a in page]
+    return render(
+        request,
+        "ratings/ledger.html",
+        {
+            "village": village,
+            "year": year,
+            "page": page,
+            "rows": rows,
+            "columns": [c[0] for c in exports.LEDGER_COLUMNS],
+        },
+    )
+
+
+@roles_required()
+def village_approvals(request, pk):
+    """村贷款授信额度审批明细表."""
+    village = village_get(request.user, pk)
+    year = _year(request)
+    qs = exports.approval_queryset(village=village, year=year)
+    if request.GET.get("format") == "xlsx":
+        return exports.approval_xlsx(village=village, year=year, queryset=qs)
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    rows = [exports.cells(a, exports.APPROVAL_COLUMNS) for a in page]
+    return render(
+        request,
+        "ratings/approvals.html",
+        {
+            "village": village,
+            "year": year,
+            "page": page,
+            "rows": rows,
+            "columns": [c[0] for c in exports.APPROVAL_COLUMNS],
+        },
+    )
