@@ -827,7 +827,7 @@ def walkin_deadlines(walkin: Walkin):
 
 def _walkin_for_update(walkin_id: int, to: str) -> Walkin:
     walkin = (
-        Walkin.objects.select_for_update()
+        Walkin.objects.select_for_update(of=("self",))
         .select_related("loan_type", "cooperative")
         .get(pk=walkin_id)
     )

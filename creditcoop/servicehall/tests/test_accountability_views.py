@@ -1,0 +1,140 @@
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from creditcoop import workdays
+from creditcoop.models import AuditLog
+from creditcoop.servicehall import services
+from creditcoop.servicehall.models import Accountability, AccountabilityStatus
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = date(2026, 3, 2)
+
+
+@pytest.fixture
+def late_record(org, loan_type):
+    walkin = services.walkin_register(
+        actor=org.officer1,
+        kind="application",
+        customer_name='=HYPERLINK("http://x")',
+        phone="13800138000",
+        village=org.village_a1,
+        need="周转",
+        loan_type=loan_type,
+        amount=Decimal("50000"),
+        today=MONDAY,
+    )
+    deadline = services.walkin_deadline(walkin, "walkin_answer")
+    services.deadline_sweep(today=workdays.add_working_days(deadline.due_on, 5))
+    return Accountability.objects.get(deadline=deadline)
+
+
+def test_director_waives_with_reason_audited(
+    org, login, late_record, django_capture_on_commit_callbacks
+):
+    client = login(org.director)
+    url = f"/hall/accountability/{late_record.pk}/decide/"
+    response = client.post(url, {"decision": "waive", "reason": ""})
+    assert response.status_code == 400 and "必填" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"decision": "waive", "reason": "客户外出务工，无法入户调查"})
+    late_record.refresh_from_db()
+    assert (
+        late_record.status == AccountabilityStatus.WAIVED and late_record.decided_by == org.director
+    )
+    assert AuditLog.objects.filter(
+        action="accountability_waive", object_id=str(late_record.pk)
+    ).exists()
+    page = client.get(f"/hall/accountability/{late_record.pk}/").content.decode()
+    assert "客户外出务工" in page and "主任免责" in page
+    assert "已由主任免责" in org.officer1.notifications.first().text
+
+
+def test_decide_permissions(org, login, late_record):
+    url = f"/hall/accountability/{late_record.pk}/decide/"
+    data = {"decision": "confirm", "reason": "属实"}
+    assert login(org.officer1).post(url, data).status_code == 403
+    assert login(org.deputy).post(url, data).status_code == 403
+    assert login(org.auditor).post(url, data).status_code == 403
+    assert login(org.director_b).post(url, data).status_code == 404
+    assert login(org.officer2).get(f"/hall/accountability/{late_record.pk}/").status_code == 404
+    assert login(org.officer1).get(f"/hall/accountability/{late_record.pk}/").status_code == 200
+    late_record.refresh_from_db()
+    assert late_record.status == AccountabilityStatus.PENDING
+    login(org.director).post(url, data)
+    late_record.refresh_from_db()
+    assert late_record.status == AccountabilityStatus.CONFIRMED
+
+
+def test_lists_scoped(org, login, late_record):
+    name = org.officer1.name
+    assert name in login(org.director).get("/hall/accountability/").content.decode()
+    assert name in login(org.officer1).get("/hall/accountability/?tier=2").content.decode()
+    assert (
+        "没有问责记录" in login(org.officer1).get("/hall/accountability/?tier=3").content.decode()
+    )
+    assert name not in login(org.officer2).get("/hall/accountability/").content.decode()
+    assert name not in login(org.director_b).get("/hall/accountability/").content.decode()
+    body = login(org.officer1).get("/hall/deadlines/?state=all").content.decode()
+    assert "HYPERLINK" in body
+    assert "HYPERLINK" not in login(org.officer2).get("/hall/deadlines/?state=all").content.decode()
+
+
+def test_dashboard_rates_and_export(org, login, loan_type, late_record):
+    # A second application answered on time.
+    walkin = services.walkin_register(
+        actor=org.officer1,
+        kind="application",
+        customer_name="按期客户",
+        phone="13800138001",
+        village=org.village_a2,
+        need="周转",
+        loan_type=loan_type,
+        amount=Decimal("10000"),
+        today=MONDAY,
+    )
+    services.walkin_answer(
+        walkin_id=walkin.pk, actor=org.officer2, enters_approval=True, today=MONDAY
+    )
+    client = login(org.director)
+    body = client.get("/hall/dashboard/?month=2026-03").content.decode()
+    assert "chart.umd.min.js" in body
+    assert "100.0%" in body  # officer2 on time
+    assert "0.0%" in body  # officer1 late
+    assert login(org.officer1).get("/hall/dashboard/").status_code == 403
+    assert (
+        login(org.auditor).get(f"/hall/dashboard/?coop={org.coop_a.pk}&month=2026-03").status_code
+        == 200
+    )
+    assert login(org.director_b).get(f"/hall/dashboard/?coop={org.coop_a.pk}").status_code == 404
+
+    response = login(org.director).get("/hall/dashboard/report.xlsx?month=2026-03")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(BytesIO(b"".join(response.streaming_content)))
+    assert wb.sheetnames == ["按信贷员汇总", "办结时限明细", "超期问责"]
+    detail = [[c.value for c in row] for row in wb["办结时限明细"].iter_rows()]
+    titles = [row[1] for row in detail[1:]]
+    assert any(t.startswith("调查并答复客户：=HYPERLINK") for t in titles)
+    acc_rows = [[c.value for c in row] for row in wb["超期问责"].iter_rows()]
+    assert acc_rows[1][0] == org.officer1.name and acc_rows[1][3] == "通报批评"
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f"
+
+
+def test_other_pages_render(org, login, late_record):
+    client = login(org.director)
+    for url in [
+        "/hall/",
+        "/hall/walkins/new/",
+        f"/hall/walkins/{late_record.deadline.object_id}/",
+        "/hall/loan-types/",
+        "/hall/deadlines/?state=late",
+        "/hall/roster/",
+    ]:
+        assert client.get(url).status_code == 200, url

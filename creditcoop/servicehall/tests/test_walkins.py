@@ -1,0 +1,186 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from creditcoop.models import AuditLog, Notification
+from creditcoop.servicehall import services
+from creditcoop.servicehall.models import DeadlineKind, Walkin, WalkinStatus
+
+pytestmark = pytest.mark.django_db
+
+THU = date(2026, 2, 12)
+
+
+def application(org, loan_type, *, village=None, actor=None, today=THU, **kw):
+    data = dict(
+        kind="application",
+        customer_name="李四",
+        phone="13800138000",
+        village=village or org.village_a2,
+        need="购买化肥",
+        loan_type=loan_type,
+        amount=Decimal("30000"),
+        today=today,
+    )
+    data.update(kw)
+    return services.walkin_register(actor=actor or org.officer1, **data)
+
+
+def test_application_goes_to_the_village_officer_with_a_working_day_deadline(
+    org, loan_type, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        walkin = application(org, loan_type)
+    assert walkin.officer == org.officer2 and walkin.status == WalkinStatus.INVESTIGATING
+    deadline = services.walkin_deadline(walkin, DeadlineKind.WALKIN_ANSWER)
+    assert deadline.responsible == org.officer2
+    assert deadline.due_on == date(2026, 2, 14)  # 2 working days: Fri 13 and make-up Sat 14
+    assert deadline.amount == Decimal("30000") and deadline.annual_rate == loan_type.annual_rate
+    note = Notification.objects.get(recipient=org.officer2)
+    assert (
+        "李四" in note.text and "2026-02-14" in note.text and note.link == walkin.get_absolute_url()
+    )
+    assert AuditLog.objects.filter(action="walkin_register", object_id=str(walkin.pk)).exists()
+
+
+def test_enquiry_is_kept_without_deadline(org):
+    walkin = services.walkin_register(
+        actor=org.officer1,
+        kind="enquiry",
+        customer_name="王五",
+        phone="13800138001",
+        village=org.village_a1,
+        need="问贷款利率",
+    )
+    assert walkin.status == WalkinStatus.RECORDED and walkin.officer is None
+    assert services.walkin_deadlines(walkin).count() == 0
+
+
+def test_refusal_with_reason_and_printable_notice(org, loan_type, login):
+    walkin = application(org, loan_type)
+    client = login(org.officer2)
+    response = client.post(
+        f"/hall/walkins/{walkin.pk}/answer/", {"decision": "refuse", "reason": ""}, follow=True
+    )
+    assert "必须填写告知客户的原因" in response.content.decode()
+    walkin.refresh_from_db()
+    assert walkin.status == WalkinStatus.INVESTIGATING
+    response = client.post(
+        f"/hall/walkins/{walkin.pk}/answer/",
+        {"decision": "refuse", "reason": "家庭成员有不良贷款记录"},
+    )
+    assert response.status_code == 302 and response.url.endswith("/refusal/")
+    page = client.get(response.url).content.decode()
+    assert "贷款申请答复告知书" in page and "家庭成员有不良贷款记录" in page and "客户签收" in page
+    deadline = services.walkin_deadline(walkin, DeadlineKind.WALKIN_ANSWER)
+    assert deadline.stopped_at is not None
+
+
+def test_answer_enters_approval_then_director_finishes(org, loan_type):
+    walkin = application(org, loan_type)
+    services.walkin_answer(
+        walkin_id=walkin.pk, actor=org.officer2, enters_approval=True, today=date(2026, 2, 13)
+    )
+    approval = services.walkin_deadline(walkin, DeadlineKind.WALKIN_APPROVAL)
+    assert approval.responsible == org.director
+    assert approval.due_on == date(2026, 2, 27)  # 5 working days: 14, 24, 25, 26, 27
+    with pytest.raises(services.DomainError):
+        services.walkin_decide(walkin_id=walkin.pk, actor=org.officer2, approved=True, note="")
+    services.walkin_decide(
+        walkin_id=walkin.pk, actor=org.director, approved=True, note="同意", today=date(2026, 2, 26)
+    )
+    approval.refresh_from_db()
+    assert approval.stopped_on == date(2026, 2, 26) and approval.settled
+    walkin.refresh_from_db()
+    assert walkin.status == WalkinStatus.APPROVED
+
+
+def test_only_the_village_officer_or_leaders_answer(org, loan_type):
+    walkin = application(org, loan_type)
+    with pytest.raises(services.DomainError, match="包村信贷员"):
+        services.walkin_answer(walkin_id=walkin.pk, actor=org.officer1, enters_approval=True)
+    with pytest.raises(services.DomainError, match="不能办理"):
+        services.walkin_decide(walkin_id=walkin.pk, actor=org.director, approved=True, note="")
+
+
+def test_register_page_keeps_input_on_error_and_registers(org, loan_type, login):
+    client = login(org.officer1)
+    data = {
+        "kind": "application",
+        "customer_name": "赵六",
+        "phone": "13800138002",
+        "id_number": "410102198005170011",
+        "village": org.village_a1.pk,
+        "loan_type": loan_type.pk,
+        "amount": "20000",
+        "need": "养殖",
+    }
+    response = client.post("/hall/walkins/new/", data)
+    body = response.content.decode()
+    assert response.status_code == 200 and "身份证号码校验位错误" in body and 'value="赵六"' in body
+    data["id_number"] = ""
+    data["amount"] = ""
+    body = client.post("/hall/walkins/new/", data).content.decode()
+    assert "请填写申请金额" in body
+    data["amount"] = "20000"
+    response = client.post("/hall/walkins/new/", data)
+    walkin = Walkin.objects.get(customer_name="赵六")
+    assert response.url == walkin.get_absolute_url()
+    assert walkin.officer == org.officer1
+    # Another cooperative's village is not offered.
+    data["village"] = org.village_b1.pk
+    assert "请选择本社辖内的行政村" in client.post("/hall/walkins/new/", data).content.decode()
+
+
+def test_list_search_filter_scope_and_pagination(
+    org, loan_type, login, django_assert_max_num_queries
+):
+    for i in range(35):
+        application(org, loan_type, customer_name=f"客户{i:02d}", phone=f"1390000{i:04d}")
+    services.walkin_register(
+        actor=org.officer1,
+        kind="enquiry",
+        customer_name="咨询人",
+        phone="13800138009",
+        village=org.village_a1,
+        need="问问",
+    )
+    client = login(org.director)
+    with django_assert_max_num_queries(12):
+        body = client.get("/hall/").content.decode()
+    assert "第 1 页" in body and "/ 2" in body
+    body = client.get("/hall/?q=客户07").content.decode()
+    assert "客户07" in body and "客户08" not in body
+    body = client.get("/hall/?kind=enquiry").content.decode()
+    assert "咨询人" in body and "客户01" not in body
+    assert "客户01" not in login(org.director_b).get("/hall/?q=客户").content.decode()
+    walkin = Walkin.objects.first()
+    assert login(org.officer_b).get(f"/hall/walkins/{walkin.pk}/").status_code == 404
+    assert login(org.auditor).get(f"/hall/walkins/{walkin.pk}/").status_code == 200
+    assert (
+        login(org.auditor)
+        .post(f"/hall/walkins/{walkin.pk}/answer/", {"decision": "approve"})
+        .status_code
+        == 403
+    )
+    assert login(org.teller).get("/hall/walkins/new/").status_code == 403
+    assert login(org.committee).get("/hall/").status_code == 403
+
+
+def test_loan_type_limits_are_validated(db):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+
+    from creditcoop.servicehall.models import LoanType
+
+    bad = LoanType(name="x", answer_days=3, approval_days=31, annual_rate=Decimal("0.05"))
+    with pytest.raises(ValidationError) as exc:
+        bad.full_clean()
+    assert "answer_days" in exc.value.message_dict and "approval_days" in exc.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LoanType.objects.create(
+            name="y", answer_days=5, approval_days=2, annual_rate=Decimal("0.05")
+        )
+    # Defaults shipped for the hall
+    assert LoanType.objects.filter(answer_days__in=[2, 5, 7]).count() >= 3
