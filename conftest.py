@@ -7,6 +7,7 @@ has village B1 (officer_b's). Each named user logs in with password `pass-1234`.
 import os
 import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,33 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 os.environ.setdefault("SECRET_KEY", "test-only-key")
 
 PASSWORD = "pass-1234"
+ROOT = Path(__file__).resolve().parent
+
+
+def pytest_configure(config):
+    from django.conf import settings
+    from django.test.signals import template_rendered
+
+    from tests import coverage_check
+
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.coverage_check.ViewRecorder"]
+    template_rendered.connect(coverage_check.record_template, dispatch_uid="cov-templates")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """On a whole-suite run, fail when a URL or template was never exercised."""
+    if exitstatus != 0 or session.config.args not in ([], [str(ROOT)]) or session.testsfailed:
+        return
+    if session.config.getoption("keyword") or session.config.getoption("markexpr"):
+        return
+    from tests import coverage_check
+
+    views, templates = coverage_check.missing(ROOT)
+    if views or templates:
+        lines = ["", "Not exercised by any test:"]
+        lines += [f"  url  {v}" for v in views] + [f"  tmpl {t}" for t in templates]
+        print("\n".join(lines))
+        session.exitstatus = 1
 
 
 @pytest.fixture(autouse=True)
@@ -30,10 +58,15 @@ def _isolated_cache():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar_cache():
-    """Calendar rows a rolled-back test wrote must not linger in the process cache."""
+def _fresh_calendar_cache(_django_db_helper, django_db_blocker):
+    """The holiday schedule is migration data, which a transactional test's flush removes:
+    put it back. Rows a rolled-back test wrote must not linger in the process cache either."""
     from creditcoop import workdays
+    from creditcoop.models import CalendarYear
 
+    with django_db_blocker.unblock():
+        if not CalendarYear.objects.exists():
+            workdays.load_from_chinese_calendar()
     workdays.invalidate()
     yield
     workdays.invalidate()
