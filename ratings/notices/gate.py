@@ -1,0 +1,99 @@
+"""The one check before credit is granted (DOMAIN §3): the household's notice has run its
+full period and no objection about it is still open.
+
+The loans module calls `assert_grantable` inside its granting transaction. The notice rows
+are locked (the objection service locks the same batch row), so an objection registered
+while a grant is being made waits for it, and vice versa.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ratings.models import CreditApplication
+
+from .models import NoticeBatch, NoticeEntry, Objection
+
+
+class NoticeGateError(Exception):
+    """Credit may not be granted yet; the message says why (Chinese)."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = str(reason)
+
+    def __str__(self):
+        return self.reason
+
+
+def grant_blocker(*, application, today: date | None = None) -> str | None:
+    """None when credit may be granted for this application, otherwise the reason."""
+    today = today or timezone.localdate()
+    app = CreditApplication.objects.only(
+        "status", "grade", "final_line", "term_months", "publish_consent", "household_id"
+    ).get(pk=application.pk)
+    if app.status != CreditApplication.Status.LINE_SET:
+        return _("授信额度尚未由主任核定，不能授信。")
+    entries = NoticeEntry.objects.select_related("batch")
+    if connection.in_atomic_block:
+        # Inside the granting transaction: hold the entry and its batch until commit.
+        entries = entries.select_for_update(of=("self", "batch"))
+    entry = entries.filter(application_id=app.pk, status=NoticeEntry.Status.LISTED).first()
+    if entry is None:
+        if NoticeEntry.objects.filter(
+            application_id=app.pk, status=NoticeEntry.Status.REMOVED
+        ).exists():
+            return _("该户因公示异议成立已从公示名单撤下，不能授信。")
+        if not app.publish_consent:
+            return _("申请人未同意公示，不能张榜公示，因而不能授信。")
+        return _("该户尚未张榜公示，公示期满且无未办结异议后方可授信。")
+    batch = entry.batch
+    if batch.status == NoticeBatch.Status.DRAFT:
+        return _("该户所在的公示尚未发布，公示期满且无未办结异议后方可授信。")
+    if not batch.has_run_full_period(today):
+        return _(
+            "公示期 %(start)s 至 %(end)s，今天是第 %(day)s 天；期满后（%(end)s 之后）方可授信。"
+        ) % {
+            "start": batch.start_date,
+            "end": batch.end_date,
+            "day": batch.day_number(today),
+        }
+    if (entry.grade, entry.line, entry.term_months) != (
+        app.grade,
+        app.final_line,
+        app.term_months,
+    ):
+        return _(
+            "公示的等级和额度（%(g1)s，%(l1)s 元，%(t1)s 个月）与现在核定的"
+            "（%(g2)s，%(l2)s 元，%(t2)s 个月）不一致，须重新公示。"
+        ) % {
+            "g1": entry.grade,
+            "l1": entry.line,
+            "t1": entry.term_months,
+            "g2": app.grade,
+            "l2": app.final_line,
+            "t2": app.term_months,
+        }
+    open_refs = list(
+        Objection.objects.filter(status__in=Objection.OPEN)
+        .filter(Q(household_id=app.household_id) | Q(batch_id=batch.pk, entry__isnull=True))
+        .order_by("filed_at")
+        .values_list("reference", flat=True)
+    )
+    if open_refs:
+        return _("有 %(n)s 件公示异议尚未办结（%(refs)s），办结前不能授信。") % {
+            "n": len(open_refs),
+            "refs": "、".join(open_refs),
+        }
+    return None
+
+
+def assert_grantable(*, application, today: date | None = None) -> None:
+    reason = grant_blocker(application=application, today=today)
+    if reason is not None:
+        raise NoticeGateError(reason)

@@ -1,0 +1,848 @@
+"""Writes for public notices and objections (DOMAIN §3).
+
+Each function is one transaction: lock what changes, check the transition, write, keep an
+event row and an audit record, and bump the village's public page after commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from creditcoop import workdays
+from creditcoop.audit import audit_record
+from creditcoop.models import AuditLog, Role, Staff
+from creditcoop.notify import notify_directors
+from ratings.models import CreditApplication
+from villages.idcard import mask_name
+
+from . import publiccache
+from .models import (
+    MIN_PERIOD_DAYS,
+    NoticeBatch,
+    NoticeEntry,
+    NoticePolicy,
+    Objection,
+    ObjectionEvent,
+)
+
+TEXT_MAX = 1000
+CONTACT_NAME_MAX = 30
+CONTACT_PHONE_MAX = 20
+REPLY_MAX = 300
+# Anything that looks like a phone or an ID number must never reach a public page.
+PRIVATE_PATTERN = re.compile(r"\d{7,}|\d{6}(19|20)\d{2}\d{4}\d{3}[\dXx]")
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class NoticeError(Exception):
+    """A notice rule refused the action; the message is meant for the user (Chinese)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = str(message)
+
+    def __str__(self):
+        return self.message
+
+
+# ---------------------------------------------------------------------------
+# Policy and permissions
+# ---------------------------------------------------------------------------
+
+
+def policy_for(cooperative) -> NoticePolicy:
+    """The cooperative's notice settings; the defaults until an administrator saves some."""
+    policy = NoticePolicy.objects.filter(cooperative=cooperative).first()
+    return policy or NoticePolicy(cooperative=cooperative)
+
+
+def _require_write(actor):
+    if actor is None or not getattr(actor, "pk", None):
+        raise NoticeError(_("请先登录。"))
+    if actor.is_read_only:
+        raise NoticeError(_("稽核角色只能查阅，不能修改数据。"))
+
+
+def may_manage_notice(actor, village) -> bool:
+    """The village's own officer or the cooperative's director/deputy."""
+    if actor is None or actor.is_read_only:
+        return False
+    if actor.has_role(Role.OFFICER) and village.officer_id == actor.pk:
+        return True
+    return actor.cooperative_id == village.cooperative_id and actor.has_role(
+        Role.DIRECTOR, Role.DEPUTY
+    )
+
+
+def may_register_objection(actor, village) -> bool:
+    """Any writing staff member of the village's cooperative (hall duty, officers, directors)."""
+    if actor is None or actor.is_read_only:
+        return False
+    return actor.cooperative_id == village.cooperative_id or may_manage_notice(actor, village)
+
+
+def is_director_of(actor, village) -> bool:
+    return (
+        not actor.is_read_only
+        and actor.cooperative_id == village.cooperative_id
+        and actor.has_role(Role.DIRECTOR, Role.DEPUTY)
+    )
+
+
+def may_handle_objection(actor, objection) -> bool:
+    """The assigned investigator, or the cooperative's director/deputy."""
+    if actor is None or actor.is_read_only:
+        return False
+    return objection.assigned_to_id == actor.pk or is_director_of(actor, objection.batch.village)
+
+
+def _check_period(period_days) -> int:
+    try:
+        period_days = int(period_days)
+    except (TypeError, ValueError):
+        raise NoticeError(_("请填写公示天数。"))
+    if period_days < MIN_PERIOD_DAYS:
+        raise NoticeError(
+            _("公示期不得少于 %(min)s 天（您填写的是 %(days)s 天）。")
+            % {"min": MIN_PERIOD_DAYS, "days": period_days}
+        )
+    if period_days > 60:
+        raise NoticeError(_("公示期不宜超过 60 天，请核对。"))
+    return period_days
+
+
+def _check_phone(phone: str) -> str:
+    phone = (phone or "").strip()
+    if not phone:
+        raise NoticeError(_("请填写监督电话。"))
+    if not re.fullmatch(r"[0-9\-]{5,30}", phone):
+        raise NoticeError(_("监督电话只能包含数字和“-”。"))
+    return phone
+
+
+# ---------------------------------------------------------------------------
+# Who can be listed
+# ---------------------------------------------------------------------------
+
+
+def listable_applications(*, village):
+    """line_set applications not yet posted anywhere, split into (listable, refused with why)."""
+    from ratings.selectors import applications_line_set
+
+    apps = applications_line_set(village=village).exclude(
+        pk__in=NoticeEntry.objects.values("application_id")
+    )
+    listable, refused = [], []
+    for app in apps:
+        if app.publish_consent:
+            listable.append(app)
+        else:
+            refused.append(
+                (
+                    app,
+                    _(
+                        "申请人未签署公示同意书（个人信息公开须单独同意），不能列入公示，也就不能授信。"
+                    ),
+                )
+            )
+    return listable, refused
+
+
+def _entry_from(app, batch) -> NoticeEntry:
+    group = app.household.group
+    return NoticeEntry(
+        batch=batch,
+        application=app,
+        household_id=app.household_id,
+        group_name=group.name,
+        group_number=group.number,
+        masked_name=mask_name(app.applicant.name),
+        grade=app.grade,
+        line=app.final_line,
+        term_months=app.term_months,
+    )
+
+
+def _next_number(village) -> int:
+    last = NoticeBatch.objects.filter(village=village).aggregate(m=Max("number"))["m"]
+    return (last or 0) + 1
+
+
+def _audit_batch(batch, *, actor, action, changes=None):
+    audit_record(
+        actor=actor,
+        action=f"notices.{action}",
+        obj=batch,
+        changes=changes or {},
+        cooperative=batch.village.cooperative,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Notice batches
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def batch_create_draft(
+    *,
+    village,
+    actor,
+    period_days=None,
+    supervision_phone=None,
+    title: str = "",
+    applications=None,
+) -> NoticeBatch:
+    """A draft notice of the village's line_set households that have not been posted yet.
+
+    `applications` limits the draft to those applications (they must be listable).
+    """
+    _require_write(actor)
+    if not may_manage_notice(actor, village):
+        raise NoticeError(_("只有该村包村信贷员或本社主任（副主任）可以编制公示。"))
+    policy = policy_for(village.cooperative)
+    period_days = _check_period(policy.period_days if period_days in (None, "") else period_days)
+    phone = _check_phone(
+        supervision_phone
+        or village.cooperative.supervision_phone
+        or village.cooperative.complaint_phone
+    )
+    # Serialise drafts of one village so an application lands in one batch only.
+    type(village).objects.select_for_update().get(pk=village.pk)
+    listable, _refused = listable_applications(village=village)
+    if applications is not None:
+        wanted = {a.pk for a in applications}
+        listable = [a for a in listable if a.pk in wanted]
+    if not listable:
+        raise NoticeError(
+            _("%(village)s 没有可公示的农户：需主任已核定额度、申请人同意公示且尚未公示过。")
+            % {"village": village}
+        )
+    batch = NoticeBatch.objects.create(
+        village=village,
+        number=_next_number(village),
+        title=(title or "").strip()[:100],
+        period_days=period_days,
+        supervision_phone=phone,
+        created_by=actor,
+    )
+    NoticeEntry.objects.bulk_create([_entry_from(app, batch) for app in listable])
+    _audit_batch(
+        batch,
+        actor=actor,
+        action="batch_create",
+        changes={"households": len(listable), "period_days": period_days},
+    )
+    return batch
+
+
+def _lock_batch(batch) -> NoticeBatch:
+    return (
+        NoticeBatch.objects.select_for_update(of=("self",))
+        .select_related("village__cooperative")
+        .get(pk=batch.pk)
+    )
+
+
+def _require(batch, action):
+    if not batch.can(action):
+        raise NoticeError(
+            _("该公示当前为“%(status)s”，不能执行此操作。") % {"status": batch.get_status_display()}
+        )
+
+
+@transaction.atomic
+def batch_update_draft(
+    *, batch, actor, period_days, supervision_phone, title: str = ""
+) -> NoticeBatch:
+    _require_write(actor)
+    batch = _lock_batch(batch)
+    if not may_manage_notice(actor, batch.village):
+        raise NoticeError(_("只有该村包村信贷员或本社主任（副主任）可以编制公示。"))
+    _require(batch, "edit")
+    before = {"period_days": batch.period_days, "phone": batch.supervision_phone}
+    batch.period_days = _check_period(period_days)
+    batch.supervision_phone = _check_phone(supervision_phone)
+    batch.title = (title or "").strip()[:100]
+    batch.save(update_fields=["period_days", "supervision_phone", "title"])
+    after = {"period_days": batch.period_days, "phone": batch.supervision_phone}
+    _audit_batch(
+        batch,
+        actor=actor,
+        action="batch_edit",
+        changes={k: [before[k], v] for k, v in after.items() if before[k] != v},
+    )
+    return batch
+
+
+@transaction.atomic
+def entry_drop_from_draft(*, entry, actor, reason: str) -> None:
+    """Take a household off a draft before publication (it can go into a later notice)."""
+    _require_write(actor)
+    batch = _lock_batch(entry.batch)
+    if not may_manage_notice(actor, batch.village):
+        raise NoticeError(_("只有该村包村信贷员或本社主任（副主任）可以编制公示。"))
+    _require(batch, "edit")
+    reason = (reason or "").strip()
+    if not reason:
+        raise NoticeError(_("请写明不列入本期公示的原因。"))
+    entry = NoticeEntry.objects.get(pk=entry.pk, batch=batch)
+    _audit_batch(
+        batch,
+        actor=actor,
+        action="entry_drop",
+        changes={
+            "household": entry.masked_name,
+            "application": entry.application_id,
+            "reason": reason,
+        },
+    )
+    entry.delete()
+
+
+@transaction.atomic
+def batch_publish(*, batch, actor, today: date | None = None) -> NoticeBatch:
+    """Post the notice: publication day is day 1; the lines are taken as they are now."""
+    _require_write(actor)
+    today = today or timezone.localdate()
+    batch = _lock_batch(batch)
+    if not may_manage_notice(actor, batch.village):
+        raise NoticeError(_("只有该村包村信贷员或本社主任（副主任）可以发布公示。"))
+    _require(batch, "publish")
+    entries = list(
+        batch.entries.select_related(
+            "application__applicant", "application__household__group"
+        ).select_for_update(of=("self",))
+    )
+    dropped = []
+    for entry in entries:
+        app = entry.application
+        if app.status != CreditApplication.Status.LINE_SET or not app.publish_consent:
+            dropped.append(entry)
+            continue
+        fresh = _entry_from(app, batch)
+        for field in ("group_name", "group_number", "masked_name", "grade", "line", "term_months"):
+            setattr(entry, field, getattr(fresh, field))
+    NoticeEntry.objects.filter(pk__in=[e.pk for e in dropped]).delete()
+    kept = [e for e in entries if e not in dropped]
+    if not kept:
+        raise NoticeError(_("公示名单为空（额度已变动或撤回），不能发布。"))
+    NoticeEntry.objects.bulk_update(
+        kept, ["group_name", "group_number", "masked_name", "grade", "line", "term_months"]
+    )
+    batch.status = NoticeBatch.Status.PUBLISHED
+    batch.start_date = today
+    batch.end_date = NoticeBatch.end_for(today, batch.period_days)
+    batch.published_by = actor
+    batch.published_at = timezone.now()
+    batch.save(update_fields=["status", "start_date", "end_date", "published_by", "published_at"])
+    _audit_batch(
+        batch,
+        actor=actor,
+        action="batch_publish",
+        changes={
+            "status": ["draft", "published"],
+            "start_date": str(batch.start_date),
+            "end_date": str(batch.end_date),
+            "households": len(kept),
+            "dropped": len(dropped),
+        },
+    )
+    publiccache.bump(batch.village_id)
+    return batch
+
+
+def notice_end_expired(*, today: date | None = None) -> int:
+    """End every published notice whose last day is before today. Set-based and idempotent:
+    a second or late run finds nothing left to end. Returns how many ended."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        rows = list(
+            NoticeBatch.objects.select_for_update(skip_locked=True)
+            .filter(status=NoticeBatch.Status.PUBLISHED, end_date__lt=today)
+            .values_list("pk", "village_id", "village__cooperative_id", "number")
+        )
+        if not rows:
+            return 0
+        ids = [r[0] for r in rows]
+        changed = NoticeBatch.objects.filter(
+            pk__in=ids, status=NoticeBatch.Status.PUBLISHED
+        ).update(status=NoticeBatch.Status.ENDED, ended_at=timezone.now())
+        AuditLog.objects.bulk_create(
+            [
+                AuditLog(
+                    actor=None,
+                    action="notices.batch_end",
+                    object_type=NoticeBatch._meta.label_lower,
+                    object_id=str(pk),
+                    object_repr=f"第{number}期公示",
+                    changes={"status": ["published", "ended"], "today": today.isoformat()},
+                    cooperative_id=coop_id,
+                )
+                for pk, _village, coop_id, number in rows
+            ]
+        )
+        for village_id in {r[1] for r in rows}:
+            publiccache.bump(village_id)
+    return changed
+
+
+# ---------------------------------------------------------------------------
+# Objections
+# ---------------------------------------------------------------------------
+
+
+def _new_reference(today: date) -> str:
+    suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _i in range(6))
+    return f"YY{today:%y%m%d}-{suffix}"
+
+
+def source_hash(address: str) -> str:
+    return hashlib.sha256(f"notice-objection:{address}".encode()).hexdigest()[:16]
+
+
+def _pick_investigator(village, household_officer_id):
+    """An officer of the cooperative who may investigate, other than the household's own
+    responsible officer where possible; the least busy first."""
+    officers = (
+        Staff.objects.filter(
+            cooperative_id=village.cooperative_id,
+            is_active=True,
+            roles__contains=[Role.OFFICER],
+            officer_grade__in=[1, 2],
+        )
+        .annotate(
+            open_count=Count(
+                "notice_objections",
+                filter=Q(notice_objections__status__in=Objection.OPEN),
+            )
+        )
+        .order_by("open_count", "id")
+    )
+    others = [o for o in officers if o.pk != household_officer_id]
+    if others:
+        return others[0]
+    return next(iter(officers), None) or village.officer
+
+
+def _event(objection, *, action, actor, from_status="", note=""):
+    ObjectionEvent.objects.create(
+        objection=objection,
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        from_status=from_status,
+        to_status=objection.status if objection.status != from_status else "",
+        note=note,
+    )
+    audit_record(
+        actor=actor,
+        action=f"notices.objection_{action}",
+        obj=objection,
+        changes={"from": from_status, "to": objection.status, "note": note[:300]},
+        cooperative=objection.batch.village.cooperative,
+    )
+
+
+def _clean_text(value, *, label, max_length, required=False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise NoticeError(_("请填写%(label)s。") % {"label": label})
+    if len(value) > max_length:
+        raise NoticeError(
+            _("%(label)s不能超过 %(max)s 个字（现在 %(n)s 个）。")
+            % {"label": label, "max": max_length, "n": len(value)}
+        )
+    return value
+
+
+@transaction.atomic
+def objection_file(
+    *,
+    batch,
+    text: str,
+    entry=None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    channel: str = Objection.Channel.WEB,
+    recorded_by=None,
+    source: str = "",
+    now=None,
+) -> Objection:
+    """Register an objection about one household of the notice or the notice in general.
+
+    From the public page only while the notice runs; staff may also register one that came
+    by telephone, letter or in person after the period (it then blocks granting likewise).
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    text = _clean_text(text, label=_("异议内容"), max_length=TEXT_MAX, required=True)
+    contact_name = _clean_text(contact_name, label=_("联系人"), max_length=CONTACT_NAME_MAX)
+    contact_phone = _clean_text(contact_phone, label=_("联系电话"), max_length=CONTACT_PHONE_MAX)
+    if contact_phone and not re.fullmatch(r"[0-9\-+ ]{5,20}", contact_phone):
+        raise NoticeError(_("联系电话只能包含数字和“-”。"))
+    if channel not in Objection.Channel.values:
+        raise NoticeError(_("请选择异议来源。"))
+    # Lock the batch: the grant gate locks it too, so a grant and an objection never cross.
+    batch = _lock_batch(batch)
+    village = batch.village
+    if recorded_by is not None:
+        _require_write(recorded_by)
+        if not may_register_objection(recorded_by, village):
+            raise NoticeError(_("只有本社工作人员可以登记异议。"))
+        if batch.status == NoticeBatch.Status.DRAFT:
+            raise NoticeError(_("公示尚未发布，不能登记异议。"))
+    else:
+        channel = Objection.Channel.WEB
+        if not batch.is_running(today):
+            raise NoticeError(_("本期公示已结束，如有问题请拨打监督电话。"))
+    household = None
+    if entry is not None:
+        entry = NoticeEntry.objects.filter(pk=getattr(entry, "pk", entry), batch=batch).first()
+        if entry is None or entry.status != NoticeEntry.Status.LISTED:
+            raise NoticeError(_("所选农户不在本期公示名单中，请重新选择。"))
+        household = entry.household_id
+    already_open = Objection.objects.filter(
+        batch=batch, entry=entry, status__in=Objection.OPEN
+    ).exists()
+    officer_id = village.officer_id
+    investigator = _pick_investigator(village, officer_id)
+    policy = policy_for(village.cooperative)
+    objection = None
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                objection = Objection.objects.create(
+                    reference=_new_reference(today),
+                    batch=batch,
+                    entry=entry,
+                    household_id=household,
+                    channel=channel,
+                    text=text,
+                    contact_name=contact_name,
+                    contact_phone=contact_phone,
+                    filed_at=now,
+                    filed_on=today,
+                    due_on=workdays.add_working_days(today, policy.objection_working_days),
+                    recorded_by=recorded_by,
+                    assigned_to=investigator,
+                    source_hash=source_hash(source) if source else "",
+                )
+            break
+        except IntegrityError:
+            continue
+    if objection is None:
+        raise NoticeError(_("系统繁忙，请稍后再试。"))
+    note = _("来源：%(channel)s") % {"channel": objection.get_channel_display()}
+    if investigator is not None:
+        note += _("；调查人：%(name)s") % {"name": investigator.name}
+        if investigator.pk == officer_id:
+            note += _("（本社无其他可调查的信贷员，由包村信贷员调查）")
+    _event(objection, action="file", actor=recorded_by, note=note)
+    if investigator is not None:
+        from creditcoop.notify import notify
+
+        link = objection.get_absolute_url()
+        ref = objection.reference
+        transaction.on_commit(
+            lambda: notify(
+                recipient=investigator,
+                text=f"请调查公示异议 {ref}（{village}）",
+                link=link,
+                dedupe_key=f"notice-objection-assigned:{ref}:{investigator.pk}",
+            )
+        )
+    # The page marks households under objection; a second objection on the same one
+    # changes nothing visible, so a flood of them does not keep re-rendering the page.
+    if not already_open:
+        publiccache.bump(village.pk)
+    return objection
+
+
+def _lock_objection(objection) -> Objection:
+    return (
+        Objection.objects.select_for_update(of=("self",))
+        .select_related("batch__village__cooperative", "entry__application", "assigned_to")
+        .get(pk=objection.pk)
+    )
+
+
+def _require_objection(objection, action):
+    if not objection.can(action):
+        raise NoticeError(
+            _("该异议当前为“%(status)s”，不能执行此操作。")
+            % {"status": objection.get_status_display()}
+        )
+
+
+@transaction.atomic
+def objection_assign(*, objection, actor, investigator) -> Objection:
+    _require_write(actor)
+    obj = _lock_objection(objection)
+    village = obj.batch.village
+    if not is_director_of(actor, village):
+        raise NoticeError(_("只有本社主任（副主任）可以指定调查人。"))
+    if obj.status not in Objection.OPEN:
+        raise NoticeError(_("该异议已办结。"))
+    if not (
+        investigator.cooperative_id == village.cooperative_id
+        and investigator.has_role(Role.OFFICER, Role.DIRECTOR, Role.DEPUTY)
+        and not investigator.is_read_only
+    ):
+        raise NoticeError(_("调查人须为本社信贷员或主任（副主任）。"))
+    if investigator.has_role(Role.OFFICER) and investigator.officer_grade == 3:
+        raise NoticeError(_("三级信贷员不得从事调查。"))
+    before = obj.assigned_to.name if obj.assigned_to else ""
+    obj.assigned_to = investigator
+    obj.save(update_fields=["assigned_to"])
+    note = _("%(old)s → %(new)s") % {"old": before or "—", "new": investigator.name}
+    if village.officer_id == investigator.pk:
+        note += _("（该户包村信贷员）")
+    _event(obj, action="assign", actor=actor, from_status=obj.status, note=note)
+    return obj
+
+
+@transaction.atomic
+def objection_investigate(*, objection, actor, findings: str = "") -> Objection:
+    """Start the investigation (received → under investigation)."""
+    _require_write(actor)
+    obj = _lock_objection(objection)
+    if not may_handle_objection(actor, obj):
+        raise NoticeError(_("只有指定的调查人或本社主任可以办理此异议。"))
+    _require_objection(obj, "investigate")
+    findings = _clean_text(findings, label=_("调查情况"), max_length=4000)
+    from_status = obj.status
+    obj.status = Objection.Status.INVESTIGATING
+    if findings:
+        obj.findings = findings
+    obj.save(update_fields=["status", "findings"])
+    _event(obj, action="investigate", actor=actor, from_status=from_status, note=findings)
+    publiccache.bump(obj.batch.village_id)
+    return obj
+
+
+@transaction.atomic
+def objection_record_findings(*, objection, actor, findings: str) -> Objection:
+    _require_write(actor)
+    obj = _lock_objection(objection)
+    if not may_handle_objection(actor, obj):
+        raise NoticeError(_("只有指定的调查人或本社主任可以办理此异议。"))
+    _require_objection(obj, "findings")
+    findings = _clean_text(findings, label=_("调查情况"), max_length=4000, required=True)
+    obj.findings = findings
+    obj.save(update_fields=["findings"])
+    _event(obj, action="findings", actor=actor, from_status=obj.status, note=findings)
+    return obj
+
+
+def _restart_batch(entry_batch, *, actor, today) -> NoticeBatch:
+    """The batch that re-posts revised households today: today's continuation if there is
+    one (so each household still gets a full period), otherwise a new one."""
+    village = entry_batch.village
+    batch = (
+        NoticeBatch.objects.select_for_update()
+        .filter(
+            village=village,
+            status=NoticeBatch.Status.PUBLISHED,
+            continues__isnull=False,
+            start_date=today,
+        )
+        .first()
+    )
+    if batch is not None:
+        return batch
+    policy = policy_for(village.cooperative)
+    period = max(policy.period_days, MIN_PERIOD_DAYS)
+    batch = NoticeBatch.objects.create(
+        village=village,
+        number=_next_number(village),
+        title=_("第%(n)s期公示调整后重新公示") % {"n": entry_batch.number},
+        status=NoticeBatch.Status.PUBLISHED,
+        period_days=period,
+        start_date=today,
+        end_date=NoticeBatch.end_for(today, period),
+        supervision_phone=entry_batch.supervision_phone,
+        continues=entry_batch,
+        created_by=actor,
+        published_by=actor,
+        published_at=timezone.now(),
+    )
+    _audit_batch(
+        batch,
+        actor=actor,
+        action="batch_restart",
+        changes={"continues": entry_batch.pk, "end_date": str(batch.end_date)},
+    )
+    return batch
+
+
+def _check_reply(reply: str) -> str:
+    reply = _clean_text(reply, label=_("答复"), max_length=REPLY_MAX)
+    if PRIVATE_PATTERN.search(reply):
+        raise NoticeError(_("答复会公开显示，不能包含电话号码、身份证号码等个人信息。"))
+    return reply
+
+
+@transaction.atomic
+def objection_decide(
+    *,
+    objection,
+    actor,
+    outcome: str,
+    findings: str = "",
+    reply: str = "",
+    new_line=None,
+    new_grade=None,
+    today: date | None = None,
+) -> Objection:
+    """Close an objection.
+
+    upheld_revised: the grade/line is revised through the ratings service and the household
+    is posted again with a new full period; upheld_removed: the household comes off the
+    notice and gets no credit from it; rejected: needs a reason, told to the objector.
+    """
+    from ratings.services import RatingError, application_line_revise
+
+    _require_write(actor)
+    today = today or timezone.localdate()
+    obj = _lock_objection(objection)
+    if not may_handle_objection(actor, obj):
+        raise NoticeError(_("只有指定的调查人或本社主任可以办理此异议。"))
+    if obj.status == Objection.Status.RECEIVED:
+        raise NoticeError(_("请先开始调查并记录调查情况，再作出处理决定。"))
+    _require_objection(obj, "decide")
+    if outcome not in Objection.Outcome.values:
+        raise NoticeError(_("请选择处理结果。"))
+    findings = _clean_text(
+        findings or obj.findings, label=_("调查情况"), max_length=4000, required=True
+    )
+    reply = _check_reply(reply)
+    if outcome == Objection.Outcome.REJECTED and not reply:
+        raise NoticeError(_("异议不成立时须写明理由（将答复异议人）。"))
+    entry = obj.entry
+    if outcome != Objection.Outcome.REJECTED:
+        if entry is None:
+            raise NoticeError(
+                _(
+                    "针对整期公示的异议不能直接调整某一户；请选择“异议不成立”或针对具体农户登记异议。"
+                )
+            )
+        entry = NoticeEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.status != NoticeEntry.Status.LISTED:
+            raise NoticeError(_("该户已被撤下或已调整后重新公示，请先查看最新的公示记录。"))
+    if outcome == Objection.Outcome.UPHELD_REVISED:
+        if new_line in (None, "") and not new_grade:
+            raise NoticeError(_("请给出调整后的等级或额度。"))
+        try:
+            app = application_line_revise(
+                application=entry.application,
+                actor=actor,
+                reason=_("公示异议 %(ref)s 成立：%(f)s") % {"ref": obj.reference, "f": findings},
+                new_line=None if new_line in (None, "") else new_line,
+                new_grade=new_grade or None,
+            )
+        except RatingError as e:
+            raise NoticeError(e.message)
+        batch = _restart_batch(obj.batch, actor=actor, today=today)
+        entry.status = NoticeEntry.Status.SUPERSEDED
+        entry.status_reason = _("异议 %(ref)s 成立，调整后重新公示") % {"ref": obj.reference}
+        entry.changed_at = timezone.now()
+        entry.save(update_fields=["status", "status_reason", "changed_at"])
+        app.refresh_from_db()
+        fresh = _entry_from(app, batch)
+        fresh.replaces = entry
+        fresh.save()
+        publiccache.bump(batch.village_id)
+    elif outcome == Objection.Outcome.UPHELD_REMOVED:
+        entry.status = NoticeEntry.Status.REMOVED
+        entry.status_reason = _("异议 %(ref)s 成立，撤下公示") % {"ref": obj.reference}
+        entry.changed_at = timezone.now()
+        entry.save(update_fields=["status", "status_reason", "changed_at"])
+    from_status = obj.status
+    obj.status = Objection.Status.CLOSED
+    obj.outcome = outcome
+    obj.findings = findings
+    obj.reply = reply
+    obj.closed_at = timezone.now()
+    obj.closed_by = actor
+    obj.save(update_fields=["status", "outcome", "findings", "reply", "closed_at", "closed_by"])
+    note = findings if not reply else f"{findings}\n{_('答复')}：{reply}"
+    if outcome == Objection.Outcome.UPHELD_REVISED:
+        note += "\n" + _("调整后：%(grade)s，%(line)s 元") % {
+            "grade": entry.application.grade,
+            "line": entry.application.final_line,
+        }
+    _event(obj, action=outcome, actor=actor, from_status=from_status, note=note)
+    publiccache.bump(obj.batch.village_id)
+    return obj
+
+
+def objection_flag_overdue(*, today: date | None = None) -> int:
+    """Tell the director about objections still open after their working-day limit.
+
+    One set-based claim (UPDATE … WHERE overdue_flagged_at IS NULL), so running twice or
+    late flags nothing twice; the inbox dedupe key guards the message as well.
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            Objection.objects.select_for_update(skip_locked=True)
+            .filter(status__in=Objection.OPEN, due_on__lt=today, overdue_flagged_at__isnull=True)
+            .select_related("batch__village__cooperative")
+        )
+        if not due:
+            return 0
+        claimed = Objection.objects.filter(
+            pk__in=[o.pk for o in due], overdue_flagged_at__isnull=True
+        ).update(overdue_flagged_at=now)
+        events = []
+        for obj in due:
+            events.append(
+                ObjectionEvent(
+                    objection=obj,
+                    action="overdue",
+                    actor=None,
+                    note=_("应于 %(due)s 办结，已超时") % {"due": obj.due_on},
+                )
+            )
+        ObjectionEvent.objects.bulk_create(events)
+        AuditLog.objects.bulk_create(
+            [
+                AuditLog(
+                    actor=None,
+                    action="notices.objection_overdue",
+                    object_type=Objection._meta.label_lower,
+                    object_id=str(o.pk),
+                    object_repr=str(o),
+                    changes={"due_on": o.due_on.isoformat(), "today": today.isoformat()},
+                    cooperative_id=o.batch.village.cooperative_id,
+                )
+                for o in due
+            ]
+        )
+        for obj in due:
+            village = obj.batch.village
+            text = _("公示异议 %(ref)s（%(village)s）超过 %(due)s 仍未办结，请督办。") % {
+                "ref": obj.reference,
+                "village": village,
+                "due": obj.due_on,
+            }
+            link, coop, key = (
+                obj.get_absolute_url(),
+                village.cooperative,
+                f"notice-overdue:{obj.pk}",
+            )
+            transaction.on_commit(
+                lambda coop=coop, text=text, link=link, key=key: notify_directors(
+                    cooperative=coop, text=text, link=link, dedupe_key=key
+                )
+            )
+    return claimed
