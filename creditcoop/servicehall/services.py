@@ -51,7 +51,7 @@ from django.utils.translation import gettext as _
 from creditcoop import workdays
 from creditcoop.audit import audit_record, snapshot
 from creditcoop.models import Role, Staff
-from creditcoop.money import ZERO, to_fen
+from creditcoop.money import ZERO, to_fen, yuan
 from creditcoop.notify import notify, notify_directors
 
 from .models import (
@@ -482,13 +482,22 @@ def accountability_decide(*, record_id: int, actor: Staff, confirm: bool, reason
     if not reason:
         raise DomainError(_("请填写确认或免责的理由。"))
     with transaction.atomic():
-        record = Accountability.objects.select_for_update().get(pk=record_id)
-        if not actor.has_role(Role.DIRECTOR) or actor.cooperative_id != record.cooperative_id:
-            raise DomainError(_("只有本社主任可以确认或免责。"))
+        record = (
+            Accountability.objects.select_for_update(of=("self",))
+            .select_related("person")
+            .get(pk=record_id)
+        )
+        is_director = (
+            actor.has_role(Role.DIRECTOR) and actor.cooperative_id == record.cooperative_id
+        )
+        # A director's own lateness is decided by the union's risk department.
+        is_union = actor.has_role(Role.UNION_RISK) and actor.union_id == record.person.union_id
+        if not (is_director or is_union):
+            raise DomainError(_("只有本社主任或联社风险管理部可以确认或免责。"))
         if record.status != AccountabilityStatus.PENDING:
             raise DomainError(_("该问责记录已处理。"))
         if record.person_id == actor.pk:
-            raise DomainError(_("不能处理本人的问责记录，请由联社处理。"))
+            raise DomainError(_("不能处理本人的问责记录，请由联社风险管理部处理。"))
         before = snapshot(record, ["status", "decision_reason"])
         record.status = AccountabilityStatus.CONFIRMED if confirm else AccountabilityStatus.WAIVED
         record.decided_by = actor
@@ -784,7 +793,7 @@ def walkin_register(
                 amount=amount,
                 annual_rate=loan_type.annual_rate,
                 title=_("%(name)s %(type)s %(amount)s元")
-                % {"name": customer_name, "type": loan_type.name, "amount": amount},
+                % {"name": customer_name, "type": loan_type.name, "amount": yuan(amount)},
                 loan_type=loan_type,
                 actor=actor,
             )
@@ -885,7 +894,7 @@ def walkin_answer(
                 % {
                     "name": walkin.customer_name,
                     "type": walkin.loan_type.name,
-                    "amount": walkin.amount,
+                    "amount": yuan(walkin.amount),
                 },
                 loan_type=walkin.loan_type,
                 actor=actor,

@@ -371,11 +371,15 @@ def accountability_list(request):
 @roles_required()
 def accountability_detail(request, pk):
     record = selectors.accountability_get(request.user, pk)
+    user = request.user
     can_decide = (
         record.status == AccountabilityStatus.PENDING
-        and request.user.has_role(Role.DIRECTOR)
-        and request.user.cooperative_id == record.cooperative_id
-        and request.user.pk != record.person_id
+        and user.pk != record.person_id
+        and not user.is_read_only
+        and (
+            (user.has_role(Role.DIRECTOR) and user.cooperative_id == record.cooperative_id)
+            or user.has_role(Role.UNION_RISK)
+        )
     )
     return render(
         request,
@@ -390,7 +394,7 @@ def accountability_detail(request, pk):
 
 
 @require_POST
-@roles_required(Role.DIRECTOR, write=True)
+@roles_required(Role.DIRECTOR, Role.UNION_RISK, write=True)
 def accountability_decide(request, pk):
     record = selectors.accountability_get(request.user, pk)
     form = DecisionForm(request.POST)

@@ -6,6 +6,32 @@ import pytest
 from creditcoop.servicehall.models import LoanType
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Calendar and default loan types, even after another app's browser test flushed them."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if not uses_db:
+        yield
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from creditcoop import workdays
+    from creditcoop.models import CalendarYear
+
+    if not CalendarYear.objects.filter(year=2026).exists():
+        workdays.load_from_chinese_calendar(years=[2025, 2026, 2027])
+    if not LoanType.objects.exists():
+        import_module("creditcoop.servicehall.migrations.0002_default_loan_types").add_defaults(
+            apps, None
+        )
+    yield
+
+
 @pytest.fixture
 def loan_type(db):
     return LoanType.objects.create(

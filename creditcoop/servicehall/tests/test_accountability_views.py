@@ -138,3 +138,36 @@ def test_other_pages_render(org, login, late_record):
         "/hall/roster/",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_directors_own_lateness_is_decided_by_the_union(org, login, loan_type):
+    walkin = services.walkin_register(
+        actor=org.officer1,
+        kind="application",
+        customer_name="审批客户",
+        phone="13800138003",
+        village=org.village_a1,
+        need="周转",
+        loan_type=loan_type,
+        amount=Decimal("10000"),
+        today=MONDAY,
+    )
+    services.walkin_answer(
+        walkin_id=walkin.pk, actor=org.officer1, enters_approval=True, today=MONDAY
+    )
+    approval = services.walkin_deadline(walkin, "walkin_approval")
+    assert approval.responsible == org.director
+    services.deadline_sweep(today=workdays.add_working_days(approval.due_on, 1))
+    record = Accountability.objects.get(deadline=approval)
+    with pytest.raises(services.DomainError, match="不能处理本人"):
+        services.accountability_decide(
+            record_id=record.pk, actor=org.director, confirm=False, reason="忙"
+        )
+    assert (
+        "主任处理"
+        not in login(org.director).get(f"/hall/accountability/{record.pk}/").content.decode()
+    )
+    url = f"/hall/accountability/{record.pk}/decide/"
+    login(org.union_risk).post(url, {"decision": "confirm", "reason": "审批超期属实"})
+    record.refresh_from_db()
+    assert record.status == AccountabilityStatus.CONFIRMED and record.decided_by == org.union_risk
