@@ -28,6 +28,7 @@ from .forms import (
     ScoresForm,
 )
 from .models import CreditApplication, RatingCampaign, Scorecard
+from .rows import RowRenderer
 from .selectors import (
     application_events,
     application_get,
@@ -131,6 +132,9 @@ def campaign_day(request, pk):
         "step": step,
         "step_label": S(step).label if step else _("全部"),
         "rows": rows,
+        "rows_html": RowRenderer(
+            editable_steps=GRID_EDIT_STEPS, can_write=not request.user.is_read_only
+        ).render_all(rows),
         "editable_step": step in GRID_EDIT_STEPS,
         "can_write": not request.user.is_read_only,
         "add_form": AddHouseholdsForm(),
@@ -233,6 +237,9 @@ def _decorate(app):
 def _row_ctx(request, app, *, form=None, error=None, editing=False):
     return {
         "a": _decorate(app),
+        "row_html": RowRenderer(
+            editable_steps=GRID_EDIT_STEPS, can_write=not request.user.is_read_only
+        ).render_all([app]),
         "form": form,
         "error": error,
         "editing": editing,
@@ -242,12 +249,14 @@ def _row_ctx(request, app, *, form=None, error=None, editing=False):
 
 
 def _row_app(request, pk):
-    app = application_get(request.user, pk)
-    return (
-        with_counts(CreditApplication.objects.filter(pk=app.pk))
-        .select_related("household__group", "applicant", "scorecard", "village__cooperative")
-        .get()
-    )
+    try:
+        return (
+            with_counts(application_scope(request.user).filter(pk=pk))
+            .select_related("household__group", "applicant", "scorecard", "village__cooperative")
+            .get()
+        )
+    except (CreditApplication.DoesNotExist, ValueError):
+        raise Http404(_("未找到该申请。"))
 
 
 def _step_form(app, data=None):

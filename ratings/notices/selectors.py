@@ -1,0 +1,216 @@
+"""Reads for notices and objections: staff reads are scoped to the acting user."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from creditcoop.models import Cooperative
+from villages.models import CommitteeMember, Village
+from villages.selectors import village_scope
+
+from .models import NoticeBatch, NoticeEntry, Objection, ServicePromise
+from .services import policy_for
+
+# ---------------------------------------------------------------------------
+# Staff
+# ---------------------------------------------------------------------------
+
+
+def batch_scope(user) -> QuerySet[NoticeBatch]:
+    return NoticeBatch.objects.filter(village__in=village_scope(user))
+
+
+def batch_get(user, pk) -> NoticeBatch:
+    try:
+        return batch_scope(user).select_related(
+            "village__cooperative", "village__officer", "created_by", "published_by", "continues"
+        ).get(pk=pk)
+    except (NoticeBatch.DoesNotExist, ValueError):
+        raise Http404("未找到该公示。")
+
+
+def batch_list(*, user, village_id=None, status="", q="") -> QuerySet[NoticeBatch]:
+    qs = (
+        batch_scope(user)
+        .select_related("village", "village__cooperative")
+        .annotate(
+            listed_count=Count(
+                "entries", filter=Q(entries__status=NoticeEntry.Status.LISTED), distinct=True
+            ),
+            open_objections=Count(
+                "objections",
+                filter=Q(objections__status__in=Objection.OPEN),
+                distinct=True,
+            ),
+        )
+        .order_by("-id")
+    )
+    if village_id:
+        qs = qs.filter(village_id=village_id)
+    if status in NoticeBatch.Status.values:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(village__name__contains=q) | Q(title__contains=q))
+    return qs
+
+
+def objection_scope(user) -> QuerySet[Objection]:
+    """Objections of villages the user sees, plus those the user was asked to investigate."""
+    if not getattr(user, "is_authenticated", False):
+        return Objection.objects.none()
+    return Objection.objects.filter(
+        Q(batch__village__in=village_scope(user)) | Q(assigned_to=user)
+    )
+
+
+def objection_get(user, pk) -> Objection:
+    try:
+        return (
+            objection_scope(user)
+            .select_related(
+                "batch__village__cooperative",
+                "batch__village__officer",
+                "entry__application",
+                "household",
+                "assigned_to",
+                "recorded_by",
+                "closed_by",
+            )
+            .get(pk=pk)
+        )
+    except (Objection.DoesNotExist, ValueError):
+        raise Http404("未找到该异议。")
+
+
+def objection_list(
+    *, user, status="", village_id=None, channel="", overdue=False, q="", mine=False
+) -> QuerySet[Objection]:
+    qs = objection_scope(user).select_related("batch__village", "entry", "assigned_to")
+    if status in Objection.Status.values:
+        qs = qs.filter(status=status)
+    elif status == "open":
+        qs = qs.filter(status__in=Objection.OPEN)
+    if village_id:
+        qs = qs.filter(batch__village_id=village_id)
+    if channel in Objection.Channel.values:
+        qs = qs.filter(channel=channel)
+    if overdue:
+        qs = qs.filter(status__in=Objection.OPEN, due_on__lt=timezone.localdate())
+    if mine:
+        qs = qs.filter(assigned_to=user)
+    if q:
+        qs = qs.filter(Q(reference__icontains=q) | Q(entry__masked_name__startswith=q[:1]))
+    return qs.order_by("-filed_at", "-id")
+
+
+def batch_entries(batch, *, q="") -> QuerySet[NoticeEntry]:
+    qs = batch.entries.select_related("application", "replaces").annotate(
+        open_objections=Count(
+            "objections", filter=Q(objections__status__in=Objection.OPEN), distinct=True
+        )
+    )
+    if q:
+        qs = qs.filter(Q(group_name__contains=q) | Q(masked_name__startswith=q[:1]))
+    return qs.order_by("group_number", "household_id", "id")
+
+
+# ---------------------------------------------------------------------------
+# Public pages (no login): only what the notice itself shows
+# ---------------------------------------------------------------------------
+
+
+def village_public(code: str) -> Village:
+    try:
+        return Village.objects.select_related("cooperative__union", "officer").get(code=code)
+    except Village.DoesNotExist:
+        raise Http404("未找到该村。")
+
+
+def public_entries(batch) -> list[NoticeEntry]:
+    """The households on a notice as published, flagged when an objection is being handled."""
+    open_objection = Objection.objects.filter(entry=OuterRef("pk"), status__in=Objection.OPEN)
+    return list(
+        batch.entries.filter(status__in=[NoticeEntry.Status.LISTED, NoticeEntry.Status.SUPERSEDED])
+        .annotate(under_objection=Exists(open_objection))
+        .only(
+            "group_name",
+            "group_number",
+            "masked_name",
+            "grade",
+            "line",
+            "term_months",
+            "status",
+            "batch_id",
+        )
+        .order_by("group_number", "household_id", "id")
+    )
+
+
+def public_village_notices(village, today) -> tuple[list[NoticeBatch], list[NoticeBatch]]:
+    """(running notices with their entries, past notices) of a village."""
+    batches = list(
+        village.notice_batches.exclude(status=NoticeBatch.Status.DRAFT)
+        .annotate(
+            listed_count=Count("entries", filter=Q(entries__status=NoticeEntry.Status.LISTED)),
+            general_open=Count(
+                "objections",
+                filter=Q(objections__status__in=Objection.OPEN, objections__entry__isnull=True),
+            ),
+        )
+        .order_by("-start_date", "-id")
+    )
+    current = [b for b in batches if b.is_running(today)]
+    past = [b for b in batches if not b.is_running(today)]
+    for b in current:
+        b.public_rows = public_entries(b)
+    return current, past
+
+
+def public_batch(village, pk) -> NoticeBatch:
+    try:
+        return village.notice_batches.exclude(status=NoticeBatch.Status.DRAFT).get(pk=pk)
+    except (NoticeBatch.DoesNotExist, ValueError):
+        raise Http404("未找到该公示。")
+
+
+def committee_roster(village, today):
+    return (
+        CommitteeMember.objects.filter(village=village, term_start__lte=today)
+        .filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
+        .only("post", "name", "phone")
+        .order_by("post", "id")
+    )
+
+
+def service_promises(cooperative: Cooperative) -> dict:
+    """The cooperative's published loan products; the service hall's loan types until the
+    cooperative has configured its own."""
+    rows = list(ServicePromise.objects.filter(cooperative=cooperative, is_active=True))
+    if not rows:
+        from creditcoop.servicehall.models import LoanType
+
+        rows = [
+            {
+                "loan_type": t.name,
+                "term": f"最长 {t.max_term_months} 个月",
+                "rate": f"年利率 {t.annual_rate * 100:.2f}%",
+                "eligibility": t.eligibility,
+                "time_limit": f"{t.answer_days} 个工作日内答复，进入审批后 {t.approval_days} "
+                "个工作日内办结",
+            }
+            for t in LoanType.objects.filter(is_active=True)
+        ]
+    policy = policy_for(cooperative)
+    lines = [line.strip() for line in policy.promise_text.splitlines() if line.strip()]
+    return {"products": rows, "promises": lines, "policy": policy}
+
+
+def objection_public(reference: str) -> Objection:
+    try:
+        return Objection.objects.select_related("batch__village", "entry").get(
+            reference=(reference or "").strip().upper()
+        )
+    except Objection.DoesNotExist:
+        raise Http404("未找到该受理编号。")
