@@ -1,8 +1,11 @@
+import uuid
+
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Collate, Upper
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import Branch, Cooperative, Staff
+from creditcoop.money import MONEY
 
 
 class Village(models.Model):
@@ -126,16 +129,13 @@ class Member(models.Model):
                 condition=models.Q(id_number=Upper("id_number")), name="member_id_upper"
             ),
         ]
+        # Prefix search ("zs" → 张三, "张", the last digits of an ID) walks these indexes in
+        # order: the C collation lets LIKE 'x%' use a plain btree whatever the database
+        # collation is, and the trailing id gives a stable page order without a sort.
         indexes = [
-            models.Index(
-                fields=["initials"], name="member_initials_idx", opclasses=["varchar_pattern_ops"]
-            ),
-            models.Index(
-                fields=["name"], name="member_name_idx", opclasses=["varchar_pattern_ops"]
-            ),
-            models.Index(
-                fields=["id_reversed"], name="member_idrev_idx", opclasses=["varchar_pattern_ops"]
-            ),
+            models.Index(Collate("initials", "C"), "id", name="member_initials_c_idx"),
+            models.Index(Collate("name", "C"), "id", name="member_name_c_idx"),
+            models.Index(Collate("id_reversed", "C"), "id", name="member_idrev_c_idx"),
         ]
 
     def __str__(self):
@@ -188,3 +188,200 @@ class CommitteeMember(models.Model):
 
     def __str__(self):
         return f"{self.get_post_display()} {self.name}"
+
+
+class PromotionSurvey(models.Model):
+    """确定推广村: the officer's survey, the cooperative's proposal and the union's decision."""
+
+    class Status(models.TextChoices):
+        SURVEYED = "surveyed", _("已调查")
+        PROPOSED = "proposed", _("信用社已推荐")
+        APPROVED = "approved", _("联社已批准")
+        REJECTED = "rejected", _("联社未批准")
+
+    # action → (from, to); templates ask survey.can(action), services enforce it.
+    TRANSITIONS = {
+        "edit": (Status.SURVEYED, Status.SURVEYED),
+        "propose": (Status.SURVEYED, Status.PROPOSED),
+        "approve": (Status.PROPOSED, Status.APPROVED),
+        "reject": (Status.PROPOSED, Status.REJECTED),
+    }
+    OPEN = [Status.SURVEYED, Status.PROPOSED]
+
+    village = models.ForeignKey(
+        Village, on_delete=models.CASCADE, related_name="surveys", verbose_name=_("行政村")
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.SURVEYED
+    )
+    resident_households = models.PositiveIntegerField(_("常住农户数"))
+    local_households = models.PositiveIntegerField(_("长期在本地经营农户数"))
+    certificate_count = models.PositiveIntegerField(_("已发放贷款证户数"))
+    certificate_amount = models.DecimalField(_("贷款证授信金额（元）"), **MONEY)
+    npl_count = models.PositiveIntegerField(_("不良贷款户数"))
+    npl_amount = models.DecimalField(_("不良贷款金额（元）"), **MONEY)
+    note = models.CharField(_("调查说明"), max_length=500, blank=True)
+    surveyed_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("调查人")
+    )
+    surveyed_at = models.DateTimeField(_("调查录入时间"), auto_now_add=True)
+    proposed_by = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("推荐人"),
+    )
+    proposed_at = models.DateTimeField(_("推荐时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_reason = models.CharField(_("审批意见"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("推广村调查")
+        verbose_name_plural = _("推广村调查")
+        ordering = ["-surveyed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village"],
+                condition=models.Q(status__in=["surveyed", "proposed"]),
+                name="promotion_one_open_survey",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(local_households__lte=models.F("resident_households")),
+                name="promotion_local_le_resident",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(certificate_amount__gte=0) & models.Q(npl_amount__gte=0),
+                name="promotion_amounts_nonnegative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True)
+                | ~models.Q(decided_by=models.F("proposed_by")),
+                name="promotion_approver_not_proposer",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "surveyed_at"],
+                name="promotion_pending_idx",
+                condition=models.Q(status="proposed"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.village} 推广村调查"
+
+    def can(self, action: str) -> bool:
+        return self.TRANSITIONS[action][0] == self.status
+
+
+class PromotionEvent(models.Model):
+    """The status history of a promotion survey (who, when, from, to, why)."""
+
+    survey = models.ForeignKey(
+        PromotionSurvey, on_delete=models.CASCADE, related_name="events", verbose_name=_("调查")
+    )
+    from_status = models.CharField(
+        _("原状态"), max_length=10, choices=PromotionSurvey.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("新状态"), max_length=10, choices=PromotionSurvey.Status.choices)
+    actor = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    reason = models.CharField(_("说明"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("推广村状态记录")
+        verbose_name_plural = _("推广村状态记录")
+        ordering = ["survey_id", "at", "id"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class WorkSchedule(models.Model):
+    """工作配档表: the dates of the concentrated campaign in one village."""
+
+    village = models.OneToOneField(
+        Village, on_delete=models.CASCADE, related_name="schedule", verbose_name=_("行政村")
+    )
+    rating_date = models.DateField(_("集中信用等级评定日期"), null=True, blank=True)
+    credit_date = models.DateField(_("集中授信日期"), null=True, blank=True)
+    certificate_date = models.DateField(_("集中办理贷款证日期"), null=True, blank=True)
+    officer = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("责任信贷员")
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("工作配档表")
+        verbose_name_plural = _("工作配档表")
+        ordering = ["village_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating_date__isnull=True)
+                | models.Q(credit_date__isnull=True)
+                | models.Q(credit_date__gte=models.F("rating_date")),
+                name="schedule_credit_after_rating",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_date__isnull=True)
+                | models.Q(certificate_date__isnull=True)
+                | models.Q(certificate_date__gte=models.F("credit_date")),
+                name="schedule_certificate_after_credit",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["rating_date"], name="schedule_rating_idx"),
+            models.Index(fields=["credit_date"], name="schedule_credit_idx"),
+            models.Index(fields=["certificate_date"], name="schedule_certificate_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.village} 工作配档表"
+
+
+class HouseholdImport(models.Model):
+    """An uploaded household sheet between preview and confirmation.
+
+    The parsed rows live here, keyed by an unguessable token and tied to the uploader and
+    village, so confirming never trusts anything the browser sends back but the token.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        DONE = "done", _("已导入")
+
+    token = models.UUIDField(_("令牌"), default=uuid.uuid4, unique=True, editable=False)
+    village = models.ForeignKey(
+        Village, on_delete=models.CASCADE, related_name="imports", verbose_name=_("行政村")
+    )
+    uploaded_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
+    )
+    file_name = models.CharField(_("文件名"), max_length=200)
+    rows = models.JSONField(_("数据行"), default=list)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("农户导入批次")
+        verbose_name_plural = _("农户导入批次")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.village} {self.file_name}"

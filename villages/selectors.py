@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import re
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Collate, Left
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import COOPERATIVE_ROLES, Cooperative, Role
 
-from .models import Household, Village
+from .models import CommitteeMember, Household, Member, PromotionSurvey, Village, WorkSchedule
 
 
 def village_scope(user) -> QuerySet[Village]:
@@ -63,3 +70,241 @@ def household_get(user, pk) -> Household:
         )
     except (Household.DoesNotExist, ValueError):
         raise Http404("未找到该农户。")
+
+
+# --- who may change what -------------------------------------------------------------------
+
+
+def village_writable(user, village: Village) -> bool:
+    """Officers write in their own villages, the director/deputy in their cooperative, admins
+    everywhere in the union. Everyone else who can see the village only reads it."""
+    if not getattr(user, "is_authenticated", False) or user.is_read_only:
+        return False
+    if user.is_superuser or user.has_role(Role.ADMIN):
+        return True
+    if user.has_role(Role.DIRECTOR, Role.DEPUTY) and village.cooperative_id == user.cooperative_id:
+        return True
+    return user.has_role(Role.OFFICER) and village.officer_id == user.pk
+
+
+def promotion_may_propose(user, village: Village) -> bool:
+    return (
+        not user.is_read_only
+        and user.has_role(Role.DIRECTOR, Role.DEPUTY)
+        and village.cooperative_id == user.cooperative_id
+    )
+
+
+def promotion_may_decide(user) -> bool:
+    return not user.is_read_only and (
+        user.is_superuser or user.has_role(Role.UNION_RISK, Role.ADMIN)
+    )
+
+
+# --- pages without a COUNT -----------------------------------------------------------------
+
+
+@dataclass
+class SlicePage:
+    """One page of a list too big to count: we fetch page_size + 1 rows to know if there is
+    a next page. Quacks like Django's Page for `_pagination.html`."""
+
+    object_list: list
+    number: int
+    has_next_rows: bool
+    paginator = None
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_next(self):
+        return self.has_next_rows
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
+def _page_number(page) -> int:
+    try:
+        return max(int(page), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+# Up to this many villages in scope, search starts from the user's households rather than
+# from the name/initials/ID prefix index (see household_search).
+SMALL_SCOPE_VILLAGES = 20
+
+_DIGITS = re.compile(r"^\d{1,17}[\dX]?$")
+_LETTERS = re.compile(r"^[a-z]+$")
+
+
+def search_kind(q: str) -> str:
+    """'id' for the last digits of an ID number, 'initials' for pinyin initials, else 'name'."""
+    q = q.strip()
+    if _DIGITS.match(q.upper()):
+        return "id"
+    if _LETTERS.match(q.lower()):
+        return "initials"
+    return "name"
+
+
+def household_search(*, user, q: str, page=1, page_size: int = 20) -> SlicePage:
+    """Households in the user's villages whose member matches `q`.
+
+    `q` is a name prefix (张), pinyin initials (zs → 张三) or the last digits of an ID number
+    (or the whole number). Each result is a Household with `.matched` set to the member that
+    matched; a household with two matching members appears once per member.
+    """
+    number = _page_number(page)
+    q = (q or "").strip()
+    if not q:
+        return SlicePage([], number, False)
+    kind = search_kind(q)
+    # The village ids as a literal list rather than a subquery: the planner then knows how
+    # much of the table is in scope and picks the prefix index (union-wide users) or the
+    # user's own households (an officer's few villages) correctly.
+    village_ids = list(village_scope(user).values_list("pk", flat=True))
+    members = Member.objects.filter(household__village_id__in=village_ids)
+    if kind == "id" and len(q) == 18:
+        members = members.filter(id_number=q.upper()).annotate(key=F("id_number"))
+    else:
+        field, value = {
+            "id": ("id_reversed", q.upper()[::-1]),
+            "initials": ("initials", q.lower()),
+            "name": ("name", q),
+        }[kind]
+        members = members.annotate(key=Collate(field, "C"))
+        if len(village_ids) <= SMALL_SCOPE_VILLAGES:
+            # A few villages (an officer's): their own households are far fewer than the
+            # members sharing a common prefix like 张, so compare left(field, n), which no
+            # index serves, and PostgreSQL starts from the households of those villages.
+            members = members.annotate(head=Left(field, len(value))).filter(head=value)
+        else:
+            members = members.filter(key__startswith=value)
+    offset = (number - 1) * page_size
+    rows = list(
+        members.select_related("household__village", "household__group").order_by("key", "id")[
+            offset : offset + page_size + 1
+        ]
+    )
+    results = []
+    for member in rows[:page_size]:
+        household = member.household
+        household.matched = member
+        results.append(household)
+    return SlicePage(results, number, len(rows) > page_size)
+
+
+def village_households(*, user, village_id, page=1, page_size: int = 50, group_id=None) -> Page:
+    """A page of a village's households (head's ID number and family size included), in a
+    constant number of queries: the scope check, the count and the rows. The page carries
+    `.village`."""
+    village = village_get(user, village_id)
+    qs = Household.objects.filter(village_id=village.pk)
+    if group_id:
+        qs = qs.filter(group_id=group_id)
+    heads = Member.objects.filter(household_id=OuterRef("pk"), relation=Member.Relation.HEAD)
+    sizes = (
+        Member.objects.filter(household_id=OuterRef("pk"))
+        .order_by()
+        .values("household_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    qs = (
+        qs.select_related("group")
+        .annotate(
+            head_id_number=Subquery(heads.values("id_number")[:1]),
+            member_count=Subquery(sizes[:1]),
+        )
+        .order_by("group_id", "id")
+    )
+    result = Paginator(qs, page_size).get_page(page)
+    result.village = village
+    return result
+
+
+# --- schedules, promotion -----------------------------------------------------------------
+
+
+@dataclass
+class ScheduleDate:
+    date: object
+    kind: str
+    schedule: WorkSchedule
+
+
+def schedule_upcoming(*, user, cooperative_id=None, date_from=None, date_to=None):
+    """The campaign dates (rating, credit granting, certificates) of the user's villages in a
+    date range, earliest first."""
+    qs = WorkSchedule.objects.filter(village__in=village_scope(user).values("pk"))
+    if cooperative_id:
+        qs = qs.filter(village__cooperative_id=cooperative_id)
+    kinds = [
+        ("rating_date", _("集中信用等级评定")),
+        ("credit_date", _("集中授信")),
+        ("certificate_date", _("集中办理贷款证")),
+    ]
+    in_range = Q(pk__in=[])
+    for field, _label in kinds:
+        cond = Q(**{f"{field}__isnull": False})
+        if date_from:
+            cond &= Q(**{f"{field}__gte": date_from})
+        if date_to:
+            cond &= Q(**{f"{field}__lte": date_to})
+        in_range |= cond
+    dates = []
+    for schedule in qs.filter(in_range).select_related("village__cooperative", "officer"):
+        for field, label in kinds:
+            d = getattr(schedule, field)
+            if d and (not date_from or d >= date_from) and (not date_to or d <= date_to):
+                dates.append(ScheduleDate(d, label, schedule))
+    dates.sort(key=lambda x: (x.date, x.schedule.village.code))
+    return dates
+
+
+def promotion_scope(user) -> QuerySet[PromotionSurvey]:
+    return PromotionSurvey.objects.filter(village__in=village_scope(user).values("pk"))
+
+
+def promotion_get(user, pk) -> PromotionSurvey:
+    try:
+        return promotion_scope(user).select_related("village__cooperative").get(pk=pk)
+    except (PromotionSurvey.DoesNotExist, ValueError):
+        raise Http404("未找到该推广村调查。")
+
+
+def committee_current(village: Village, today=None):
+    """Committee members whose term covers today (the published list)."""
+    today = today or timezone.localdate()
+    return (
+        village.committee.filter(term_start__lte=today)
+        .filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
+        .order_by(committee_post_order(), "id")
+    )
+
+
+def committee_post_order():
+    """Chair first, then assistant, clerk, villager representative."""
+    posts = list(CommitteeMember.Post.values)
+    return Case(*[When(post=p, then=Value(i)) for i, p in enumerate(posts)], default=Value(9))
+
+
+def village_public_get(code: str) -> Village:
+    try:
+        return Village.objects.select_related("cooperative__union", "officer").get(code=code)
+    except Village.DoesNotExist:
+        raise Http404("未找到该村。")

@@ -1,0 +1,210 @@
+"""Registering and editing households: validation, uniqueness, audit, nothing saved on error."""
+
+import pytest
+
+from creditcoop.models import AuditLog
+from tests import factories as f
+from villages.idcard import check_digit
+from villages.models import Household, Member
+
+from .conftest import db_counts
+
+pytestmark = pytest.mark.django_db
+
+
+def valid_id(seq=1):
+    return f.make_id_number(seq, area="410105")
+
+
+def post_data(org, members, **household):
+    data = {
+        "group": org.group_a1.pk,
+        "address": household.get("address", "张庄村一组3号"),
+        "phone": household.get("phone", "13812345678"),
+        "main_business": "种植",
+        "m-TOTAL_FORMS": str(len(members)),
+        "m-INITIAL_FORMS": "0",
+        "m-MIN_NUM_FORMS": "0",
+        "m-MAX_NUM_FORMS": "30",
+    }
+    for i, m in enumerate(members):
+        for k, v in m.items():
+            data[f"m-{i}-{k}"] = v
+    return data
+
+
+def test_officer_registers_household_with_family(org, login):
+    client = login(org.officer1)
+    head_id, wife_id = valid_id(1), valid_id(2)
+    resp = client.post(
+        f"/villages/{org.village_a1.pk}/households/add/",
+        post_data(
+            org,
+            [
+                {"name": "张三", "relation": "head", "id_number": head_id, "phone": "13800000001"},
+                {"name": "王芳", "relation": "spouse", "id_number": wife_id.lower()},
+            ],
+        ),
+    )
+    household = Household.objects.get()
+    assert resp.status_code == 302 and resp.url == f"/villages/households/{household.pk}/"
+    assert household.head_name == "张三" and household.village == org.village_a1
+    assert sorted(household.members.values_list("name", "relation")) == [
+        ("张三", "head"),
+        ("王芳", "spouse"),
+    ]
+    head = household.members.get(relation="head")
+    assert head.initials == "zs" and head.id_reversed == head_id[::-1]
+    log = AuditLog.objects.get(action="登记农户")
+    assert log.actor == org.officer1 and log.cooperative == org.coop_a
+    assert [m["name"] for m in log.changes["members"]] == ["张三", "王芳"]
+    body = client.get(resp.url).content.decode()
+    assert head_id in body and "王芳" in body and "配偶" in body
+
+
+@pytest.mark.parametrize(
+    "id_number,message",
+    [
+        ("41010519800517001", "身份证号码应为18位"),
+        ("4101051980051700AX", "身份证号码应为18位"),
+        ("410105198002300011", "出生日期不存在"),
+        (None, "校验位错误"),
+    ],
+)
+def test_bad_id_number_keeps_typed_values_and_saves_nothing(org, login, id_number, message):
+    if id_number is None:
+        good = valid_id(3)
+        wrong = "0" if good[-1] != "0" else "1"
+        id_number = good[:17] + wrong
+    before = db_counts()
+    resp = login(org.officer1).post(
+        f"/villages/{org.village_a1.pk}/households/add/",
+        post_data(org, [{"name": "李四", "relation": "head", "id_number": id_number}]),
+    )
+    body = resp.content.decode()
+    assert resp.status_code == 200 and message in body
+    assert 'value="李四"' in body and f'value="{id_number}"' in body
+    assert db_counts() == before
+
+
+def test_duplicate_id_anywhere_in_union_is_refused(org, login):
+    other = f.HouseholdFactory(group=org.group_b1, head_name="王五")
+    taken = other.members.get().id_number
+    before = db_counts()
+    resp = login(org.officer1).post(
+        f"/villages/{org.village_a1.pk}/households/add/",
+        post_data(org, [{"name": "王五", "relation": "head", "id_number": taken}]),
+    )
+    assert "该身份证号码已登记在" in resp.content.decode()
+    assert db_counts() == before
+
+
+def test_same_id_twice_in_one_family_is_refused(org, login):
+    same = valid_id(4)
+    before = db_counts()
+    resp = login(org.officer1).post(
+        f"/villages/{org.village_a1.pk}/households/add/",
+        post_data(
+            org,
+            [
+                {"name": "张三", "relation": "head", "id_number": same},
+                {"name": "张小", "relation": "child", "id_number": same},
+            ],
+        ),
+    )
+    assert "与第 1 名成员的身份证号码重复" in resp.content.decode()
+    assert db_counts() == before
+
+
+@pytest.mark.parametrize("phone", ["1381234567", "23812345678", "电话"])
+def test_bad_phone_is_refused(org, login, phone):
+    before = db_counts()
+    resp = login(org.officer1).post(
+        f"/villages/{org.village_a1.pk}/households/add/",
+        post_data(
+            org, [{"name": "张三", "relation": "head", "id_number": valid_id(5), "phone": phone}]
+        ),
+    )
+    assert "电话号码格式不正确" in resp.content.decode()
+    assert db_counts() == before
+
+
+def test_household_needs_exactly_one_head(org, login):
+    before = db_counts()
+    resp = login(org.officer1).post(
+        f"/villages/{org.village_a1.pk}/households/add/",
+        post_data(org, [{"name": "张三", "relation": "spouse", "id_number": valid_id(6)}]),
+    )
+    assert "每户必须有且只有一名户主" in resp.content.decode()
+    assert db_counts() == before
+
+
+def test_group_of_another_village_is_refused(org, login):
+    data = post_data(org, [{"name": "张三", "relation": "head", "id_number": valid_id(7)}])
+    data["group"] = org.group_b1.pk
+    before = db_counts()
+    resp = login(org.officer1).post(f"/villages/{org.village_a1.pk}/households/add/", data)
+    assert "请选择本村的村民小组" in resp.content.decode()
+    assert db_counts() == before
+
+
+def test_edit_changes_head_removes_and_adds_members(org, login, zhang_san):
+    head = zhang_san.members.get(relation="head")
+    wife = zhang_san.members.get(relation="spouse")
+    son_id = valid_id(8)
+    data = post_data(
+        org,
+        [
+            # 张三 moves out; his wife becomes head; a son is added.
+            {"member_id": wife.pk, "name": "王芳", "relation": "head", "id_number": wife.id_number},
+            {"name": "张小明", "relation": "child", "id_number": son_id},
+        ],
+        address="张庄村二组1号",
+    )
+    resp = login(org.officer1).post(f"/villages/households/{zhang_san.pk}/edit/", data)
+    assert resp.status_code == 302
+    zhang_san.refresh_from_db()
+    assert zhang_san.head_name == "王芳" and zhang_san.address == "张庄村二组1号"
+    assert not Member.objects.filter(pk=head.pk).exists()
+    assert sorted(zhang_san.members.values_list("name", "relation")) == [
+        ("张小明", "child"),
+        ("王芳", "head"),
+    ]
+    log = AuditLog.objects.get(action="修改农户")
+    assert log.changes["address"] == ["城关镇某村", "张庄村二组1号"]
+
+
+def test_edit_cannot_take_over_a_member_of_another_household(org, login, zhang_san):
+    stranger = f.HouseholdFactory(group=org.group_b1).members.get()
+    head = zhang_san.members.get(relation="head")
+    data = post_data(
+        org,
+        [
+            {"member_id": head.pk, "name": "张三", "relation": "head", "id_number": head.id_number},
+            {
+                "member_id": stranger.pk,
+                "name": "外人",
+                "relation": "child",
+                "id_number": stranger.id_number,
+            },
+        ],
+    )
+    before = db_counts()
+    resp = login(org.officer1).post(f"/villages/households/{zhang_san.pk}/edit/", data)
+    assert "该成员不属于本户" in resp.content.decode()
+    assert db_counts() == before
+    stranger.refresh_from_db()
+    assert stranger.household_id != zhang_san.pk
+
+
+def test_household_in_another_village_cannot_be_edited_by_officer(org, login):
+    household = f.HouseholdFactory(group=org.group_a2)  # officer2's village
+    before = db_counts()
+    resp = login(org.officer1).post(f"/villages/households/{household.pk}/edit/", {})
+    assert resp.status_code == 404
+    assert db_counts() == before
+
+
+def test_check_digit_helper_matches_gb11643_example():
+    # The example from GB 11643-1999: 11010519491231002X
+    assert check_digit("11010519491231002") == "X"
