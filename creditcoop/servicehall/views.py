@@ -462,6 +462,7 @@ def dashboard(request):
         cooperative=data["coop"], status=AccountabilityStatus.PENDING
     )
     chart = {
+        "label": "按期办结率（%）",
         "labels": [r["label"] for r in by_officer],
         "rates": [r["rate"] if r["rate"] is not None else 0 for r in by_officer],
     }
