@@ -35,5 +35,6 @@ urlpatterns = [
     path("hall/", include("creditcoop.servicehall.urls")),
     path("recovery/", include("recovery.urls")),
     path("archives/", include("archives.urls")),
+    path("p/", include("ratings.notices.public_urls")),
     path("p/", include("villages.public_urls")),
 ]

@@ -83,7 +83,9 @@ class StaffObjectionForm(forms.Form):
     contact_name = forms.CharField(
         label=_("异议人称呼"), max_length=CONTACT_NAME_MAX, required=False
     )
-    contact_phone = forms.CharField(label=_("联系电话"), max_length=CONTACT_PHONE_MAX, required=False)
+    contact_phone = forms.CharField(
+        label=_("联系电话"), max_length=CONTACT_PHONE_MAX, required=False
+    )
 
     def __init__(self, *args, batches=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,8 +93,8 @@ class StaffObjectionForm(forms.Form):
         self.fields["entry"].queryset = NoticeEntry.objects.filter(
             batch__in=batches, status=NoticeEntry.Status.LISTED
         ).select_related("batch")
-        self.fields["entry"].label_from_instance = (
-            lambda e: f"第{e.batch.number}期 {e.group_name} {e.masked_name} {e.grade} {e.line}元"
+        self.fields["entry"].label_from_instance = lambda e: (
+            f"第{e.batch.number}期 {e.group_name} {e.masked_name} {e.grade} {e.line}元"
         )
 
     def clean(self):

@@ -24,9 +24,17 @@ def batch_scope(user) -> QuerySet[NoticeBatch]:
 
 def batch_get(user, pk) -> NoticeBatch:
     try:
-        return batch_scope(user).select_related(
-            "village__cooperative", "village__officer", "created_by", "published_by", "continues"
-        ).get(pk=pk)
+        return (
+            batch_scope(user)
+            .select_related(
+                "village__cooperative",
+                "village__officer",
+                "created_by",
+                "published_by",
+                "continues",
+            )
+            .get(pk=pk)
+        )
     except (NoticeBatch.DoesNotExist, ValueError):
         raise Http404("未找到该公示。")
 
@@ -60,9 +68,7 @@ def objection_scope(user) -> QuerySet[Objection]:
     """Objections of villages the user sees, plus those the user was asked to investigate."""
     if not getattr(user, "is_authenticated", False):
         return Objection.objects.none()
-    return Objection.objects.filter(
-        Q(batch__village__in=village_scope(user)) | Q(assigned_to=user)
-    )
+    return Objection.objects.filter(Q(batch__village__in=village_scope(user)) | Q(assigned_to=user))
 
 
 def objection_get(user, pk) -> Objection:
