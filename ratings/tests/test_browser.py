@@ -1,6 +1,5 @@
 """A concentrated rating day for a village of 30 households, in a real browser."""
 
-import time
 from datetime import date
 
 import pytest
@@ -38,9 +37,7 @@ def test_rating_day_from_initial_scores_to_directors_lines(
     campaign = services.campaign_create(
         actor=org.officer1, village=org.village_a1, year=2025, rating_date=date(2025, 3, 10)
     )
-    t0 = time.monotonic()
     apps = [application(org, status=S.INITIAL, campaign=campaign) for _ in range(N)]
-    print("setup", time.monotonic() - t0)
 
     # The committee enters every row's scores; saving a row opens the next one.
     page = _page_for(browser, live_server, org.committee)
@@ -58,7 +55,6 @@ def test_rating_day_from_initial_scores_to_directors_lines(
         page.locator(f"#row-{apps[i].pk}:not(.table-warning)").wait_for()
     page.wait_for_timeout(200)
     assert page.locator("tr.table-warning").count() == 0
-    print("initial", time.monotonic() - t0)
     _bulk(page, live_server, campaign, "initial")
     assert f"已将 {N} 户转入下一环节" in page.content()
 
@@ -82,7 +78,6 @@ def test_rating_day_from_initial_scores_to_directors_lines(
         form.locator("input[name=term_months]").fill("24")
         form.locator("button", has_text="保存").click()
         page.locator(f"#row-{apps[i].pk}:not(.table-warning)").wait_for()
-    print("proposal", time.monotonic() - t0)
     _bulk(page, live_server, campaign, "line_proposal")
 
     _bulk(officer, live_server, campaign, "line_officer", check="#accept_previous")

@@ -251,9 +251,9 @@ def test_ledgers_on_screen_and_formula_safe_excel(org, login):
     assert rows[1][3] == app.applicant.id_number
     assert rows[1][8] == '\'=HYPERLINK("http://x")'
     assert rows[1][10] == "AAA" and rows[1][11] == 20000
-    r = c.get(
-        reverse("ratings:village_approvals", args=[org.village_a1.pk]) + f"?year={year}&format=xlsx"
-    )
+    approvals = reverse("ratings:village_approvals", args=[org.village_a1.pk]) + f"?year={year}"
+    assert "村贷款授信额度审批明细表" in c.get(approvals).content.decode()
+    r = c.get(approvals + "&format=xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
     row = list(ws.iter_rows(values_only=True))[1]
     assert row[5] == 20000 and row[11] == 20000 and row[13] == org.director.name
@@ -267,3 +267,78 @@ def test_household_section_shows_grade_line_and_history(org, rf):
         Context({"household": app.household, "user": org.director, "request": request})
     )
     assert "AAA" in html and "20000" in html and "主任核定额度" in html
+
+
+def test_investigation_submit_step_and_decide_pages(org, login):
+    app = application(org)
+    officer = login(org.officer1)
+    officer.post(
+        reverse("ratings:application_documents", args=[app.pk]),
+        {"version": app.version, **{f: "on" for f in CreditApplication.REQUIRED_DOCUMENTS}},
+    )
+    app.refresh_from_db()
+    members = list(app.household.members.all())
+    data = {
+        "version": app.version,
+        "visit_date": "2025-03-01",
+        "visit_note": "入户核实",
+        "family_size": 2,
+        "net_assets": "150000",
+        "annual_net_income": "90000",
+        "other_debt": "0",
+        **{f"consent_{m.pk}": "on" for m in members},
+    }
+    r = officer.post(
+        reverse("ratings:application_investigate", args=[app.pk]), {**data, "visit_note": ""}
+    )
+    assert "调查情况" in r.content.decode()  # kept on the page with the error
+    officer.post(reverse("ratings:application_investigate", args=[app.pk]), data)
+    app.refresh_from_db()
+    assert app.investigated_by == org.officer1 and app.history_checked_at
+    officer.post(reverse("ratings:application_submit", args=[app.pk]), {"version": app.version})
+    app.refresh_from_db()
+    assert app.status == S.INITIAL
+    scores = {f"s_{k}": v for k, v in SCORES_85.items()}
+    login(org.committee).post(
+        reverse("ratings:application_step", args=[app.pk]), {"version": app.version, **scores}
+    )
+    app.refresh_from_db()
+    assert app.status == S.REVIEW and app.initial_by == org.committee
+    r = login(org.officer1).post(
+        reverse("ratings:application_step", args=[app.pk]),
+        {"version": app.version, **scores, "s_reputation": "8"},
+    )
+    assert "必须写明理由" in r.content.decode()
+    login(org.officer1).post(
+        reverse("ratings:application_step", args=[app.pk]), {"version": app.version, **scores}
+    )
+    login(org.reviewer).post(
+        reverse("ratings:application_decide", args=[app.pk]),
+        {"held_on": "2025-03-05", "members": [org.reviewer.pk]},
+    )
+    app.refresh_from_db()
+    assert app.status == S.LINE_PROPOSAL and app.grade == "AAA"
+
+
+def test_campaign_close_only_when_all_done(org, login, campaign):
+    app = application(org, campaign=campaign)
+    c = login(org.officer1)
+    r = c.post(reverse("ratings:campaign_close", args=[campaign.pk]), follow=True)
+    assert "还有 1 户未办结" in r.content.decode()
+    services.application_reject(application=app, actor=org.officer1, reason="本人放弃申请")
+    c.post(reverse("ratings:campaign_close", args=[campaign.pk]))
+    campaign.refresh_from_db()
+    assert campaign.status == RatingCampaign.Status.CLOSED
+
+
+def test_demo_ratings_is_deterministic_and_idempotent(org):
+    from django.core.management import call_command
+
+    for _ in range(12):
+        household(org.group_a1)
+    call_command("demo_ratings", villages=1, households=12)
+    campaign = RatingCampaign.objects.get(village=org.village_a1)
+    statuses = sorted(campaign.applications.values_list("status", flat=True))
+    assert len(statuses) == 12 and {S.DRAFT, S.LINE_SET, S.REJECTED} <= set(statuses)
+    call_command("demo_ratings", villages=1, households=12)
+    assert CreditApplication.objects.count() == 12
