@@ -19,7 +19,12 @@ class VersionedForm(forms.Form):
 class CampaignForm(forms.Form):
     village = forms.ModelChoiceField(label=_("行政村"), queryset=Village.objects.none())
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    rating_date = forms.DateField(label=_("集中评定日期"), widget=DATE)
+    rating_date = forms.DateField(
+        label=_("集中评定日期"),
+        widget=DATE,
+        required=False,
+        help_text=_("留空则按该村工作配档表"),
+    )
     credit_date = forms.DateField(label=_("集中授信日期"), widget=DATE, required=False)
     certificate_date = forms.DateField(label=_("集中办证日期"), widget=DATE, required=False)
 

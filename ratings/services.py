@@ -490,7 +490,7 @@ def campaign_create(
     actor,
     village: Village,
     year: int,
-    rating_date: date,
+    rating_date: date | None = None,
     credit_date: date | None = None,
     certificate_date: date | None = None,
 ) -> RatingCampaign:
@@ -500,6 +500,14 @@ def campaign_create(
         or is_coop_staff(actor, village, Role.DIRECTOR, Role.DEPUTY)
     ):
         raise RatingError(_("只有该村包村信贷员或本社主任可以安排集中评级。"))
+    schedule = _work_schedule(village)
+    if schedule is not None:
+        # The work schedule (工作配档表) fills what the form left empty.
+        rating_date = rating_date or schedule.rating_date
+        credit_date = credit_date or schedule.credit_date
+        certificate_date = certificate_date or schedule.certificate_date
+    if rating_date is None:
+        raise RatingError(_("请填写集中评定日期（该村工作配档表中也没有）。"))
     if credit_date and credit_date < rating_date:
         raise RatingError(_("集中授信日期不能早于集中评定日期。"))
     if certificate_date and credit_date and certificate_date < credit_date:
@@ -514,7 +522,7 @@ def campaign_create(
         rating_date=rating_date,
         credit_date=credit_date,
         certificate_date=certificate_date,
-        officer=village.officer,
+        officer=schedule.officer if schedule is not None else village.officer,
         created_by=actor,
     )
     audit_record(
@@ -525,6 +533,15 @@ def campaign_create(
         cooperative=village.cooperative,
     )
     return campaign
+
+
+def _work_schedule(village):
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return village.schedule
+    except (ObjectDoesNotExist, AttributeError):
+        return None
 
 
 def _new_application(*, household, applicant, actor, requested_amount, campaign, scorecard):

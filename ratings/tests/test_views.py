@@ -342,3 +342,19 @@ def test_demo_ratings_is_deterministic_and_idempotent(org):
     assert len(statuses) == 12 and {S.DRAFT, S.LINE_SET, S.REJECTED} <= set(statuses)
     call_command("demo_ratings", villages=1, households=12)
     assert CreditApplication.objects.count() == 12
+
+
+def test_campaign_follows_the_work_schedule(org, login):
+    from villages.models import WorkSchedule
+
+    WorkSchedule.objects.create(
+        village=org.village_a1,
+        rating_date=date(2025, 4, 1),
+        credit_date=date(2025, 4, 10),
+        officer=org.officer1,
+    )
+    login(org.officer1).post(
+        reverse("ratings:campaign_create"), {"village": org.village_a1.pk, "year": 2025}
+    )
+    campaign = RatingCampaign.objects.get()
+    assert campaign.rating_date == date(2025, 4, 1) and campaign.credit_date == date(2025, 4, 10)
