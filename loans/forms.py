@@ -1,0 +1,128 @@
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import CreditContract, LoanSettings, RiskClass
+from .services import GrantTerms
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class StyledForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            w = f.widget
+            if isinstance(w, forms.CheckboxInput):
+                w.attrs.setdefault("class", "form-check-input")
+            elif isinstance(w, forms.Select):
+                w.attrs.setdefault("class", "form-select")
+            elif not isinstance(w, forms.HiddenInput):
+                w.attrs.setdefault("class", "form-control")
+
+
+class KeyedForm(StyledForm):
+    """A hidden per-form key: the same submission twice is one operation."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+
+
+class TermsMixin(StyledForm):
+    rate_kind = forms.ChoiceField(
+        label=_("利率方式"), choices=CreditContract.RateKind.choices, initial="lpr"
+    )
+    lpr_rate_pct = forms.DecimalField(
+        label=_("签约时一年期 LPR（%）"), required=False, max_digits=6, decimal_places=4
+    )
+    basis_points = forms.IntegerField(
+        label=_("加点（基点）"), required=False, min_value=-500, max_value=2000
+    )
+    fixed_rate_pct = forms.DecimalField(
+        label=_("固定年利率（%）"), required=False, max_digits=6, decimal_places=4
+    )
+
+    def init_terms(self):
+        s = LoanSettings.current()
+        self.initial.setdefault("lpr_rate_pct", s.lpr_one_year * 100)
+        self.initial.setdefault("basis_points", s.default_basis_points)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("rate_kind") == "lpr":
+            if data.get("lpr_rate_pct") is None:
+                self.add_error("lpr_rate_pct", _("请填写签约时的 LPR。"))
+            if data.get("basis_points") is None:
+                self.add_error("basis_points", _("请填写加点基点数。"))
+        elif data.get("fixed_rate_pct") is None:
+            self.add_error("fixed_rate_pct", _("请填写固定年利率。"))
+        return data
+
+    def terms(self, **extra) -> GrantTerms:
+        d = self.cleaned_data
+        pct = Decimal(100)
+        return GrantTerms(
+            rate_kind=d["rate_kind"],
+            lpr_rate=d["lpr_rate_pct"] / pct if d.get("lpr_rate_pct") is not None else None,
+            basis_points=d.get("basis_points"),
+            fixed_rate=d["fixed_rate_pct"] / pct if d.get("fixed_rate_pct") is not None else None,
+            **extra,
+        )
+
+
+class VillageGrantForm(KeyedForm, TermsMixin):
+    signed_on = forms.DateField(label=_("面签日期"), widget=DATE)
+    officer = forms.ModelChoiceField(label=_("面签信贷员"), queryset=None)
+
+    def __init__(self, *args, officers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers
+        self.initial.setdefault("signed_on", timezone.localdate())
+        self.init_terms()
+
+
+class SingleGrantForm(VillageGrantForm):
+    guarantee_type = forms.ChoiceField(
+        label=_("担保方式"), choices=CreditContract.Guarantee.choices, initial="credit"
+    )
+    guarantors = forms.CharField(
+        label=_("保证人（姓名、身份证号）"), required=False, max_length=300
+    )
+    collateral = forms.CharField(label=_("抵（质）押物"), required=False, max_length=300)
+    borrower_present = forms.BooleanField(
+        label=_("借款人本人到场，与信贷员当面签订合同"), required=False
+    )
+
+
+class DrawdownForm(KeyedForm):
+    certificate_number = forms.CharField(label=_("贷款证编号"), max_length=30)
+    id_number = forms.CharField(label=_("借款人身份证号码"), max_length=18, min_length=18)
+    seal_checked = forms.BooleanField(label=_("已核验借款人印章（两证一章）"), required=False)
+    amount = forms.DecimalField(
+        label=_("借款金额（元）"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
+    )
+    due_date = forms.DateField(label=_("借款到期日"), widget=DATE)
+
+
+class RepaymentForm(KeyedForm):
+    amount = forms.DecimalField(
+        label=_("还款金额（元）"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
+    )
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(label=_("冲正原因"), max_length=300)
+
+
+class ClassifyForm(StyledForm):
+    to_class = forms.TypedChoiceField(label=_("认定分类"), choices=RiskClass.choices, coerce=int)
+    reason = forms.CharField(
+        label=_("认定理由"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )

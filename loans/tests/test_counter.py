@@ -1,0 +1,255 @@
+"""The counter: every refusal is shown, recorded and reported; revolving use; idempotency."""
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from creditcoop.models import Notification
+from loans import services
+from loans.models import CounterRefusal, Loan, Repayment, RiskClass
+from loans.services import DrawdownRefused, LoanError
+from loans.tests import factories as lf
+from recovery.models import BadCreditRecord
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2027, 3, 1)
+
+
+@pytest.fixture
+def contract(org):
+    # Line 20,000 for 24 months from 2027-01-04.
+    return lf.contract(org, signed_on=date(2027, 1, 4), today=date(2027, 1, 4))
+
+
+def _refused(org, contract, reason, **kwargs):
+    amount = kwargs.pop("amount", "1000")
+    with pytest.raises(DrawdownRefused) as exc:
+        lf.draw(org, contract, amount, today=kwargs.pop("today", TODAY), **kwargs)
+    row = CounterRefusal.objects.order_by("-id").first()
+    assert row.reason == reason and row.message == exc.value.message
+    # reported to the director's inbox
+    assert Notification.objects.filter(
+        recipient=org.director, text__contains=exc.value.message
+    ).exists()
+    assert not Notification.objects.filter(recipient=org.director_b).exists()
+    assert Loan.objects.count() == 0
+    contract.refresh_from_db()
+    assert contract.outstanding == Decimal("0.00")
+    return exc.value.message
+
+
+def test_drawdown_within_line(org, contract):
+    loan = lf.draw(org, contract, "12000", today=TODAY, due_date=date(2027, 9, 1))
+    contract.refresh_from_db()
+    assert contract.outstanding == Decimal("12000.00") and contract.available == Decimal("8000.00")
+    assert loan.principal == Decimal("12000.00") and loan.teller == org.teller
+
+
+def test_refused_without_seal(org, contract):
+    assert "印章" in _refused(org, contract, "no_seal", seal_checked=False)
+
+
+def test_refused_unknown_certificate(org, contract):
+    with pytest.raises(DrawdownRefused):
+        services.loan_draw(
+            teller=org.teller,
+            certificate_number="DKZ0000",
+            id_number=contract.borrower.id_number,
+            seal_checked=True,
+            amount=Decimal("100"),
+            due_date=date(2027, 6, 1),
+            idempotency_key=uuid.uuid4(),
+            today=TODAY,
+        )
+    assert CounterRefusal.objects.get().reason == "certificate"
+
+
+def test_refused_revoked_certificate(org, contract):
+    contract.certificate.status = "revoked"
+    contract.certificate.save()
+    assert "已收回" in _refused(org, contract, "certificate")
+
+
+def test_refused_when_id_does_not_match_certificate(org, contract):
+    spouse = contract.household.members.exclude(relation="head").first()
+    with pytest.raises(DrawdownRefused, match="不符"):
+        services.loan_draw(
+            teller=org.teller,
+            certificate_number=contract.certificate.number,
+            id_number=spouse.id_number,
+            seal_checked=True,
+            amount=Decimal("100"),
+            due_date=date(2027, 6, 1),
+            idempotency_key=uuid.uuid4(),
+            today=TODAY,
+        )
+    assert CounterRefusal.objects.get().reason == "identity"
+    assert Notification.objects.filter(recipient=org.director).exists()
+
+
+def test_refused_when_line_expired(org, contract):
+    assert "到期" in _refused(
+        org, contract, "expired", today=date(2029, 1, 5), due_date=date(2029, 3, 1)
+    )
+
+
+def test_refused_over_available_balance(org, contract):
+    lf.draw(org, contract, "15000", today=TODAY, due_date=date(2027, 9, 1))
+    with pytest.raises(DrawdownRefused, match="超过可用额度 5,000.00 元"):
+        lf.draw(org, contract, "5000.01", today=TODAY, due_date=date(2027, 9, 1))
+    assert CounterRefusal.objects.get().reason == "over_limit"
+    contract.refresh_from_db()
+    assert contract.outstanding == Decimal("15000.00")
+
+
+def test_refused_drawdown_longer_than_one_year(org, contract):
+    assert "1 年" in _refused(org, contract, "term", due_date=date(2028, 3, 2))
+
+
+def test_one_year_exactly_is_allowed(org, contract):
+    lf.draw(org, contract, "100", today=TODAY, due_date=date(2028, 3, 1))
+
+
+def test_refused_drawdown_beyond_the_line_end(org, contract):
+    msg = _refused(org, contract, "term", today=date(2028, 6, 1), due_date=date(2029, 2, 1))
+    assert "2029-01-04" in msg
+
+
+@pytest.mark.parametrize("who", ["borrower", "family"])
+def test_refused_when_borrower_or_family_blacklisted(org, contract, who):
+    person = contract.borrower if who == "borrower" else MemberFactory(household=contract.household)
+    BadCreditRecord.objects.create(id_number=person.id_number, name=person.name, kind="blacklist")
+    assert "黑名单" in _refused(org, contract, "bad_record")
+
+
+def test_refused_when_family_member_has_non_performing_loan(org, contract):
+    # The spouse once borrowed on the household's earlier contract; make it a second
+    # household member's own loan with our classification 次级.
+    loan = lf.draw(org, contract, "1000", today=date(2027, 1, 5), due_date=date(2027, 2, 5))
+    Loan.objects.filter(pk=loan.pk).update(risk_class=RiskClass.SUBSTANDARD)
+    with pytest.raises(DrawdownRefused, match="不良贷款") as exc:
+        lf.draw(org, contract, "500", today=TODAY)
+    assert exc.value.reason == "npl"
+
+
+def test_refused_when_teller_approved_this_line(org, contract):
+    from creditcoop.models import Role
+
+    org.director.roles = [Role.DIRECTOR, Role.TELLER]
+    org.director.save()
+    assert "审贷分离" in _refused(org, contract, "separation", teller=org.director)
+
+
+def test_double_submit_disburses_once(org, contract):
+    key = uuid.uuid4()
+    first = lf.draw(org, contract, "3000", today=TODAY, key=key)
+    again = lf.draw(org, contract, "3000", today=TODAY, key=key)
+    assert first.pk == again.pk
+    contract.refresh_from_db()
+    assert contract.outstanding == Decimal("3000.00")
+    assert Loan.objects.count() == 1
+
+
+def test_repeated_refused_submit_is_recorded_once(org, contract):
+    key = uuid.uuid4()
+    for _ in range(2):
+        with pytest.raises(DrawdownRefused):
+            lf.draw(org, contract, "99999", today=TODAY, key=key)
+    assert CounterRefusal.objects.count() == 1
+
+
+def test_revolving_use_repayment_frees_the_line(org, contract):
+    loan = lf.draw(org, contract, "20000", today=TODAY, due_date=date(2027, 6, 1))
+    with pytest.raises(DrawdownRefused):
+        lf.draw(org, contract, "1", today=TODAY)
+    # Repaid the same day: no interest, all to principal.
+    r = lf.repay(org, loan, "6000", paid_on=TODAY)
+    assert r.to_principal == Decimal("6000.00")
+    lf.draw(org, contract, "6000", today=TODAY)
+    contract.refresh_from_db()
+    assert contract.outstanding == Decimal("20000.00")
+
+
+def test_repayment_idempotent_and_receipt_unique(org, contract):
+    loan = lf.draw(org, contract, "5000", today=TODAY)
+    key = uuid.uuid4()
+    a = lf.repay(org, loan, "1000", paid_on=TODAY, key=key)
+    b = lf.repay(org, loan, "1000", paid_on=TODAY, key=key)
+    c = lf.repay(org, loan, "1000", paid_on=TODAY)
+    assert a.pk == b.pk and a.receipt_number != c.receipt_number
+    loan.refresh_from_db()
+    assert loan.principal == Decimal("3000.00")
+
+
+def test_overpayment_refused_and_changes_nothing(org, contract):
+    loan = lf.draw(org, contract, "5000", today=TODAY)
+    with pytest.raises(LoanError, match="超过应还合计"):
+        lf.repay(org, loan, "5000.01", paid_on=TODAY)
+    assert Repayment.objects.count() == 0
+    loan.refresh_from_db()
+    assert loan.principal == Decimal("5000.00")
+
+
+def test_reversal_restores_loan_and_line_and_keeps_the_receipt(org, contract):
+    loan = lf.draw(org, contract, "5000", today=TODAY, due_date=date(2027, 12, 1))
+    r = lf.repay(org, loan, "2000", paid_on=date(2027, 3, 31))  # 30 days of interest first
+    assert r.to_interest == Decimal("18.13")  # 5,000 × 30 × 0.0435 / 360 = 18.125
+    with pytest.raises(LoanError, match="原因"):
+        services.repayment_reverse(repayment=r, actor=org.teller, reason="")
+    services.repayment_reverse(repayment=r, actor=org.teller, reason="金额录错")
+    loan.refresh_from_db()
+    contract.refresh_from_db()
+    assert loan.principal == Decimal("5000.00") and loan.interest_due == Decimal("0.00")
+    assert loan.accrued_through == TODAY
+    assert contract.outstanding == Decimal("5000.00")
+    r.refresh_from_db()
+    assert r.is_reversed and r.reversal_reason == "金额录错"
+    assert Repayment.objects.filter(pk=r.pk).exists()
+    with pytest.raises(LoanError, match="已冲正"):
+        services.repayment_reverse(repayment=r, actor=org.teller, reason="再次")
+
+
+def test_reversal_refused_after_later_settlement(org, contract):
+    loan = lf.draw(org, contract, "5000", today=TODAY, due_date=date(2027, 12, 1))
+    r = lf.repay(org, loan, "1000", paid_on=date(2027, 3, 10))
+    services.interest_settle(today=date(2027, 3, 20))
+    with pytest.raises(LoanError, match="结息"):
+        services.repayment_reverse(repayment=r, actor=org.teller, reason="金额录错")
+
+
+def test_reversal_refused_when_the_freed_line_is_used_again(org, contract):
+    loan = lf.draw(org, contract, "20000", today=TODAY)
+    r = lf.repay(org, loan, "5000", paid_on=TODAY)
+    lf.draw(org, contract, "5000", today=TODAY)
+    with pytest.raises(LoanError, match="占用"):
+        services.repayment_reverse(repayment=r, actor=org.teller, reason="金额录错")
+
+
+def test_only_tellers_of_the_cooperative_disburse(org, contract):
+    with pytest.raises(LoanError):
+        lf.draw(org, contract, "100", today=TODAY, teller=org.officer1)
+    with pytest.raises(LoanError):
+        lf.draw(org, contract, "100", today=TODAY, teller=org.auditor)
+
+
+def test_reminders_7_days_and_1_day_before_due_never_twice(org, contract):
+    from creditcoop.models import SmsMessage
+
+    contract.borrower.phone = "13800138000"
+    contract.borrower.save()
+    loan = lf.draw(org, contract, "1000", today=TODAY, due_date=date(2027, 6, 10))
+    from loans.tasks import drawdown_due_reminders
+
+    assert drawdown_due_reminders(today="2027-06-02") == 0
+    assert drawdown_due_reminders(today="2027-06-03") == 1
+    assert drawdown_due_reminders(today="2027-06-03") == 0
+    assert drawdown_due_reminders(today="2027-06-09") == 1
+    assert drawdown_due_reminders(today="2027-06-09") == 0
+    msgs = SmsMessage.objects.filter(phone="13800138000")
+    assert msgs.count() == 2
+    assert all(loan.number in m.text and "2027-06-10" in m.text for m in msgs)
+    lf.repay(org, loan, "1000", paid_on=TODAY)
+    assert drawdown_due_reminders(today="2027-06-09") == 0
