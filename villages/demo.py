@@ -376,7 +376,8 @@ def plan_cooperatives(households: int, rng: random.Random, first_index: int) -> 
     plans = []
     for i in range(count):
         total = base + (1 if i < extra else 0)
-        villages = max(2, round(total / HOUSEHOLDS_PER_VILLAGE))
+        # At least one village for each of the three officers a cooperative always has.
+        villages = max(3, round(total / HOUSEHOLDS_PER_VILLAGE))
         sizes = _split(total, villages, rng)
         plans.append(CoopPlan(index=first_index + i, households=total, village_sizes=sizes))
     return plans

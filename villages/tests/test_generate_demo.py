@@ -130,6 +130,9 @@ def test_staff_of_every_role_log_in_with_the_demo_password():
     director = Staff.objects.get(username="D0101")
     assert director.check_password(DEMO_PASSWORD)
     assert Staff.objects.get(username="O0103").officer_grade == 3
+    # Officers of every grade are each responsible for villages.
+    for officer in Staff.objects.filter(roles__contains=["officer"]):
+        assert officer.villages.exists(), officer.username
 
 
 @pytest.mark.django_db
