@@ -313,7 +313,7 @@ class People:
     def __init__(self, rng: random.Random, taken_ids: set[str] | None = None):
         self.rng = rng
         self.taken = taken_ids or set()
-        # (area, birth day, sex) → how many sequence codes are used; 500 per sex and day.
+        # (area, birth day, sex) → how many sequence codes are used (500 for men, 499 for women).
         self._used: dict[int, int] = {}
         self._day_text: dict[int, str] = {}
         self._initials: dict[str, str] = {}
@@ -344,15 +344,18 @@ class People:
         area_index = rng.choices(range(len(_AREAS)), cum_weights=_AREA_CUM)[0]
         day = REFERENCE_DAY.toordinal() - 1 - age * 365 - rng.randrange(365)
         sex = 1 if male else 0
+        # Sequence codes: odd 001–999 for men, even 002–998 for women.
+        capacity = 500 if male else 499
         while True:
             key = ((area_index * 1_000_000 + day) << 1) | sex
             used = self._used.get(key, 0)
-            if used >= 500:
+            if used >= capacity:
                 day -= 1
                 continue
             self._used[key] = used + 1
-            # A bijection of 0..499 per key, so codes look scattered rather than 001, 002…
-            code = ((used * 137 + key * 7) % 500) * 2 + sex
+            # A bijection of the codes per key, so they look scattered rather than 001, 003…
+            order = (used * 137 + key * 7) % capacity
+            code = order * 2 + 1 if male else order * 2 + 2
             text = self._day_text.get(day)
             if text is None:
                 text = self._day_text[day] = date.fromordinal(day).strftime("%Y%m%d")

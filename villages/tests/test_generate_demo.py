@@ -72,6 +72,7 @@ def test_id_numbers_are_valid_unique_and_searchable():
     assert len(set(numbers)) == len(numbers)
     for name, number, reversed_, initials in members:
         assert id_number_error(number) is None, number
+        assert number[14:17] != "000"
         assert reversed_ == number[::-1]
         assert initials and initials == name_initials(name)
 
