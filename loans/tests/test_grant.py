@@ -1,0 +1,186 @@
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from loans import services
+from loans.models import CommitteeIncentive, CreditContract, LoanCertificate, LoanSettings
+from loans.services import GrantTerms, LoanError
+from loans.tests import factories as lf
+from ratings.models import CreditApplication
+from ratings.notices.testing import notice_passed_for
+from ratings.tests.factories import application
+from recovery.models import BadCreditRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def _grant_village(org, present=None, **kw):
+    apps = list(services.grantable_applications(org.village_a1))
+    return services.village_credit_grant(
+        village=org.village_a1,
+        actor=kw.pop("actor", org.officer1),
+        officer=org.officer1,
+        signed_on=timezone.localdate(),
+        terms=lf.TERMS,
+        present_ids=[a.pk for a in apps] if present is None else present,
+        idempotency_key=kw.pop("key", uuid.uuid4()),
+    )
+
+
+def test_concentrated_granting_goes_through_the_gate_and_reports_refusals(org):
+    passed = [lf.passed_application(org) for _ in range(2)]
+    running = application(org, status=CreditApplication.Status.LINE_SET)
+    notice_passed_for(application=running, actor=org.officer1, days_ago=3)  # still running
+    never = application(org, status=CreditApplication.Status.LINE_SET)  # never posted
+    absent = lf.passed_application(org)
+    black = lf.passed_application(org)
+    BadCreditRecord.objects.create(
+        id_number=black.applicant.id_number, name=black.applicant.name, kind="blacklist"
+    )
+    present = [a.pk for a in (*passed, running, never, black)]
+    batch = _grant_village(org, present=present)
+    assert batch.granted_count == 2
+    assert batch.granted_total == sum(a.final_line for a in passed)
+    reasons = {r["application"]: r["reason"] for r in batch.refusals}
+    assert set(reasons) == {running.pk, never.pk, absent.pk, black.pk}
+    assert "公示期" in reasons[running.pk]
+    assert "尚未张榜公示" in reasons[never.pk]
+    assert "未到场" in reasons[absent.pk]
+    assert "黑名单" in reasons[black.pk]
+    for app in passed:
+        c = CreditContract.objects.get(application=app)
+        assert c.batch == batch and c.borrower_present and c.signed_by == org.officer1
+        assert c.line == app.final_line and c.term_months == 24
+        assert c.end_date == date(c.start_date.year + 2, c.start_date.month, c.start_date.day)
+        assert c.lpr_rate == Decimal("0.031000") and c.basis_points == 125
+        assert c.annual_rate == Decimal("0.043500")
+        assert c.certificate.status == "active"
+
+
+def test_same_form_twice_grants_once(org):
+    lf.passed_application(org)
+    key = uuid.uuid4()
+    a = _grant_village(org, key=key)
+    b = _grant_village(org, key=key)
+    assert a.pk == b.pk and CreditContract.objects.count() == 1
+
+
+def test_second_run_finds_nothing_left_to_grant(org):
+    lf.passed_application(org)
+    _grant_village(org)
+    batch = _grant_village(org)
+    assert batch.granted_count == 0 and CreditContract.objects.count() == 1
+
+
+def test_single_grant_needs_guarantors_where_required_and_face_to_face(org):
+    app = lf.passed_application(org)
+    kwargs = dict(
+        application=app, actor=org.director, officer=org.officer1, signed_on=timezone.localdate()
+    )
+    with pytest.raises(LoanError, match="保证人"):
+        services.credit_grant(
+            borrower_present=True,
+            terms=GrantTerms(lpr_rate=lf.LPR, basis_points=100, guarantee_type="guarantee"),
+            **kwargs,
+        )
+    with pytest.raises(LoanError, match="当面签订"):
+        services.credit_grant(borrower_present=False, terms=lf.TERMS, **kwargs)
+    c = services.credit_grant(
+        borrower_present=True,
+        terms=GrantTerms(
+            rate_kind="fixed",
+            fixed_rate=Decimal("0.0560"),
+            guarantee_type="guarantee",
+            guarantors="李四 110101199003070012",
+        ),
+        **kwargs,
+    )
+    assert c.annual_rate == Decimal("0.056000") and c.lpr_rate is None
+    assert c.guarantors.startswith("李四")
+
+
+def test_grade3_officer_may_not_sign_and_other_villages_officer_may_not_grant(org):
+    app = lf.passed_application(org)
+    with pytest.raises(LoanError, match="面签信贷员"):
+        services.credit_grant(
+            application=app,
+            actor=org.director,
+            officer=org.officer3,
+            signed_on=timezone.localdate(),
+            borrower_present=True,
+            terms=lf.TERMS,
+        )
+    with pytest.raises(LoanError, match="无权"):
+        services.credit_grant(
+            application=app,
+            actor=org.officer2,
+            officer=org.officer1,
+            signed_on=timezone.localdate(),
+            borrower_present=True,
+            terms=lf.TERMS,
+        )
+
+
+def test_database_refuses_contracts_breaking_the_rules(org):
+    c = lf.contract(org)
+    for change in (
+        {"term_months": 25},
+        {"rate_kind": "lpr", "lpr_rate": None},
+        {"outstanding": c.line + 1},
+        {"borrower_present": False},
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CreditContract.objects.filter(pk=c.pk).update(**change)
+
+
+def test_one_active_certificate_per_household_and_incentive_on_first_only(org):
+    s = LoanSettings.current()
+    s.committee_incentive = Decimal("8.00")
+    s.save()
+    first = lf.contract(org, signed_on=date(2024, 1, 10), today=date(2024, 1, 10))
+    old_cert = first.certificate
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LoanCertificate.objects.create(
+            number="X1",
+            contract=first,
+            household=first.household,
+            holder=first.borrower,
+            issued_on=date(2024, 1, 10),
+            issued_by=org.director,
+        )
+    # Two years later the line has expired and is repaid: a new rating, a new contract.
+    app2 = lf.passed_application(org, h=first.household)
+    second = lf.contract(org, app=app2)
+    old_cert.refresh_from_db()
+    first.refresh_from_db()
+    assert old_cert.status == "revoked" and first.status == "closed"
+    assert second.certificate.status == "active"
+    incentives = CommitteeIncentive.objects.filter(household=first.household)
+    assert incentives.count() == 1
+    assert incentives.get().committee_amount == Decimal("8.00")
+    assert incentives.get().assistant_amount == Decimal("5.00")
+
+
+def test_household_with_running_contract_is_not_granted_again(org):
+    first = lf.contract(org)
+    app2 = application(org, status=CreditApplication.Status.LINE_SET, h=first.household)
+    notice_passed_for(application=app2, actor=org.officer1)
+    with pytest.raises(LoanError, match="到期结清前不重复授信"):
+        lf.contract(org, app=app2)
+
+
+def test_signed_date_cannot_be_in_future(org):
+    app = lf.passed_application(org)
+    with pytest.raises(LoanError, match="晚于今天"):
+        services.credit_grant(
+            application=app,
+            actor=org.director,
+            officer=org.officer1,
+            signed_on=timezone.localdate() + timedelta(days=1),
+            borrower_present=True,
+            terms=lf.TERMS,
+        )

@@ -1,0 +1,217 @@
+"""Pages: scope (404 outside), roles (403), auditor reads but never writes, the counter."""
+
+import io
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from creditcoop.models import Notification
+from loans.models import CounterRefusal, Loan, Repayment
+from loans.tests import factories as lf
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def contract(org):
+    return lf.contract(org)
+
+
+def _draw_post(contract, **over):
+    data = {
+        "certificate_number": contract.certificate.number,
+        "id_number": contract.borrower.id_number,
+        "seal_checked": "on",
+        "amount": "5000",
+        "due_date": (timezone.localdate() + timedelta(days=180)).isoformat(),
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    data.update(over)
+    return data
+
+
+def test_counter_disburses_and_double_submit_is_one_loan(org, login, contract):
+    client = login(org.teller)
+    assert client.get(reverse("loans:counter")).status_code == 200
+    data = _draw_post(contract)
+    r1 = client.post(reverse("loans:counter"), data)
+    r2 = client.post(reverse("loans:counter"), data)
+    loan = Loan.objects.get()
+    assert r1.status_code == r2.status_code == 302
+    assert r1.url == r2.url == reverse("loans:loan_detail", args=[loan.pk])
+    contract.refresh_from_db()
+    assert contract.outstanding == Decimal("5000.00")
+
+
+def test_counter_shows_the_refusal_reason_and_keeps_what_was_typed(org, login, contract):
+    client = login(org.teller)
+    r = client.post(reverse("loans:counter"), _draw_post(contract, amount="20000.01"))
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "拒绝放款" in html and "超过可用额度" in html and "已记录并报告主任" in html
+    assert 'value="20000.01"' in html
+    assert CounterRefusal.objects.get().reason == "over_limit"
+    assert Notification.objects.filter(
+        recipient=org.director, text__contains="超过可用额度"
+    ).exists()
+    # the director sees it on the refusal list
+    page = login(org.director).get(reverse("loans:refusal_list") + "?reason=over_limit")
+    assert "超过可用额度" in page.content.decode()
+
+
+def test_only_tellers_use_the_counter(org, login, contract):
+    for user in (org.officer1, org.director):
+        assert login(user).get(reverse("loans:counter")).status_code == 403
+    assert (
+        login(org.auditor).post(reverse("loans:counter"), _draw_post(contract)).status_code == 403
+    )
+    assert Loan.objects.count() == 0
+
+
+def test_repay_receipt_and_reverse_through_pages(org, login, contract):
+    loan = lf.draw(org, contract, "3000")
+    client = login(org.teller)
+    page = client.get(reverse("loans:loan_detail", args=[loan.pk]))
+    assert "收款" in page.content.decode()
+    key = str(uuid.uuid4())
+    url = reverse("loans:loan_repay", args=[loan.pk])
+    r = client.post(url, {"amount": "1000", "idempotency_key": key})
+    client.post(url, {"amount": "1000", "idempotency_key": key})
+    repayment = Repayment.objects.get()
+    assert r.url == reverse("loans:receipt_print", args=[repayment.pk])
+    receipt = client.get(r.url).content.decode()
+    assert repayment.receipt_number in receipt and "1000.00" in receipt
+    assert (
+        login(org.auditor)
+        .post(reverse("loans:receipt_reverse", args=[repayment.pk]), {"reason": "录错"})
+        .status_code
+        == 403
+    )
+    client = login(org.teller)
+    client.post(reverse("loans:receipt_reverse", args=[repayment.pk]), {"reason": "金额录错"})
+    repayment.refresh_from_db()
+    assert repayment.is_reversed
+    assert "已冲正作废" in client.get(r.url).content.decode()
+
+
+def test_out_of_scope_is_404(org, login, contract):
+    loan = lf.draw(org, contract, "1000")
+    repayment = lf.repay(org, loan, "100")
+    urls = [
+        reverse("loans:contract_detail", args=[contract.pk]),
+        reverse("loans:certificate_print", args=[contract.certificate.pk]),
+        reverse("loans:loan_detail", args=[loan.pk]),
+        reverse("loans:receipt_print", args=[repayment.pk]),
+        reverse("loans:incentive_statement", args=[org.village_a1.pk]),
+    ]
+    for user in (org.officer_b, org.director_b, org.officer2):
+        client = login(user)
+        for url in urls:
+            assert client.get(url).status_code == 404, (user, url)
+    for user in (org.officer1, org.director, org.teller, org.auditor):
+        client = login(user)
+        for url in urls:
+            assert client.get(url).status_code == 200, (user, url)
+
+
+def test_certificate_page_shows_grade_and_line(org, login, contract):
+    html = (
+        login(org.officer1)
+        .get(reverse("loans:certificate_print", args=[contract.certificate.pk]))
+        .content.decode()
+    )
+    assert contract.certificate.number in html and contract.grade in html
+    assert str(contract.line) in html and "不得转让" in html
+
+
+def test_village_grant_page_and_post(org, login):
+    app = lf.passed_application(org)
+    client = login(org.officer1)
+    url = reverse("loans:grant_village", args=[org.village_a1.pk])
+    page = client.get(url).content.decode()
+    assert app.applicant.name in page and "公示期满，可授信" in page
+    r = client.post(
+        url,
+        {
+            "signed_on": timezone.localdate().isoformat(),
+            "officer": org.officer1.pk,
+            "rate_kind": "lpr",
+            "lpr_rate_pct": "3.10",
+            "basis_points": "125",
+            "present": [app.pk],
+            "idempotency_key": str(uuid.uuid4()),
+        },
+    )
+    assert r.status_code == 302
+    batch_page = client.get(r.url).content.decode()
+    assert "授信 1 户" in batch_page
+    assert login(org.officer2).get(url).status_code == 404
+    assert login(org.teller).get(url).status_code == 403
+    assert login(org.auditor).post(url, {}).status_code == 403
+
+
+def test_classify_worse_through_page(org, login, contract):
+    loan = lf.draw(org, contract, "1000")
+    client = login(org.officer1)
+    client.post(
+        reverse("loans:loan_classify", args=[loan.pk]),
+        {"to_class": "2", "reason": "借款人经营严重亏损"},
+    )
+    loan.refresh_from_db()
+    assert loan.risk_class == 2
+    assert (
+        login(org.teller)
+        .post(reverse("loans:loan_classify", args=[loan.pk]), {"to_class": "4", "reason": "xxxx"})
+        .status_code
+        == 403
+    )
+
+
+def test_ledger_filters_and_streams_excel(org, login, contract, django_assert_max_num_queries):
+    lf.draw(org, contract, "2500")
+    other = lf.contract(org)
+    client = login(org.director)
+    url = reverse("loans:ledger")
+    with django_assert_max_num_queries(12):
+        page = client.get(url, {"village": org.village_a1.pk}).content.decode()
+    assert "分村清册" in page and contract.borrower.name in page and other.borrower.name in page
+    page = client.get(url, {"q": contract.borrower.name}).content.decode()
+    assert contract.certificate.number in page
+    response = client.get(url, {"village": org.village_a1.pk, "export": "xlsx"})
+    assert response.streaming
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("行政村", "村民小组", "借款人")
+    by_name = {r[2]: r for r in rows[1:]}
+    assert by_name[contract.borrower.name][9] == 2500
+    assert by_name[contract.borrower.name][12] == "正常"
+    assert len(rows) == 3
+    # per officer; officer_b sees nothing of cooperative A
+    page = client.get(url, {"officer": org.officer1.pk}).content.decode()
+    assert "郑信贷信贷员贷款清册" in page
+    assert contract.borrower.name not in login(org.officer_b).get(url).content.decode()
+    assert login(org.auditor).get(url, {"export": "xlsx"}).status_code == 200
+
+
+def test_incentive_statement_totals(org, login):
+    lf.contract(org)
+    lf.contract(org)
+    html = (
+        login(org.director)
+        .get(reverse("loans:incentive_statement", args=[org.village_a1.pk]))
+        .content.decode()
+    )
+    assert 'id="committee-total">12.00' in html and 'id="assistant-total">10.00' in html
+
+
+def test_lists_render(org, login, contract):
+    client = login(org.director)
+    for name in ("loans:contract_list", "loans:grant_villages", "loans:refusal_list"):
+        assert client.get(reverse(name)).status_code == 200
+    html = client.get(reverse("loans:contract_list"), {"q": contract.number}).content.decode()
+    assert contract.number in html
