@@ -181,7 +181,8 @@ class Command(BaseCommand):
                     kind=BadCreditRecord.Kind.BLACKLIST,
                     defaults={"name": member.name, "note": "演示：拖欠利息被列入黑名单"},
                 )
-            self._advance(app, TARGETS[i % len(TARGETS)], SCORES[i % len(SCORES)], actors, i)
+            scores = SCORES[3] if i % 12 == 3 else SCORES[i % 3]  # one in twelve below 60
+            self._advance(app, TARGETS[i % len(TARGETS)], scores, actors, i)
 
     def _advance(self, app, target, scores, actors, i):
         officer, today = actors["officer"], timezone.localdate()
