@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import CreditContract, LoanSettings, RiskClass
 from .services import GrantTerms
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class StyledForm(forms.Form):
@@ -51,7 +51,7 @@ class TermsMixin(StyledForm):
 
     def init_terms(self):
         s = LoanSettings.current()
-        self.initial.setdefault("lpr_rate_pct", s.lpr_one_year * 100)
+        self.initial.setdefault("lpr_rate_pct", (s.lpr_one_year * 100).quantize(Decimal("0.01")))
         self.initial.setdefault("basis_points", s.default_basis_points)
 
     def clean(self):
@@ -78,6 +78,7 @@ class TermsMixin(StyledForm):
 
 
 class VillageGrantForm(KeyedForm, TermsMixin):
+    field_order = ["signed_on", "officer", "rate_kind", "lpr_rate_pct", "basis_points"]
     signed_on = forms.DateField(label=_("面签日期"), widget=DATE)
     officer = forms.ModelChoiceField(label=_("面签信贷员"), queryset=None)
 
