@@ -120,6 +120,9 @@ class SlicePage:
     def __len__(self):
         return len(self.object_list)
 
+    def __getitem__(self, index):
+        return self.object_list[index]
+
     def has_next(self):
         return self.has_next_rows
 

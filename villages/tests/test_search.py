@@ -1,0 +1,98 @@
+"""Household search (name, pinyin initials, last ID digits) and the village household list."""
+
+import pytest
+
+from tests import factories as f
+from villages import selectors
+from villages.models import Member
+
+pytestmark = pytest.mark.django_db
+
+
+def names(page):
+    return [h.matched.name for h in page]
+
+
+def test_pinyin_initials_find_zhang_san_in_own_village_only(org, zhang_san):
+    f.HouseholdFactory(group=org.group_a2, head_name="张森")  # officer2's village
+    f.HouseholdFactory(group=org.group_a1, head_name="李四")
+    page = selectors.household_search(user=org.officer1, q="zs")
+    assert names(page) == ["张三"]
+    assert page[0] == zhang_san and page[0].matched.relation == Member.Relation.HEAD
+    assert names(selectors.household_search(user=org.director, q="ZS")) == ["张三", "张森"]
+    assert names(selectors.household_search(user=org.officer_b, q="zs")) == []
+
+
+def test_name_prefix_and_id_suffix(org, zhang_san):
+    wife = zhang_san.members.get(relation="spouse")
+    assert names(selectors.household_search(user=org.officer1, q="王")) == ["王芳"]
+    assert names(selectors.household_search(user=org.officer1, q=wife.id_number[-6:])) == ["王芳"]
+    assert names(selectors.household_search(user=org.officer1, q=wife.id_number)) == ["王芳"]
+    # the same digits at the start of the number are not a match
+    assert names(selectors.household_search(user=org.officer1, q=wife.id_number[:6])) == []
+
+
+def test_search_pages_without_count(org, django_assert_num_queries):
+    for _ in range(5):
+        f.HouseholdFactory(group=org.group_a1, head_name="张三")
+    with django_assert_num_queries(2):  # the user's villages, the page (+1 row)
+        first = selectors.household_search(user=org.officer1, q="zs", page=1, page_size=2)
+        assert len(first) == 2 and first.has_next() and not first.has_previous()
+    last = selectors.household_search(user=org.officer1, q="zs", page=3, page_size=2)
+    assert len(last) == 1 and not last.has_next() and last.has_previous()
+    seen = {
+        h.pk
+        for p in (1, 2, 3)
+        for h in selectors.household_search(user=org.officer1, q="zs", page=p, page_size=2)
+    }
+    assert len(seen) == 5
+
+
+def test_search_page_shows_matches_and_kind(org, login, zhang_san):
+    body = login(org.officer1).get("/villages/households/", {"q": "zs"}).content.decode()
+    assert "按拼音首字母查询" in body and "张三" in body
+    body = login(org.officer_b).get("/villages/households/", {"q": "zs"}).content.decode()
+    assert "没有找到" in body and "张三" not in body
+
+
+def test_village_household_list_is_constant_queries(org, login, django_assert_num_queries):
+    group2 = f.VillageGroupFactory(village=org.village_a1, number=2, name="二组")
+    for _ in range(3):
+        f.HouseholdFactory(group=org.group_a1)
+    f.HouseholdFactory(group=group2, head_name="赵六")
+    with django_assert_num_queries(3):  # scope check, count, rows
+        page = selectors.village_households(user=org.officer1, village_id=org.village_a1.pk)
+        rows = list(page)
+    assert len(rows) == 4 and all(h.member_count == 1 and h.head_id_number for h in rows)
+    only2 = selectors.village_households(
+        user=org.officer1, village_id=org.village_a1.pk, group_id=group2.pk
+    )
+    assert [h.head_name for h in only2] == ["赵六"]
+
+    client = login(org.officer1)
+    client.get(f"/villages/{org.village_a1.pk}/")  # warm the session
+    for _ in range(40):
+        f.HouseholdFactory(group=org.group_a1)
+    # The page costs the same number of queries with 4 or 44 households.
+    with django_assert_num_queries(10) as small:
+        client.get(f"/villages/{org.village_a1.pk}/", {"group": group2.pk})
+    with django_assert_num_queries(len(small.captured_queries)):
+        resp = client.get(f"/villages/{org.village_a1.pk}/")
+    assert "共 44 户" in resp.content.decode()
+
+
+def test_village_households_out_of_scope_is_404(org):
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        selectors.village_households(user=org.officer1, village_id=org.village_b1.pk)
+
+
+def test_village_list_search_and_cooperative_filter(org, login):
+    client = login(org.auditor)
+    body = client.get("/villages/", {"q": "张庄"}).content.decode()
+    assert "张庄村" in body and "李屯村" not in body
+    body = client.get("/villages/", {"cooperative": org.coop_b.pk}).content.decode()
+    assert "王湾村" in body and "张庄村" not in body
+    body = login(org.officer1).get("/villages/").content.decode()
+    assert "张庄村" in body and "李屯村" not in body and "王湾村" not in body
