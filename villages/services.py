@@ -575,6 +575,10 @@ def household_import_preview(*, actor, village: Village, upload) -> HouseholdImp
         raise VillageError(str(exc))
     error_count = sheet_check(rows, village=village)
     with transaction.atomic():
+        # Sheets never confirmed hold personal data for nothing; drop the stale ones.
+        HouseholdImport.objects.filter(
+            status=HouseholdImport.Status.PENDING, created_at__lt=timezone.now() - IMPORT_TTL
+        ).delete()
         batch = HouseholdImport.objects.create(
             village=village,
             uploaded_by=actor,
@@ -607,8 +611,9 @@ def household_import_confirm(*, actor, village: Village, token) -> int:
             count = _households_bulk_create(
                 village=village, families=sheet_households(batch.rows, village=village)
             )
-            batch.status = HouseholdImport.Status.DONE
-            batch.save(update_fields=["status"])
+            # The members are registered now; the copy of the sheet is not needed any more.
+            batch.status, batch.rows = HouseholdImport.Status.DONE, []
+            batch.save(update_fields=["status", "rows"])
             audit_record(
                 actor=actor,
                 action="导入农户",

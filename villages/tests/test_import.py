@@ -86,6 +86,8 @@ def test_clean_sheet_previews_then_imports_in_one_go(org, login):
     assert Household.objects.count() == 2
     log = AuditLog.objects.get(action="导入农户")
     assert log.changes["households"] == 2 and log.actor == org.officer1
+    batch.refresh_from_db()
+    assert batch.status == "done" and batch.rows == []  # no copy of the sheet kept
     # Confirming twice does not import twice.
     client.post(f"/villages/{org.village_a1.pk}/import/{batch.token}/")
     assert Household.objects.count() == 2
@@ -183,3 +185,19 @@ def test_preview_belongs_to_the_uploader_and_village(org, login):
 def test_upload_to_village_outside_scope_is_404(org, login):
     resp = upload(login(org.officer1), org.village_b1, xlsx(good_rows()))
     assert resp.status_code == 404 and not HouseholdImport.objects.exists()
+
+
+def test_stale_unconfirmed_sheets_are_dropped(org, login):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = login(org.officer1)
+    upload(client, org.village_a1, xlsx(good_rows()))
+    HouseholdImport.objects.update(created_at=timezone.now() - timedelta(days=2))
+    stale = HouseholdImport.objects.get()
+    resp = client.post(f"/villages/{org.village_a1.pk}/import/{stale.token}/", follow=True)
+    assert "已过期" in resp.content.decode() and not Household.objects.exists()
+    upload(client, org.village_a1, xlsx(good_rows()))
+    assert list(HouseholdImport.objects.all()) != [stale]
+    assert not HouseholdImport.objects.filter(pk=stale.pk).exists()

@@ -162,3 +162,17 @@ def test_group_add(org, login):
     assert org.village_a1.groups.count() == 2
     other = f.VillageGroupFactory(village=org.village_b1, number=2)
     assert other.village != org.village_a1
+
+
+@pytest.mark.parametrize("who", ["committee", "officer1", "director"])
+def test_other_villages_stay_hidden(org, login, who):
+    """A committee member sees only their village; an officer only theirs; a director only
+    their cooperative's."""
+    household = f.HouseholdFactory(group=org.group_b1, head_name="张三")
+    client = login(getattr(org, who))
+    assert client.get(f"/villages/{org.village_b1.pk}/").status_code == 404
+    assert client.get(f"/villages/households/{household.pk}/").status_code == 404
+    assert client.get(f"/villages/{org.village_b1.pk}/committee/").status_code == 404
+    assert "张三" not in client.get("/villages/households/", {"q": "zs"}).content.decode()
+    if who == "committee":
+        assert client.get(f"/villages/{org.village_a2.pk}/").status_code == 404
