@@ -418,18 +418,11 @@ PUBLIC_HEADERS = {"Cache-Control": "no-cache", "X-Robots-Tag": "noindex"}
 
 
 def _public_village_id(code: str) -> int:
-    """The village id for a code, remembered in the cache so a cached page needs no query."""
-    from django.core.cache import cache
-
-    key = f"notices:code:{code}"
-    village_id = cache.get(key)
-    if village_id is None:
-        village_id = selectors.village_public(code).pk
-        cache.set(key, village_id, 3600)
-    return village_id
+    """The village id for a code, remembered so a cached page needs no query (404 if none)."""
+    return publiccache.village_id_for(code, lambda c: selectors.village_public(c).pk)
 
 
-def _html(html: str, status=200) -> HttpResponse:
+def _html(html: bytes, status=200) -> HttpResponse:
     response = HttpResponse(html, status=status)
     for k, v in PUBLIC_HEADERS.items():
         response[k] = v
