@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -186,7 +186,13 @@ def committee_roster(village, today):
         CommitteeMember.objects.filter(village=village, term_start__lte=today)
         .filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
         .only("post", "name", "phone")
-        .order_by("post", "id")
+        .order_by(
+            Case(
+                *[When(post=p, then=Value(i)) for i, p in enumerate(CommitteeMember.Post.values)],
+                default=Value(9),
+            ),
+            "id",
+        )
     )
 
 
