@@ -35,8 +35,13 @@ def village_scope(user) -> QuerySet[Village]:
     if Role.OFFICER in user.roles:
         cond |= Q(officer_id=user.pk)
     if Role.COMMITTEE in user.roles:
-        cond |= Q(committee__staff_id=user.pk)
-    return qs.filter(cond).distinct()
+        # Only while the member's term runs: an ended term ends the access too.
+        today = timezone.localdate()
+        serving = CommitteeMember.objects.filter(staff_id=user.pk, term_start__lte=today).filter(
+            Q(term_end__isnull=True) | Q(term_end__gte=today)
+        )
+        cond |= Q(pk__in=serving.values("village_id"))
+    return qs.filter(cond)
 
 
 def cooperative_scope(user) -> QuerySet[Cooperative]:

@@ -44,3 +44,14 @@ def test_village_and_household_pages_out_of_scope_are_404(org, login, who, statu
 
 def test_missing_village_is_404_like_a_foreign_one(org, login):
     assert login(org.officer1).get("/villages/999999/").status_code == 404
+
+
+def test_committee_member_loses_access_when_the_term_ends(org):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    member = org.village_a1.committee.get(staff=org.committee)
+    member.term_end = timezone.localdate() - timedelta(days=1)
+    member.save()
+    assert names(org.committee) == []
