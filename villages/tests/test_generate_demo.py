@@ -190,3 +190,27 @@ def test_demo_logins_lists_every_role():
     out = io.StringIO()
     call_command("demo_logins", stdout=out)
     assert "（已修改）" in out.getvalue()
+
+
+def member_and_household_indexes():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename IN (%s, %s) ORDER BY indexdef",
+            [Household._meta.db_table, Member._meta.db_table],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_large_loads_rebuild_the_same_indexes(monkeypatch):
+    from villages import demo
+
+    before = member_and_household_indexes()
+    monkeypatch.setattr(demo, "REBUILD_INDEXES_FROM", 1)  # the path used from 100,000 households
+    generate()
+    assert member_and_household_indexes() == before
+    assert Member.objects.filter(name__startswith=Member.objects.first().name[:1]).exists()
+    with pytest.raises(CommandError):
+        generate()
