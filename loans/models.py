@@ -409,6 +409,12 @@ class Loan(models.Model):
             models.Index(fields=["contract", "status"]),
             # What the nightly classification and the reminders scan.
             models.Index(fields=["due_date"], condition=Q(status="open"), name="loan_open_due"),
+            # The counter's check for a family member's non-performing loan.
+            models.Index(
+                fields=["contract"],
+                condition=Q(status="open", risk_class__gte=2),
+                name="loan_open_npl",
+            ),
             # What the quarterly settlement scans.
             models.Index(
                 fields=["accrued_through"], condition=Q(status="open"), name="loan_open_accrued"

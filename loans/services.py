@@ -422,11 +422,14 @@ def _approvers(contract: CreditContract) -> set[int]:
 
 def npl_of_family(household) -> Loan | None:
     """An open non-performing loan of anyone in the household (by our classification)."""
+    contract_ids = list(
+        CreditContract.objects.filter(household=household).values_list("pk", flat=True)
+    )
     return (
         Loan.objects.filter(
             status=Loan.Status.OPEN,
             risk_class__in=NON_PERFORMING,
-            contract__borrower__household=household,
+            contract_id__in=contract_ids,
         )
         .select_related("contract__borrower")
         .first()
