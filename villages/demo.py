@@ -694,9 +694,11 @@ class Generator:
             f"COPY {household_table} (id, village_id, group_id, head_name, address, phone, "
             "main_business, created_at) FROM STDIN"
         )
+        # Should members carry their village too (for scoped search), fill it.
+        member_village = any(f.attname == "village_id" for f in Member._meta.concrete_fields)
         members_sql = (
             f"COPY {member_table} (id, household_id, name, relation, id_number, id_reversed, "
-            "initials, phone) FROM STDIN"
+            f"initials, phone{', village_id' if member_village else ''}) FROM STDIN"
         )
         started = time.monotonic()
         writer = _CopyWriter(households_sql, members_sql)
@@ -706,6 +708,7 @@ class Generator:
             for row in villages:
                 village, size, groups = row["village"], row["size"], row["groups"]
                 place = f"{COUNTY}{row['town']}{village.name}"
+                village_column = f"\t{village.pk}" if member_village else ""
                 house_numbers = [0] * len(groups)
                 for i in range(size):
                     g = i * len(groups) // size
@@ -724,7 +727,7 @@ class Generator:
                         number = people.id_number(male, age)
                         member_lines.append(
                             f"{member_id}\t{household_id}\t{name}\t{relation}\t{number}\t"
-                            f"{number[::-1]}\t{people.initials(name)}\t{phone}\n"
+                            f"{number[::-1]}\t{people.initials(name)}\t{phone}{village_column}\n"
                         )
                         member_id += 1
                     business = rng.choices(_BUSINESSES, cum_weights=_BUSINESS_CUM)[0]
