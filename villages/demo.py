@@ -15,11 +15,14 @@ Demo staff numbers (工号), all with password ``demo1234`` (``kk`` = cooperativ
     Dkk01           信用社主任
     Dkk02           信用社副主任
     Rkk01–Rkk03     审贷小组成员
-    Okk01           信贷员（一级）；Okk02 二级；Okk03 三级；Okk04 起按 一、二、三、二、一、二 轮换，
-                    每人包若干个村
-    Tkk01–          柜员（每个网点一名）
+    Okk01–          信贷员，等级按 一、二、三、二、一、二 级循环（Okk01 一级、Okk02 二级、
+                    Okk03 三级）；每社至少 3 名，约每 4 个村一名，村按顺序轮流分给他们包
+    Tkk01–          柜员（营业部和每个分社各一名）
     Kkk01           档案管理员
     Wkk01, Wkk02    村信用评审小组组长（该社第 1、2 个村），只能看到本村
+
+With 2,000 households (what ``seed_demo_if_empty`` loads) there are two cooperatives (kk = 01,
+02) of three villages each; with 1,000,000 there are 50. ``manage.py demo_logins`` lists them.
 """
 
 from __future__ import annotations
