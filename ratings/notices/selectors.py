@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -11,7 +11,7 @@ from villages.models import CommitteeMember, Village
 from villages.selectors import village_scope
 
 from .models import NoticeBatch, NoticeEntry, Objection, ServicePromise
-from .services import policy_for
+from .services import objection_deadlines, policy_for
 
 # ---------------------------------------------------------------------------
 # Staff
@@ -90,10 +90,30 @@ def objection_get(user, pk) -> Objection:
         raise Http404("未找到该异议。")
 
 
+def objection_deadline(objection):
+    """The objection's time limit in the deadline engine (the latest one), or None for an
+    objection registered before objections had deadlines."""
+    return (
+        objection_deadlines(objection.pk)
+        .select_related("responsible")
+        .prefetch_related("accountabilities__person")
+        .order_by("-id")
+        .first()
+    )
+
+
 def objection_list(
     *, user, status="", village_id=None, channel="", overdue=False, q="", mine=False
 ) -> QuerySet[Objection]:
-    qs = objection_scope(user).select_related("batch__village", "entry", "assigned_to")
+    latest = objection_deadlines(OuterRef("pk")).order_by("-id")
+    qs = (
+        objection_scope(user)
+        .select_related("batch__village", "entry", "assigned_to")
+        .annotate(
+            deadline_due=Subquery(latest.values("due_on")[:1]),
+            deadline_remind=Subquery(latest.values("remind_on")[:1]),
+        )
+    )
     if status in Objection.Status.values:
         qs = qs.filter(status=status)
     elif status == "open":

@@ -2,6 +2,12 @@
 
 Each function is one transaction: lock what changes, check the transition, write, keep an
 event row and an audit record, and bump the village's public page after commit.
+
+Objections run under the deadline engine (限时办结, ``creditcoop.servicehall.services``):
+registering one opens a deadline of kind ``objection`` (the cooperative's objection limit in
+working days, the investigator responsible), assigning another investigator hands it over,
+and the decision stops its clock. Reminders, the director's overdue notice and the
+accountability records come from the engine's sweep; see ``objection_flag_overdue``.
 """
 
 from __future__ import annotations
@@ -11,15 +17,23 @@ import re
 import secrets
 from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditcoop import workdays
 from creditcoop.audit import audit_record
 from creditcoop.models import AuditLog, Role, Staff
-from creditcoop.notify import notify_directors
+from creditcoop.notify import directors_of, notify_directors
+from creditcoop.servicehall.models import Deadline, DeadlineKind, LoanType
+from creditcoop.servicehall.services import (
+    DeadlineError,
+    deadline_open,
+    deadline_reassign,
+    deadline_stop,
+)
 from ratings.models import CreditApplication
 from villages.idcard import mask_name
 
@@ -463,6 +477,53 @@ def _clean_text(value, *, label, max_length, required=False) -> str:
     return value
 
 
+# ---------------------------------------------------------------------------
+# Objection deadlines (the deadline engine of creditcoop.servicehall)
+# ---------------------------------------------------------------------------
+
+OBJECTION_DEADLINE = DeadlineKind.OBJECTION.value
+
+
+def objection_deadlines(objection_pk=None):
+    """The objection deadlines of one objection (or, with an OuterRef, of the outer row)."""
+    ct = ContentType.objects.get_for_model(Objection, for_concrete_model=False)
+    return Deadline.objects.filter(content_type=ct, object_id=objection_pk, kind=OBJECTION_DEADLINE)
+
+
+def _reference_rate():
+    """The annual rate of the first published loan type (by default 农户小额信用贷款, the
+    product a rated household's line is drawn under), for the interest lost by delay."""
+    return (
+        LoanType.objects.filter(is_active=True)
+        .order_by("sort_order", "id")
+        .values_list("annual_rate", flat=True)
+        .first()
+    )
+
+
+def _objection_deadline_open(objection, *, village, investigator, working_days, start, actor):
+    # Without an investigator (no officer at all) the director answers for the time limit.
+    responsible = investigator or next(iter(directors_of(village.cooperative)), None)
+    if responsible is None:
+        return None
+    try:
+        return deadline_open(
+            target=objection,
+            kind=OBJECTION_DEADLINE,
+            responsible=responsible,
+            cooperative=village.cooperative,
+            working_days=working_days,
+            start=start,
+            amount=objection.entry.line if objection.entry_id else None,
+            annual_rate=_reference_rate(),
+            title=f"{objection.reference}（{village}）",
+            link=objection.get_absolute_url(),
+            actor=actor,
+        )
+    except DeadlineError as e:
+        raise NoticeError(str(e))
+
+
 @transaction.atomic
 def objection_file(
     *,
@@ -540,6 +601,17 @@ def objection_file(
             continue
     if objection is None:
         raise NoticeError(_("系统繁忙，请稍后再试。"))
+    deadline = _objection_deadline_open(
+        objection,
+        village=village,
+        investigator=investigator,
+        working_days=policy.objection_working_days,
+        start=today,
+        actor=recorded_by,
+    )
+    if deadline is not None and deadline.due_on != objection.due_on:
+        objection.due_on = deadline.due_on
+        objection.save(update_fields=["due_on"])
     note = _("来源：%(channel)s") % {"channel": objection.get_channel_display()}
     if investigator is not None:
         note += _("；调查人：%(name)s") % {"name": investigator.name}
@@ -583,7 +655,9 @@ def _require_objection(objection, action):
 
 
 @transaction.atomic
-def objection_assign(*, objection, actor, investigator) -> Objection:
+def objection_assign(*, objection, actor, investigator, today: date | None = None) -> Objection:
+    """Give the investigation to another officer; the time limit goes with it (lateness
+    already incurred stays with the previous investigator)."""
     _require_write(actor)
     obj = _lock_objection(objection)
     village = obj.batch.village
@@ -606,6 +680,19 @@ def objection_assign(*, objection, actor, investigator) -> Objection:
     if village.officer_id == investigator.pk:
         note += _("（该户包村信贷员）")
     _event(obj, action="assign", actor=actor, from_status=obj.status, note=note)
+    # An objection registered before objections had deadlines has none to hand over.
+    if objection_deadlines(obj.pk).filter(stopped_at__isnull=True).exists():
+        try:
+            deadline_reassign(
+                target=obj,
+                kind=OBJECTION_DEADLINE,
+                responsible=investigator,
+                actor=actor,
+                reason=_("改派异议调查人：%(note)s") % {"note": note},
+                on=today,
+            )
+        except DeadlineError as e:
+            raise NoticeError(str(e))
     return obj
 
 
@@ -780,22 +867,48 @@ def objection_decide(
             "line": entry.application.final_line,
         }
     _event(obj, action=outcome, actor=actor, from_status=from_status, note=note)
+    try:
+        deadline_stop(
+            target=obj,
+            kind=OBJECTION_DEADLINE,
+            reason=_("异议已办结：%(outcome)s") % {"outcome": obj.get_outcome_display()},
+            on=today,
+            actor=actor,
+        )
+    except DeadlineError as e:
+        raise NoticeError(str(e))
     publiccache.bump(obj.batch.village_id)
     return obj
 
 
 def objection_flag_overdue(*, today: date | None = None) -> int:
-    """Tell the director about objections still open after their working-day limit.
+    """Mark on each objection's record that it is still open past its time limit.
+
+    The director hears of it exactly once, by one path per objection:
+
+    * an objection under the deadline engine (every one registered since objections joined
+      it) is late from the first working day after its due working day, and the engine's
+      sweep (``creditcoop.servicehall.services.deadline_sweep``, hourly) tells the directors
+      and the investigator then and records the accountability; this job only writes the
+      "overdue" mark and history row on the objection, and sends nothing;
+    * an objection registered before that has no deadline, so the sweep never sees it: for
+      it this job still tells the directors itself (the day after its due day), as before.
 
     One set-based claim (UPDATE … WHERE overdue_flagged_at IS NULL), so running twice or
     late flags nothing twice; the inbox dedupe key guards the message as well.
     """
     today = today or timezone.localdate()
     now = timezone.now()
+    deadlines = objection_deadlines(OuterRef("pk"))
     with transaction.atomic():
         due = list(
-            Objection.objects.select_for_update(skip_locked=True)
-            .filter(status__in=Objection.OPEN, due_on__lt=today, overdue_flagged_at__isnull=True)
+            Objection.objects.select_for_update(of=("self",), skip_locked=True)
+            .annotate(
+                tracked=Exists(deadlines),
+                engine_late=Exists(deadlines.filter(stopped_at__isnull=True, late_on__lte=today)),
+            )
+            .filter(status__in=Objection.OPEN, overdue_flagged_at__isnull=True)
+            .filter(Q(engine_late=True) | Q(tracked=False, due_on__lt=today))
             .select_related("batch__village__cooperative")
         )
         if not due:
@@ -805,14 +918,10 @@ def objection_flag_overdue(*, today: date | None = None) -> int:
         ).update(overdue_flagged_at=now)
         events = []
         for obj in due:
-            events.append(
-                ObjectionEvent(
-                    objection=obj,
-                    action="overdue",
-                    actor=None,
-                    note=_("应于 %(due)s 办结，已超时") % {"due": obj.due_on},
-                )
-            )
+            note = _("应于 %(due)s 办结，已超时") % {"due": obj.due_on}
+            if obj.tracked:
+                note += _("；由限时办结督办通知主任和调查人")
+            events.append(ObjectionEvent(objection=obj, action="overdue", actor=None, note=note))
         ObjectionEvent.objects.bulk_create(events)
         AuditLog.objects.bulk_create(
             [
@@ -829,6 +938,8 @@ def objection_flag_overdue(*, today: date | None = None) -> int:
             ]
         )
         for obj in due:
+            if obj.tracked:
+                continue  # the deadline sweep sends the director's notice
             village = obj.batch.village
             text = _("公示异议 %(ref)s（%(village)s）超过 %(due)s 仍未办结，请督办。") % {
                 "ref": obj.reference,

@@ -348,7 +348,17 @@ def _objection_context(request, obj, **forms):
         if entry
         else None,
         "today": timezone.localdate(),
+        "deadline": selectors.objection_deadline(obj),
     }
+    deadline, today = context["deadline"], context["today"]
+    if deadline is not None:
+        context["deadline_state"] = deadline.state_label(today)
+        if deadline.is_late(today):
+            context["deadline_badge"] = "bg-danger"
+        elif deadline.is_open and today >= deadline.remind_on:
+            context["deadline_badge"] = "bg-warning text-dark"
+        else:
+            context["deadline_badge"] = "bg-info text-dark" if deadline.is_open else "bg-secondary"
     context.update(forms)
     return context
 

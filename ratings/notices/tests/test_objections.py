@@ -176,15 +176,26 @@ def test_assign_by_director_only(org, running):
     assert obj.assigned_to == org.deputy
 
 
-def test_overdue_flagged_once_to_directors(org, running, django_capture_on_commit_callbacks):
+def test_overdue_flagged_once_and_director_told_once(
+    org, running, django_capture_on_commit_callbacks
+):
+    """The director's overdue notice comes from the deadline sweep only; this job marks the
+    objection's own record, once, from the first working day after the due day."""
+    from creditcoop.servicehall.services import deadline_sweep
+
     obj = services.objection_file(batch=running, text="x")
-    due = obj.due_on
+    late_on = services.objection_deadlines(obj.pk).get().late_on
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.objection_flag_overdue(today=due) == 0
-        assert services.objection_flag_overdue(today=due + timedelta(days=1)) == 1
-        assert services.objection_flag_overdue(today=due + timedelta(days=5)) == 0
+        assert services.objection_flag_overdue(today=obj.due_on) == 0
+        deadline_sweep(today=obj.due_on)
+        assert services.objection_flag_overdue(today=late_on) == 1
+        for _run in range(2):
+            deadline_sweep(today=late_on)
+            assert services.objection_flag_overdue(today=late_on) == 0
+        assert services.objection_flag_overdue(today=late_on + timedelta(days=5)) == 0
     notes = Notification.objects.filter(recipient=org.director, text__contains=obj.reference)
-    assert notes.count() == 1
+    assert notes.filter(text__startswith="【已超期】").count() == 1
+    assert not notes.filter(dedupe_key__startswith="notice-overdue:").exists()
     assert not Notification.objects.filter(recipient=org.director_b).exists()
     obj.refresh_from_db()
     assert obj.overdue_flagged_at and obj.events.filter(action="overdue").count() == 1
