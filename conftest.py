@@ -31,7 +31,10 @@ def pytest_configure(config):
 
 def pytest_sessionfinish(session, exitstatus):
     """On a whole-suite run, fail when a URL or template was never exercised."""
-    if exitstatus != 0 or session.config.args not in ([], [str(ROOT)]) or session.testsfailed:
+    whole = session.config.args_source == pytest.Config.ArgsSource.TESTPATHS or (
+        session.config.args in ([], [str(ROOT)], ["."])
+    )
+    if exitstatus != 0 or not whole or session.testsfailed:
         return
     if session.config.getoption("keyword") or session.config.getoption("markexpr"):
         return
