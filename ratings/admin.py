@@ -4,13 +4,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from creditcoop.audit import audit_record
+from creditcoop.audit import audit_record, diff, snapshot
 
 from . import services
 from .models import (
     ApplicationEvent,
     CreditApplication,
     RatingCampaign,
+    RatingStepLimit,
     Scorecard,
     ScoreIndicator,
     ScoreOption,
@@ -242,3 +243,39 @@ class CreditApplicationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RatingStepLimit)
+class RatingStepLimitAdmin(admin.ModelAdmin):
+    """Time limit and responsible person per rating step (defaults in the help texts)."""
+
+    list_display = ["step", "working_days", "responsible_role"]
+    list_editable = ["working_days", "responsible_role"]
+    fields = ["step", "working_days", "responsible_role"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["step"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        fields = ["step", "working_days", "responsible_role"]
+        before = snapshot(RatingStepLimit.objects.get(pk=obj.pk), fields) if change else {}
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="ratings.step_limit_change" if change else "ratings.step_limit_create",
+            obj=obj,
+            changes=diff(before, snapshot(obj, fields)),
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(
+            actor=request.user,
+            action="ratings.step_limit_delete",
+            obj=obj,
+            changes={"step": obj.step, "working_days": obj.working_days},
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

@@ -1,7 +1,9 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.money import MONEY, to_fen
@@ -530,6 +532,9 @@ class CreditApplication(models.Model):
     def __str__(self):
         return f"{self.applicant.name if self.applicant_id else ''} 信用评级申请#{self.pk}"
 
+    def get_absolute_url(self):
+        return reverse("ratings:application_detail", args=[self.pk])
+
     REQUIRED_DOCUMENTS = [
         "doc_id_copy",
         "doc_hukou_copy",
@@ -570,6 +575,72 @@ class CreditApplication(models.Model):
         if self.scorecard is None:
             return None
         return self.scorecard.line_cap(self.grade, self.annual_net_income, self.other_debt)
+
+
+# ---------------------------------------------------------------------------
+# Time limits per step (限时办结, DOMAIN §5)
+# ---------------------------------------------------------------------------
+
+
+class StepRole(models.TextChoices):
+    VILLAGE_OFFICER = "village_officer", _("包村信贷员")
+    DIRECTOR = "director", _("信用社主任")
+
+
+STEP_LIMIT_MAX_DAYS = 30
+
+
+class RatingStepLimit(models.Model):
+    """How many working days each rating step may take, and who answers for it.
+
+    Defaults come from migration 0003 (and the help texts below). When an application
+    enters a step, a deadline opens with this limit; a step without a row has no limit. A changed limit applies to applications that
+    enter the step afterwards; running deadlines keep their due day.
+    """
+
+    step = models.CharField(
+        _("环节"),
+        max_length=20,
+        unique=True,
+        choices=[(s.value, s.label) for s in CreditApplication.NEXT],
+    )
+    working_days = models.PositiveSmallIntegerField(
+        _("时限（工作日）"),
+        validators=[
+            MinValueValidator(1, _("时限至少为 1 个工作日。")),
+            MaxValueValidator(STEP_LIMIT_MAX_DAYS, _("时限不能超过 30 个工作日。")),
+        ],
+        help_text=_(
+            "按工作日计算（法定节假日不计，调休上班日计入）。默认：资料收集与调查 5，"
+            "村评审小组初评 3，信贷员审核 2，评定小组评定 5，村评审小组建议额度 3，"
+            "信贷员意见 2，审贷小组意见 3，主任核定额度 3。修改只影响此后进入该环节的申请。"
+        ),
+    )
+    responsible_role = models.CharField(
+        _("责任人"),
+        max_length=20,
+        choices=StepRole.choices,
+        help_text=_(
+            "超期问责的对象。默认：资料收集与调查、初评（信贷员代村评审小组录入）、审核、"
+            "建议额度和信贷员意见由包村信贷员负责；评定小组评定（主任任组长）、审贷小组意见"
+            "和主任核定由信用社主任负责。村未指定包村信贷员时由主任负责。"
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("评级环节办结时限")
+        verbose_name_plural = _("评级环节办结时限")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(working_days__gte=1)
+                & models.Q(working_days__lte=STEP_LIMIT_MAX_DAYS),
+                name="step_limit_days_1_30",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_step_display()}：{self.working_days}个工作日"
 
 
 class MemberConsent(models.Model):

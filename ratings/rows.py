@@ -7,6 +7,7 @@ and the template engine spent most of the page's time resolving variables.
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -41,6 +42,9 @@ class RowRenderer:
         self.missing = _("缺：")
         self.cap = _("上限")
         self.edit = _("录入")
+        self.today = timezone.localdate()
+        self.due = _("限")
+        self.late = _("已超期")
         # get_status_display() rebuilds the choices on every call: look labels up once.
         self.labels = {value: str(label) for value, label in S.choices}
 
@@ -83,12 +87,23 @@ class RowRenderer:
                 f'hx-swap="outerHTML">{self.edit}</button>'
             )
         reviewed = "" if a.reviewed_total is None else str(a.reviewed_total)
+        due = ""
+        due_on = getattr(a, "step_due_on", None)
+        if due_on is not None:
+            late_on = getattr(a, "step_late_on", None)
+            if late_on is not None and self.today >= late_on:
+                due = (
+                    f'<div class="small text-danger fw-bold step-late">{self.late}'
+                    f"（{self.due} {due_on:%Y-%m-%d}）</div>"
+                )
+            else:
+                due = f'<div class="small text-muted step-due">{self.due} {due_on:%Y-%m-%d}</div>'
         return (
             f'<tr id="row-{a.pk}" class="rating-row" data-pending="{1 if _pending(a) else 0}">'
             f"<td>{escape(a.household.group.name)}</td>"
             f'<td><a href="{self.detail_url}{a.pk}/">{escape(a.applicant.name)}</a></td>'
             f'<td class="money">{_money(a.requested_amount)}</td>'
-            f'<td><span class="badge bg-{badge}">{escape(self.labels[a.status])}</span></td>'
+            f'<td><span class="badge bg-{badge}">{escape(self.labels[a.status])}</span>{due}</td>'
             f"<td>{initial}</td><td>{reviewed}</td><td><strong>{a.grade}</strong></td>"
             f'<td class="money">{proposed}</td>'
             f'<td class="money">{_money(a.officer_line)}</td>'

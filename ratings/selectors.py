@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 from django.http import Http404
 from django.utils import timezone
 
+from creditcoop.servicehall.models import Deadline
 from villages.models import Member
 from villages.selectors import village_scope
 
@@ -75,13 +77,48 @@ def with_counts(qs: QuerySet[CreditApplication]) -> QuerySet[CreditApplication]:
     )
 
 
+def _deadlines_of(application_ids=None) -> QuerySet[Deadline]:
+    ct = ContentType.objects.get_for_model(CreditApplication)
+    qs = Deadline.objects.filter(content_type=ct, kind__startswith="rating_")
+    return qs if application_ids is None else qs.filter(object_id__in=application_ids)
+
+
+def with_step_deadline(qs: QuerySet[CreditApplication]) -> QuerySet[CreditApplication]:
+    """Annotate the due working day and first late day of the current step's clock."""
+    running = (
+        _deadlines_of()
+        .filter(
+            object_id=OuterRef("pk"),
+            kind=Concat(Value("rating_"), OuterRef("status"), output_field=CharField()),
+            stopped_at__isnull=True,
+        )
+        .order_by()
+    )
+    return qs.annotate(
+        step_due_on=Subquery(running.values("due_on")[:1]),
+        step_late_on=Subquery(running.values("late_on")[:1]),
+    )
+
+
+def application_step_deadlines(application) -> list[Deadline]:
+    """Every step clock of one application, oldest first (shown on its page)."""
+    return list(
+        _deadlines_of([application.pk])
+        .select_related("responsible")
+        .prefetch_related("accountabilities__person")
+        .order_by("started_on", "id")
+    )
+
+
 def rating_day_rows(*, campaign, status=None) -> QuerySet[CreditApplication]:
     qs = CreditApplication.objects.filter(campaign=campaign)
     if status:
         qs = qs.filter(status=status)
-    return with_counts(
-        qs.select_related("household__group", "applicant").order_by(
-            "household__group__number", "household_id", "id"
+    return with_step_deadline(
+        with_counts(
+            qs.select_related("household__group", "applicant").order_by(
+                "household__group__number", "household_id", "id"
+            )
         )
     )
 

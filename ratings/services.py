@@ -3,6 +3,13 @@
 Every function is one transaction: lock the application, check the actor and the
 transition, write, keep a history row (ApplicationEvent) and an audit record.
 Rules are in DOMAIN §2 and the officer grades under "Who uses it".
+
+Time limits (限时办结, DOMAIN §5): every step of the pipeline runs under the service
+hall's deadline engine. Each step change is recorded by ``_save`` (one application) or
+``_record_many`` (a bulk step of the rating day), and both call ``_steps_follow``: the
+clock of the step left is stopped (with the reason: moved on, or rejected) and the clock
+of the step entered is opened with its ``RatingStepLimit`` — inside the same
+transaction. Registration opens the first step's clock.
 """
 
 from __future__ import annotations
@@ -17,8 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditcoop.audit import _plain, audit_record, diff, snapshot
-from creditcoop.models import AuditLog, Role
+from creditcoop.models import AuditLog, Role, Staff
 from creditcoop.money import to_fen
+from creditcoop.servicehall.models import LoanType
+from creditcoop.servicehall.services import DeadlineError, deadline_open, deadline_stop
 from villages.models import CommitteeMember, Household, Member, Village
 
 from .models import (
@@ -28,9 +37,11 @@ from .models import (
     MemberConsent,
     RatingCampaign,
     RatingDecision,
+    RatingStepLimit,
     Scorecard,
     ScoreIndicator,
     ScoreOption,
+    StepRole,
 )
 
 S = CreditApplication.Status
@@ -212,6 +223,7 @@ def _save(app, *, actor, action, before, from_status, reason="", fields=None):
         changes=changes,
         reason=reason,
     )
+    _steps_follow([(app, from_status)], actor=actor)
     if reason:
         changes = {**changes, "reason": reason}
     audit_record(
@@ -255,6 +267,105 @@ def _record_many(
         )
     ApplicationEvent.objects.bulk_create(events)
     AuditLog.objects.bulk_create(audits)
+    _steps_follow([(app, from_status) for app, _before, from_status in apps_before], actor=actor)
+
+
+# ---------------------------------------------------------------------------
+# Time limits per step (deadline engine)
+# ---------------------------------------------------------------------------
+
+
+def step_deadline_kind(status: str) -> str:
+    """The deadline kind of a rating step, e.g. ``rating_initial``."""
+    return f"rating_{status}"
+
+
+def reference_rate():
+    """Annual rate of the hall's farmer credit product, for the interest lost by delay.
+
+    The line a credit household gets is drawn as a small credit loan (小额信用贷款);
+    without such an active loan type the deadline carries no rate.
+    """
+    return (
+        LoanType.objects.filter(is_active=True, name__contains="信用")
+        .order_by("sort_order", "id")
+        .values_list("annual_rate", flat=True)
+        .first()
+    )
+
+
+def _coop_director(cooperative_id) -> Staff | None:
+    return (
+        Staff.objects.filter(
+            cooperative_id=cooperative_id, is_active=True, roles__contains=[Role.DIRECTOR]
+        )
+        .order_by("username")
+        .first()
+    )
+
+
+def _stop_reason(app) -> str:
+    if app.status == S.REJECTED:
+        return _("未通过：%s") % app.rejection_reason
+    if app.status == S.LINE_SET:
+        return _("主任已核定授信额度")
+    return _("已转入“%s”") % S(app.status).label
+
+
+def _steps_follow(moves: list[tuple[CreditApplication, str]], *, actor) -> None:
+    """Stop the clock of the step each application left, open the one it entered.
+
+    ``moves`` holds (application, status before); unchanged statuses are skipped. The
+    limit, the responsible person and the rate are looked up once per call, so a bulk
+    step of the rating day costs the engine's own writes per row and nothing more.
+    """
+    moves = [(app, before) for app, before in moves if app.status != before]
+    if not moves:
+        return
+    entering = {app.status for app, _before in moves if app.status in CreditApplication.NEXT}
+    limits = {lim.step: lim for lim in RatingStepLimit.objects.filter(step__in=entering)}
+    rate = reference_rate() if limits else None
+    people: dict[tuple, Staff | None] = {}
+
+    def responsible(app, limit):
+        village = app.village
+        key = (limit.responsible_role, village.pk)
+        if key not in people:
+            person = None
+            if limit.responsible_role == StepRole.VILLAGE_OFFICER and village.officer_id:
+                person = Staff.objects.filter(pk=village.officer_id, is_active=True).first()
+            # A village without an (active) officer: the director answers for the step.
+            people[key] = person or _coop_director(village.cooperative_id)
+        return people[key]
+
+    try:
+        for app, before in moves:
+            if before in CreditApplication.NEXT:
+                deadline_stop(
+                    target=app,
+                    kind=step_deadline_kind(before),
+                    reason=_stop_reason(app),
+                    actor=actor,
+                )
+            limit = limits.get(app.status)
+            if limit is None:
+                continue
+            person = responsible(app, limit)
+            if person is None:
+                continue  # nobody can answer for it: a cooperative without a director
+            deadline_open(
+                target=app,
+                kind=step_deadline_kind(app.status),
+                responsible=person,
+                cooperative=app.village.cooperative,
+                working_days=limit.working_days,
+                amount=app.requested_amount,
+                annual_rate=rate,
+                title=f"{S(app.status).label} {app.applicant.name}（{app.village.name}）",
+                actor=actor,
+            )
+    except DeadlineError as e:
+        raise RatingError(str(e))
 
 
 # ---------------------------------------------------------------------------
@@ -548,7 +659,7 @@ def _new_application(*, household, applicant, actor, requested_amount, campaign,
     return CreditApplication(
         household=household,
         applicant=applicant,
-        village_id=household.village_id,
+        village=household.village,
         campaign=campaign,
         requested_amount=requested_amount,
         scorecard=scorecard,
@@ -603,6 +714,7 @@ def application_create(
         to_status=app.status,
         changes={"requested_amount": str(amount), "campaign": str(campaign or "")},
     )
+    _steps_follow([(app, "")], actor=actor)
     audit_record(
         actor=actor,
         action="ratings.create",
@@ -678,6 +790,7 @@ def campaign_add_households(*, campaign: RatingCampaign, actor, requested_amount
         )
         for a in apps
     )
+    _steps_follow([(app, "") for app in apps], actor=actor)
     audit_record(
         actor=actor,
         action="ratings.campaign_add_households",

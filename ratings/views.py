@@ -33,11 +33,13 @@ from .selectors import (
     application_events,
     application_get,
     application_scope,
+    application_step_deadlines,
     campaign_get,
     campaign_progress,
     campaign_scope,
     rating_day_rows,
     with_counts,
+    with_step_deadline,
 )
 from .services import RatingError, StaleApplicationError
 
@@ -251,7 +253,7 @@ def _row_ctx(request, app, *, form=None, error=None, editing=False):
 def _row_app(request, pk):
     try:
         return (
-            with_counts(application_scope(request.user).filter(pk=pk))
+            with_step_deadline(with_counts(application_scope(request.user).filter(pk=pk)))
             .select_related("household__group", "applicant", "scorecard", "village__cooperative")
             .get()
         )
@@ -469,6 +471,7 @@ def _detail_ctx(request, app, **forms):
         "counts": counts,
         "score_rows": score_rows,
         "events": application_events(app),
+        **_step_deadline_ctx(app),
         "consents": {c.member_id: c for c in app.consents.all()},
         "members": list(app.household.members.all()),
         "can_write": not request.user.is_read_only,
@@ -485,6 +488,21 @@ def _detail_ctx(request, app, **forms):
     if app.status == S.DECISION:
         ctx["decision_form"] = DecisionForm(cooperative=app.village.cooperative)
     return ctx
+
+
+def _step_deadline_ctx(app) -> dict:
+    """The clock of every step so far, and the running one (DOMAIN §5)."""
+    today = timezone.localdate()
+    deadlines = application_step_deadlines(app)
+    current = None
+    for d in deadlines:
+        step = d.kind.removeprefix("rating_")
+        d.step_label = S(step).label if step in S.values else d.kind
+        d.state = d.state_label(today)
+        d.late = d.is_late(today)
+        if d.is_open and step == app.status:
+            current = d
+    return {"step_deadlines": deadlines, "step_deadline": current}
 
 
 @roles_required()

@@ -12,7 +12,7 @@ def test_household_page_shows_grade_line_and_history(org, login):
     app = application(org, status=CreditApplication.Status.LINE_SET)
     body = login(org.officer1).get(f"/villages/households/{app.household_id}/").content.decode()
     assert "信用等级与授信" in body
-    assert f"<strong class=\"fs-5\">{app.grade}</strong>" in body
+    assert f'<strong class="fs-5">{app.grade}</strong>' in body
     assert str(app.final_line) in body
     assert "全部办理记录" in body
 
