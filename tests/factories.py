@@ -115,6 +115,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
         model = Member
 
     household = factory.SubFactory(HouseholdFactory)
+    village = factory.SelfAttribute("household.village")
     name = factory.Iterator(["王芳", "张伟", "李娜"])
     relation = Member.Relation.SPOUSE
     id_number = factory.LazyFunction(unique_id_number)

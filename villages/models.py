@@ -84,6 +84,11 @@ class Household(models.Model):
         verbose_name_plural = _("农户")
         ordering = ["village_id", "group_id", "id"]
         indexes = [models.Index(fields=["village", "group", "id"])]
+        constraints = [
+            # The target of the members' (household, village) foreign key, which keeps
+            # Member.village equal to the household's village.
+            models.UniqueConstraint(fields=["id", "village"], name="household_id_village_key"),
+        ]
 
     def __str__(self):
         return f"{self.head_name}户"
@@ -101,6 +106,17 @@ class Member(models.Model):
 
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="members", verbose_name=_("农户")
+    )
+    # Always the household's village (set in save(); the database enforces it with a foreign
+    # key on (household, village) that follows a household moved to another village), so
+    # search can limit a prefix to the user's villages inside one index.
+    village = models.ForeignKey(
+        Village,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,
+        verbose_name=_("行政村"),
     )
     name = models.CharField(_("姓名"), max_length=50)
     relation = models.CharField(_("与户主关系"), max_length=12, choices=Relation.choices)
@@ -129,13 +145,22 @@ class Member(models.Model):
                 condition=models.Q(id_number=Upper("id_number")), name="member_id_upper"
             ),
         ]
-        # Prefix search ("zs" → 张三, "张", the last digits of an ID) walks these indexes in
-        # order: the C collation lets LIKE 'x%' use a plain btree whatever the database
-        # collation is, and the trailing id gives a stable page order without a sort.
+        # Prefix search ("zs" → 张三, "张", the last digits of an ID): the C collation lets
+        # LIKE 'x%' use a plain btree whatever the database collation is. A cooperative or an
+        # officer reads the range of each of their villages from the (village, key, id)
+        # indexes and sorts the few matches; union-wide search walks the (key, id) indexes in
+        # page order, where the trailing id gives a stable order without a sort.
         indexes = [
             models.Index(Collate("initials", "C"), "id", name="member_initials_c_idx"),
             models.Index(Collate("name", "C"), "id", name="member_name_c_idx"),
             models.Index(Collate("id_reversed", "C"), "id", name="member_idrev_c_idx"),
+            models.Index("village", Collate("name", "C"), "id", name="member_village_name_c_idx"),
+            models.Index(
+                "village", Collate("initials", "C"), "id", name="member_village_initials_c_idx"
+            ),
+            models.Index(
+                "village", Collate("id_reversed", "C"), "id", name="member_village_idrev_c_idx"
+            ),
         ]
 
     def __str__(self):
@@ -147,6 +172,7 @@ class Member(models.Model):
         self.id_number = self.id_number.strip().upper()
         self.id_reversed = self.id_number[::-1]
         self.initials = name_initials(self.name)
+        self.village_id = self.household.village_id
         super().save(*args, **kwargs)
 
 

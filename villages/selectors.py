@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Collate, Left
+from django.db.models.functions import Collate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -151,10 +151,6 @@ def _page_number(page) -> int:
         return 1
 
 
-# Up to this many villages in scope, search starts from the user's households rather than
-# from the name/initials/ID prefix index (see household_search).
-SMALL_SCOPE_VILLAGES = 20
-
 _DIGITS = re.compile(r"^\d{1,17}[\dX]?$")
 _LETTERS = re.compile(r"^[a-z]+$")
 
@@ -181,11 +177,12 @@ def household_search(*, user, q: str, page=1, page_size: int = 20) -> SlicePage:
     if not q:
         return SlicePage([], number, False)
     kind = search_kind(q)
-    # The village ids as a literal list rather than a subquery: the planner then knows how
-    # much of the table is in scope and picks the prefix index (union-wide users) or the
-    # user's own households (an officer's few villages) correctly.
+    # The village ids as a literal list rather than a subquery, so the planner knows how much
+    # of the union is in scope. Member.village is the household's village: a cooperative or
+    # an officer reads each village's prefix range from the (village, key, id) index and
+    # sorts the few matches; union-wide search walks the (key, id) index in page order.
     village_ids = list(village_scope(user).values_list("pk", flat=True))
-    members = Member.objects.filter(household__village_id__in=village_ids)
+    members = Member.objects.filter(village_id__in=village_ids)
     if kind == "id" and len(q) == 18:
         members = members.filter(id_number=q.upper()).annotate(key=F("id_number"))
     else:
@@ -194,14 +191,7 @@ def household_search(*, user, q: str, page=1, page_size: int = 20) -> SlicePage:
             "initials": ("initials", q.lower()),
             "name": ("name", q),
         }[kind]
-        members = members.annotate(key=Collate(field, "C"))
-        if len(village_ids) <= SMALL_SCOPE_VILLAGES:
-            # A few villages (an officer's): their own households are far fewer than the
-            # members sharing a common prefix like 张, so compare left(field, n), which no
-            # index serves, and PostgreSQL starts from the households of those villages.
-            members = members.annotate(head=Left(field, len(value))).filter(head=value)
-        else:
-            members = members.filter(key__startswith=value)
+        members = members.annotate(key=Collate(field, "C")).filter(key__startswith=value)
     offset = (number - 1) * page_size
     rows = list(
         members.select_related("household__village", "household__group").order_by("key", "id")[

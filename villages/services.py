@@ -646,10 +646,11 @@ def _households_bulk_create(*, village: Village, families: list[dict]) -> int:
     members = []
     for household, family in zip(households, families, strict=True):
         for m in family["members"]:
-            # bulk_create skips Member.save(), so the search keys are filled in here.
+            # bulk_create skips Member.save(), so the search keys and village are filled in here.
             members.append(
                 Member(
                     household=household,
+                    village=village,
                     name=m["name"],
                     relation=m["relation"],
                     id_number=m["id_number"],
