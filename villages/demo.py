@@ -3,8 +3,8 @@
 The same ``seed`` and ``households`` always give the same organisation, names and ID numbers.
 The organisation (cooperatives, branches, staff, villages, groups, committees) is small and
 goes through the ORM; households and family members go through PostgreSQL ``COPY`` so that
-1,000,000 households load in minutes. ``COPY`` skips ``Member.save()``, so ``initials`` and
-``id_reversed`` are computed here.
+1,000,000 households load in minutes. ``COPY`` skips ``Member.save()``, so ``initials``,
+``id_reversed`` and the member's ``village`` are filled in here.
 
 Demo staff numbers (工号), all with password ``demo1234`` (``kk`` = cooperative number 01, 02, …):
 
@@ -697,11 +697,10 @@ class Generator:
             f"COPY {household_table} (id, village_id, group_id, head_name, address, phone, "
             "main_business, created_at) FROM STDIN"
         )
-        # Should members carry their village too (for scoped search), fill it.
-        member_village = any(f.attname == "village_id" for f in Member._meta.concrete_fields)
+        # Members carry their household's village (scoped search); COPY skips save().
         members_sql = (
-            f"COPY {member_table} (id, household_id, name, relation, id_number, id_reversed, "
-            f"initials, phone{', village_id' if member_village else ''}) FROM STDIN"
+            f"COPY {member_table} (id, household_id, village_id, name, relation, id_number, "
+            "id_reversed, initials, phone) FROM STDIN"
         )
         started = time.monotonic()
         writer = _CopyWriter(households_sql, members_sql)
@@ -711,7 +710,6 @@ class Generator:
             for row in villages:
                 village, size, groups = row["village"], row["size"], row["groups"]
                 place = f"{COUNTY}{row['town']}{village.name}"
-                village_column = f"\t{village.pk}" if member_village else ""
                 house_numbers = [0] * len(groups)
                 for i in range(size):
                     g = i * len(groups) // size
@@ -729,8 +727,8 @@ class Generator:
                             phone = ""
                         number = people.id_number(male, age)
                         member_lines.append(
-                            f"{member_id}\t{household_id}\t{name}\t{relation}\t{number}\t"
-                            f"{number[::-1]}\t{people.initials(name)}\t{phone}{village_column}\n"
+                            f"{member_id}\t{household_id}\t{village.pk}\t{name}\t{relation}\t"
+                            f"{number}\t{number[::-1]}\t{people.initials(name)}\t{phone}\n"
                         )
                         member_id += 1
                     business = rng.choices(_BUSINESSES, cum_weights=_BUSINESS_CUM)[0]
