@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from creditcoop.audit import _plain, audit_record, diff, snapshot
 from creditcoop.models import AuditLog, Role, Staff
 from creditcoop.money import to_fen
-from creditcoop.servicehall.models import LoanType
+from creditcoop.servicehall.models import Deadline, LoanType
 from creditcoop.servicehall.services import DeadlineError, deadline_open, deadline_stop
 from villages.models import CommitteeMember, Household, Member, Village
 
@@ -338,9 +339,21 @@ def _steps_follow(moves: list[tuple[CreditApplication, str]], *, actor) -> None:
             people[key] = person or _coop_director(village.cooperative_id)
         return people[key]
 
+    # One read tells which clocks run; rows registered before clocks existed have none.
+    leaving = [app.pk for app, before in moves if before in CreditApplication.NEXT]
+    ticking = set()
+    if leaving:
+        ticking = set(
+            Deadline.objects.filter(
+                content_type=ContentType.objects.get_for_model(CreditApplication),
+                object_id__in=leaving,
+                kind__startswith="rating_",
+                stopped_at__isnull=True,
+            ).values_list("object_id", "kind")
+        )
     try:
         for app, before in moves:
-            if before in CreditApplication.NEXT:
+            if (app.pk, step_deadline_kind(before)) in ticking:
                 deadline_stop(
                     target=app,
                     kind=step_deadline_kind(before),
