@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Collate
+from django.db.models.functions import Collate, Concat
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -178,25 +178,38 @@ def household_search(*, user, q: str, page=1, page_size: int = 20) -> SlicePage:
         return SlicePage([], number, False)
     kind = search_kind(q)
     # The village ids as a literal list rather than a subquery, so the planner knows how much
-    # of the union is in scope. Member.village is the household's village: a cooperative or
-    # an officer reads each village's prefix range from the (village, key, id) index and
-    # sorts the few matches; union-wide search walks the (key, id) index in page order.
+    # of the table is in scope. Member.village is the household's village, so the scope is
+    # tested on the member row itself.
     village_ids = list(village_scope(user).values_list("pk", flat=True))
     members = Member.objects.filter(village_id__in=village_ids)
     if kind == "id" and len(q) == 18:
-        members = members.filter(id_number=q.upper()).annotate(key=F("id_number"))
+        key = F("id_number")
+        members = members.filter(id_number=q.upper())
+        order = key
     else:
         field, value = {
             "id": ("id_reversed", q.upper()[::-1]),
             "initials": ("initials", q.lower()),
             "name": ("name", q),
         }[kind]
-        members = members.annotate(key=Collate(field, "C")).filter(key__startswith=value)
+        key = Collate(field, "C")
+        members = members.annotate(key=key).filter(key__startswith=value)
+        order = key
+        if not user.is_union_wide:
+            # At most a cooperative: read the prefix range of each of its villages from the
+            # (village, key, id) index and sort those matches (bounded by the cooperative's
+            # size). Sorting on key || '' (the same order) keeps PostgreSQL from walking the
+            # union-wide (key, id) index instead, which costs as much as the prefix is common
+            # in other villages: a common surname rare in this cooperative walks them all.
+            order = Collate(Concat(field, Value("")), "C")
+    # The page is picked on the member table alone (a narrow sort, no joins), then read with
+    # its household, village and group: one statement.
     offset = (number - 1) * page_size
+    page_ids = members.order_by(order, "id").values("id")[offset : offset + page_size + 1]
     rows = list(
-        members.select_related("household__village", "household__group").order_by("key", "id")[
-            offset : offset + page_size + 1
-        ]
+        Member.objects.filter(pk__in=page_ids)
+        .select_related("household__village", "household__group")
+        .order_by(key, "id")
     )
     results = []
     for member in rows[:page_size]:

@@ -94,4 +94,6 @@ class Migration(migrations.Migration):
                 name="member_village_idrev_c_idx",
             ),
         ),
+        # The planner needs the new column's statistics to choose between the indexes.
+        migrations.RunSQL("ANALYZE villages_member", migrations.RunSQL.noop),
     ]

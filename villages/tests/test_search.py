@@ -96,3 +96,25 @@ def test_village_list_search_and_cooperative_filter(org, login):
     assert "王湾村" in body and "张庄村" not in body
     body = login(org.officer1).get("/villages/").content.decode()
     assert "张庄村" in body and "李屯村" not in body and "王湾村" not in body
+
+
+def test_cooperative_and_union_wide_search_give_the_same_pages(org, zhang_san):
+    # A cooperative's search sorts its villages' matches; union-wide search walks the whole
+    # prefix index in order. Both must page alike: by the matched key, then by member.
+    for group, name in [(org.group_a2, "张森"), (org.group_a1, "张三"), (org.group_a2, "张三")]:
+        f.HouseholdFactory(group=group, head_name=name)
+    f.HouseholdFactory(group=org.group_b1, head_name="张帅")  # coop_b: union-wide only
+
+    def rows(user, q, key):
+        found = [
+            (getattr(h.matched, key), h.matched.pk, h.village.cooperative_id)
+            for p in (1, 2, 3, 4)
+            for h in selectors.household_search(user=user, q=q, page=p, page_size=2)
+        ]
+        assert found == sorted(found)
+        return found
+
+    for q, key in (("zs", "initials"), ("张", "name")):
+        director, auditor = rows(org.director, q, key), rows(org.auditor, q, key)
+        assert len(director) == 4 and len(auditor) == 5
+        assert director == [row for row in auditor if row[2] == org.coop_a.pk]
