@@ -255,3 +255,13 @@ def test_periodic_task_uses_today(open_deadline, org):
     assert d.late_days == workdays.working_days_between(d.due_on, today)
     assert Accountability.objects.filter(deadline=d).exists()
     assert Deadline.objects.count() == 1
+
+
+def test_every_rating_step_clock_has_a_chinese_label():
+    from creditcoop.servicehall.models import kind_label
+    from ratings.models import CreditApplication
+
+    for status in CreditApplication.NEXT:
+        label = kind_label(f"rating_{status}")
+        assert label != f"rating_{status}"
+        assert label.startswith(("评级：", "授信："))
