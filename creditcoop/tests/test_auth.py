@@ -45,6 +45,7 @@ def test_password_change(client, org):
         {"old_password": "pass-1234", "new_password1": "Xk9#mw2pLq", "new_password2": "Xk9#mw2pLq"},
     )
     assert resp.status_code == 302
+    assert "密码已修改" in client.get(resp.url).content.decode()
     org.officer1.refresh_from_db()
     assert org.officer1.check_password("Xk9#mw2pLq")
 

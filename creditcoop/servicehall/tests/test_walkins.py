@@ -184,3 +184,22 @@ def test_loan_type_limits_are_validated(db):
         )
     # Defaults shipped for the hall
     assert LoanType.objects.filter(answer_days__in=[2, 5, 7]).count() >= 3
+
+
+def test_director_decides_through_the_page_and_decline_needs_a_reason(org, loan_type, login):
+    walkin = application(org, loan_type)
+    services.walkin_answer(
+        walkin_id=walkin.pk, actor=org.officer2, enters_approval=True, today=date(2026, 2, 13)
+    )
+    url = f"/hall/walkins/{walkin.pk}/decide/"
+    assert login(org.officer2).post(url, {"decision": "approve"}).status_code == 403
+    client = login(org.director)
+    resp = client.post(url, {"decision": "decline", "note": ""}, follow=True)
+    assert "审批不同意时必须填写意见" in resp.content.decode()
+    walkin.refresh_from_db()
+    assert walkin.status != WalkinStatus.DECLINED
+    resp = client.post(url, {"decision": "decline", "note": "经营项目风险较大"}, follow=True)
+    assert "审批已办结" in resp.content.decode()
+    walkin.refresh_from_db()
+    assert walkin.status == WalkinStatus.DECLINED
+    assert login(org.director_b).post(url, {"decision": "approve"}).status_code == 404
