@@ -54,3 +54,16 @@ def test_logout(client, org):
     client.force_login(org.officer1)
     client.post("/logout/")
     assert client.get("/").status_code == 302
+
+
+def test_password_change_with_wrong_old_password_changes_nothing(client, org):
+    client.force_login(org.officer1)
+    assert "修改密码" in client.get("/password/").content.decode()
+    resp = client.post(
+        "/password/",
+        {"old_password": "nope", "new_password1": "Xk9#mw2pLq", "new_password2": "Xk9#mw2pLq"},
+    )
+    assert resp.status_code == 200
+    assert "旧密码" in resp.content.decode()
+    org.officer1.refresh_from_db()
+    assert org.officer1.check_password("pass-1234")
