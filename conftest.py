@@ -26,6 +26,9 @@ def pytest_configure(config):
     from tests import coverage_check
 
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.coverage_check.ViewRecorder"]
+    # A run of its own on the shared Redis: the live server's thread has its own cache
+    # instance, which the per-test prefix below does not reach.
+    settings.CACHES["default"]["KEY_PREFIX"] = f"run{uuid.uuid4().hex[:10]}"
     template_rendered.connect(coverage_check.record_template, dispatch_uid="cov-templates")
 
 

@@ -115,6 +115,7 @@ def build(contracts: int, loans: int):
         members.append(
             Member(
                 household=h,
+                village_id=h.village_id,
                 name=f"户{i}",
                 relation="head",
                 id_number=number,

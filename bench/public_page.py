@@ -122,6 +122,7 @@ def _bench_village() -> Village:
         members.append(
             Member(
                 household=h,
+                village_id=h.village_id,
                 name=h.head_name,
                 relation=Member.Relation.HEAD,
                 id_number=id_number,
