@@ -71,6 +71,7 @@ def _run_app(env: dict) -> int:
         env["SECRET_KEY"] = "dev-only-insecure-key-for-local-run"
     manage = [_python(), str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
     subprocess.run([*manage, "seed_demo_if_empty"], env=env, check=True)
     procs = [
         subprocess.Popen([*manage, "runserver", "127.0.0.1:8000", "--noreload"], env=env),
