@@ -1,10 +1,18 @@
-"""Benchmark: the concentrated rating day page (集中评级日) of one village.
+"""Benchmark: the concentrated rating day (集中评级日) of one village.
 
-Builds a village with N households (head + spouse) and one application each in the
-committee's initial-rating step, then renders the grid page for 50 and for N rows:
-the number of queries must be the same, and the page should render in < 300 ms.
+1. The grid page: builds a village with N households (head + spouse) and one
+   application each in the committee's initial-rating step, then renders the grid page
+   for 50 and for N rows: the number of queries must be the same, and the page should
+   render in < 300 ms.
+2. The bulk actions: a second village of N applications, every row complete, each with
+   its initial-rating clock running (deadline engine). The bulk steps of the rating day
+   run one after the other — initial → review → decision → the rating group's decision
+   → the committee's proposals moved on → officer, review group and director adopting
+   the previous amount — timed and counted, then rolled back so every repeat starts
+   from the same rows. The same sequence on 50 rows shows whether the query count
+   depends on the number of rows.
 
-    .venv/bin/python bench/rating_day.py [--rows 500] [--repeat 20]
+    .venv/bin/python bench/rating_day.py [--rows 500] [--repeat 20] [--bulk-repeat 3]
 
 Uses its own database ``cc_bench_ratings`` (created and migrated when missing).
 """
@@ -41,8 +49,39 @@ def ensure_database():
     admin.close()
 
 
-def build(code, rows):
-    from creditcoop.models import Cooperative, Role, Staff, Union
+FULL_SCORES = {
+    "reputation": 20,
+    "repayment": 20,
+    "income_per_person": 15,
+    "net_assets": 12,
+    "labour": 10,
+    "debt_ratio": 6,
+}  # 83 points: AAA on the default scorecard
+
+
+def staff(coop, username, name, roles, grade=None):
+    from creditcoop.models import Staff
+
+    person, _ = Staff.objects.get_or_create(
+        username=username,
+        defaults={
+            "name": name,
+            "union": coop.union,
+            "cooperative": coop,
+            "roles": roles,
+            "officer_grade": grade,
+        },
+    )
+    return person
+
+
+def build(code, rows, *, complete=False):
+    """A village of `rows` households with one application each in the initial step.
+
+    complete=False: a third of the rows carry one score (the page benchmark).
+    complete=True: every row is fully scored and its initial-rating clock runs.
+    """
+    from creditcoop.models import Cooperative, Role, Union
     from ratings import services
     from ratings.models import CreditApplication, RatingCampaign
     from tests.factories import make_id_number
@@ -55,18 +94,11 @@ def build(code, rows):
     coop, _ = Cooperative.objects.get_or_create(
         code="BENCH", defaults={"union": union, "name": "基准测试信用社"}
     )
-    officer, _ = Staff.objects.get_or_create(
-        username="BENCH-O1",
-        defaults={
-            "name": "基准信贷员",
-            "union": union,
-            "cooperative": coop,
-            "roles": [Role.OFFICER],
-            "officer_grade": 1,
-        },
-    )
+    officer = staff(coop, "BENCH-O1", "基准信贷员", [Role.OFFICER], grade=1)
+    staff(coop, "BENCH-R1", "基准审贷员", [Role.REVIEW_GROUP])
+    staff(coop, "BENCH-D1", "基准主任", [Role.DIRECTOR])
     village = Village.objects.create(
-        cooperative=coop, name=f"基准村{rows}", code=code, officer=officer
+        cooperative=coop, name=f"基准村{code[6:]}", code=code, officer=officer
     )
     groups = [
         VillageGroup.objects.create(village=village, number=i + 1, name=f"{i + 1}组")
@@ -95,6 +127,7 @@ def build(code, rows):
             members.append(
                 Member(
                     household=h,
+                    village=village,
                     name=name,
                     relation=rel,
                     id_number=idn,
@@ -108,7 +141,13 @@ def build(code, rows):
         village=village, year=2025, rating_date=date(2025, 3, 10), officer=officer
     )
     card = services.scorecard_current()
-    CreditApplication.objects.bulk_create(
+
+    def scores(i):
+        if complete:
+            return {"initial_scores": FULL_SCORES, "initial_total": 83, "initial_grade": "AAA"}
+        return {"initial_scores": {"reputation": 20} if i % 3 == 0 else {}}
+
+    apps = CreditApplication.objects.bulk_create(
         CreditApplication(
             household=h,
             applicant=heads[h.pk],
@@ -119,12 +158,75 @@ def build(code, rows):
             scorecard=card,
             family_size=2,
             annual_net_income=80000,
-            initial_scores={"reputation": 20} if i % 3 == 0 else {},
+            **scores(i),
             **{f: True for f in CreditApplication.REQUIRED_DOCUMENTS},
         )
         for i, h in enumerate(households)
     )
+    if complete:
+        # Submitted from the draft step: the initial-rating clock of every row runs.
+        for app in apps:
+            app.village = village
+        services._steps_follow(
+            [(app, CreditApplication.Status.DRAFT) for app in apps], actor=officer
+        )
     return campaign
+
+
+BULK_STEPS = [
+    ("初评 → 审核 (initial → review)", "initial", "BENCH-O1", False),
+    ("审核 → 评定 (review → decision)", "review", "BENCH-O1", False),
+    ("评定小组评定 (decision → proposal)", None, "BENCH-R1", False),
+    ("建议额度 → 信贷员意见 (proposal → officer)", "line_proposal", "BENCH-O1", False),
+    ("信贷员按建议额度 (officer → review group)", "line_officer", "BENCH-O1", True),
+    ("审贷小组按信贷员意见 (review group → director)", "line_review", "BENCH-R1", True),
+    ("主任按审贷小组意见核定 (director → line set)", "line_director", "BENCH-D1", True),
+]
+
+
+def measure_bulk(campaign, repeat):
+    """{step label: (queries, [ms per repeat], rows moved)} for the bulk steps, rolled back."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from creditcoop.models import Staff
+    from ratings import services
+
+    people = {s.username: s for s in Staff.objects.filter(username__startswith="BENCH-")}
+    results = {label: [None, [], 0] for label, *_rest in BULK_STEPS}
+    for _ in range(repeat):
+        with transaction.atomic():
+            for label, status, who, accept in BULK_STEPS:
+                actor = people[who]
+                if status == "line_proposal":
+                    # The committee's proposals, entered row by row on the grid (not timed).
+                    campaign.applications.filter(status=status).update(
+                        proposed_line=30000, proposed_term=12
+                    )
+                connection.queries_log.clear()  # the log keeps only the last 9,000
+                with CaptureQueriesContext(connection) as ctx:
+                    t = time.perf_counter()
+                    if status is None:
+                        apps = list(campaign.applications.filter(status="decision"))
+                        services.applications_decide(
+                            actor=actor,
+                            applications=apps,
+                            held_on=timezone.localdate(),
+                            members=[actor],
+                        )
+                        moved, skipped = len(apps), []
+                    else:
+                        moved, skipped = services.applications_advance(
+                            actor=actor, campaign=campaign, status=status, accept_previous=accept
+                        )
+                    elapsed = (time.perf_counter() - t) * 1000
+                assert not skipped, skipped[:3]
+                results[label][0] = len(ctx)
+                results[label][1].append(elapsed)
+                results[label][2] = moved
+            transaction.set_rollback(True)
+    return results
 
 
 def measure(campaign, repeat):
@@ -153,6 +255,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--bulk-repeat", type=int, default=3)
     args = parser.parse_args()
     ensure_database()
     import django
@@ -178,6 +281,20 @@ def main():
     )
     print("constant query count:", "yes" if q_small == q_big else "NO")
     print("under 300 ms:", "yes" if med_big < 300 else "NO")
+
+    bulk_small = build("BENCH-BULK-50", 50, complete=True)
+    bulk_big = build(f"BENCH-BULK-{args.rows}", args.rows, complete=True)
+    small_res = measure_bulk(bulk_small, args.bulk_repeat)
+    big_res = measure_bulk(bulk_big, args.bulk_repeat)
+    print()
+    print(f"bulk steps (median of {args.bulk_repeat}; queries for 50 rows / {args.rows} rows):")
+    for label, *_rest in BULK_STEPS:
+        q50, times50, _moved50 = small_res[label]
+        q, times, moved = big_res[label]
+        print(
+            f"  {label}: {moved} rows, {q50} / {q} queries, "
+            f"median {statistics.median(times):.0f} ms (50 rows: {statistics.median(times50):.0f} ms)"
+        )
 
 
 if __name__ == "__main__":

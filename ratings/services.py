@@ -10,6 +10,12 @@ hall's deadline engine. Each step change is recorded by ``_save`` (one applicati
 clock of the step left is stopped (with the reason: moved on, or rejected) and the clock
 of the step entered is opened with its ``RatingStepLimit`` — inside the same
 transaction. Registration opens the first step's clock.
+
+Bulk steps (the rating day's "move all complete rows on", the rating group's decision)
+are set-based: the rows are locked with one read, written with one guarded UPDATE
+(``_bulk_write``: a row whose version changed since it was read is not written and is
+reported), and their history, audit rows and clocks are written with a few statements
+whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -18,8 +24,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +32,13 @@ from django.utils.translation import gettext as _
 from creditcoop.audit import _plain, audit_record, diff, snapshot
 from creditcoop.models import AuditLog, Role, Staff
 from creditcoop.money import to_fen
-from creditcoop.servicehall.models import Deadline, LoanType
-from creditcoop.servicehall.services import DeadlineError, deadline_open, deadline_stop
+from creditcoop.servicehall.models import LoanType
+from creditcoop.servicehall.services import (
+    DeadlineError,
+    DeadlineSpec,
+    deadline_open_many,
+    deadline_stop_many,
+)
 from villages.models import CommitteeMember, Household, Member, Village
 
 from .models import (
@@ -240,7 +250,7 @@ def _save(app, *, actor, action, before, from_status, reason="", fields=None):
 def _record_many(
     apps_before: list[tuple[CreditApplication, dict, str]], *, actor, action, reason=""
 ):
-    """History and audit rows for a bulk step, written set-wise."""
+    """History, audit rows and step clocks for a bulk step, each written set-wise."""
     events, audits = [], []
     for app, before, from_status in apps_before:
         changes = diff(before, snapshot(app, TRACKED))
@@ -269,6 +279,83 @@ def _record_many(
     ApplicationEvent.objects.bulk_create(events)
     AuditLog.objects.bulk_create(audits)
     _steps_follow([(app, from_status) for app, _before, from_status in apps_before], actor=actor)
+
+
+# What each bulk step writes besides status, version and updated_at.
+STEP_FIELDS = {
+    S.DRAFT: [],
+    S.INITIAL: [],
+    S.REVIEW: ["reviewed_scores", "reviewed_total", "review_reason", "reviewed_by", "reviewed_at"],
+    S.DECISION: [
+        "grade",
+        "decision",
+        "decided_at",
+        "rejection_reason",
+        "rejected_by",
+        "rejected_at",
+    ],
+    S.LINE_PROPOSAL: [],
+    S.LINE_OFFICER: ["officer_line", "officer_opinion", "officer_line_by"],
+    S.LINE_REVIEW: ["review_line", "review_opinion", "review_line_by"],
+    S.LINE_DIRECTOR: ["final_line", "term_months", "line_set_by", "line_set_at"],
+}
+
+_BULK_BATCH = 1000
+
+
+def _bulk_write(apps: list[CreditApplication], fields: list[str]) -> set[int]:
+    """Save `status` and `fields` of every application still at the version read; bump it.
+
+    The optimistic check of a single save, set-wise: one ``UPDATE … FROM (VALUES …)
+    WHERE version = <version read>`` per 1,000 rows. A row saved by someone else since
+    it was read is left as it is. Returns the ids written (their ``version`` and
+    ``updated_at`` are updated in memory too).
+    """
+    if not apps:
+        return set()
+    meta = CreditApplication._meta
+    columns = [meta.get_field(f) for f in ["status", *fields]]
+    qn = connection.ops.quote_name
+    assign = ", ".join(
+        f"{qn(f.column)} = CAST(v.{qn(f.column)} AS {f.db_type(connection)})" for f in columns
+    )
+    names = ", ".join(["id", "expected_version", *(qn(f.column) for f in columns)])
+    row = "(" + ", ".join(["%s"] * (2 + len(columns))) + ")"
+    now = timezone.now()
+    written = set()
+    with connection.cursor() as cur:
+        for start in range(0, len(apps), _BULK_BATCH):
+            chunk = apps[start : start + _BULK_BATCH]
+            params = [now]
+            for app in chunk:
+                params += [app.pk, app.version]
+                params += [f.get_db_prep_save(getattr(app, f.attname), connection) for f in columns]
+            # Only names from the model's metadata are formatted in; values are parameters.
+            sql = (
+                f"UPDATE {qn(meta.db_table)} AS a "  # noqa: S608
+                f"SET version = a.version + 1, updated_at = %s, {assign} "
+                f"FROM (VALUES {', '.join([row] * len(chunk))}) AS v({names}) "
+                "WHERE a.id = v.id AND a.version = v.expected_version RETURNING a.id"
+            )
+            cur.execute(sql, params)
+            written.update(pk for (pk,) in cur.fetchall())
+    for app in apps:
+        if app.pk in written:
+            app.version += 1
+            app.updated_at = now
+    return written
+
+
+def _stale_message(app) -> str:
+    return _("%(name)s 的申请已被他人修改，未转入，请刷新后重试。") % {"name": app.applicant.name}
+
+
+def _share_scorecards(apps):
+    """Rows of one campaign share one or two scorecard versions: one instance (and one
+    indicator cache) per version instead of one per row."""
+    cards = {}
+    for app in apps:
+        app.scorecard = cards.setdefault(app.scorecard_id, app.scorecard)
 
 
 # ---------------------------------------------------------------------------
@@ -317,8 +404,9 @@ def _steps_follow(moves: list[tuple[CreditApplication, str]], *, actor) -> None:
     """Stop the clock of the step each application left, open the one it entered.
 
     ``moves`` holds (application, status before); unchanged statuses are skipped. The
-    limit, the responsible person and the rate are looked up once per call, so a bulk
-    step of the rating day costs the engine's own writes per row and nothing more.
+    limit, the responsible person and the rate are looked up once per call, and the
+    clocks are stopped and opened with the engine's set-based calls (one stop per step
+    left, one open for all), so a bulk step of 500 rows costs what a step of 5 costs.
     """
     moves = [(app, before) for app, before in moves if app.status != before]
     if not moves:
@@ -339,44 +427,37 @@ def _steps_follow(moves: list[tuple[CreditApplication, str]], *, actor) -> None:
             people[key] = person or _coop_director(village.cooperative_id)
         return people[key]
 
-    # One read tells which clocks run; rows registered before clocks existed have none.
-    leaving = [app.pk for app, before in moves if before in CreditApplication.NEXT]
-    ticking = set()
-    if leaving:
-        ticking = set(
-            Deadline.objects.filter(
-                content_type=ContentType.objects.get_for_model(CreditApplication),
-                object_id__in=leaving,
-                kind__startswith="rating_",
-                stopped_at__isnull=True,
-            ).values_list("object_id", "kind")
-        )
-    try:
-        for app, before in moves:
-            if (app.pk, step_deadline_kind(before)) in ticking:
-                deadline_stop(
-                    target=app,
-                    kind=step_deadline_kind(before),
-                    reason=_stop_reason(app),
-                    actor=actor,
-                )
-            limit = limits.get(app.status)
-            if limit is None:
-                continue
-            person = responsible(app, limit)
-            if person is None:
-                continue  # nobody can answer for it: a cooperative without a director
-            deadline_open(
+    leaving: dict[str, list] = {}
+    for app, before in moves:
+        if before in CreditApplication.NEXT:
+            leaving.setdefault(before, []).append(app)
+    items = []
+    for app, _before in moves:
+        limit = limits.get(app.status)
+        if limit is None:
+            continue
+        person = responsible(app, limit)
+        if person is None:
+            continue  # nobody can answer for it: a cooperative without a director
+        items.append(
+            DeadlineSpec(
                 target=app,
                 kind=step_deadline_kind(app.status),
                 responsible=person,
-                cooperative=app.village.cooperative,
+                cooperative=app.village.cooperative_id,
                 working_days=limit.working_days,
                 amount=app.requested_amount,
                 annual_rate=rate,
                 title=f"{S(app.status).label} {app.applicant.name}（{app.village.name}）",
-                actor=actor,
             )
+        )
+    try:
+        # Rows registered before step clocks existed have none running: nothing to stop.
+        for before, apps in leaving.items():
+            deadline_stop_many(
+                targets=apps, kind=step_deadline_kind(before), reason=_stop_reason, actor=actor
+            )
+        deadline_open_many(items=items, actor=actor)
     except DeadlineError as e:
         raise RatingError(str(e))
 
@@ -1068,13 +1149,18 @@ def applications_decide(
         recorded_by=actor,
     )
     decision.members.set(members)
+    _share_scorecards(apps)
     now = timezone.now()
     records = []
     for app in apps:
         before, from_status = snapshot(app, TRACKED), app.status
         _apply_decision(app, actor, decision, now)
         records.append((app, before, from_status))
-    _bulk_save(apps)
+    written = _bulk_write(apps, STEP_FIELDS[S.DECISION])
+    stale = [app for app in apps if app.pk not in written]
+    if stale:
+        # The rows are locked above; a miss means the data changed under us: decide nothing.
+        raise StaleApplicationError(_stale_message(stale[0]))
     _record_many(records, actor=actor, action="decide")
     return decision
 
@@ -1091,43 +1177,6 @@ def _apply_decision(app, actor, decision, now):
             "信用等级评定得分 %(total)s 分，低于 A 级最低分 %(min)s 分，未评为信用户。"
         ) % {"total": app.score_total, "min": app.scorecard.a_min}
         app.rejected_by, app.rejected_at = actor, now
-
-
-def _bulk_save(apps):
-    now = timezone.now()
-    for app in apps:
-        app.version += 1
-        app.updated_at = now
-    CreditApplication.objects.bulk_update(
-        apps,
-        [
-            "status",
-            "version",
-            "grade",
-            "decision",
-            "decided_at",
-            "rejection_reason",
-            "rejected_by",
-            "rejected_at",
-            "reviewed_scores",
-            "reviewed_total",
-            "review_reason",
-            "reviewed_by",
-            "reviewed_at",
-            "officer_line",
-            "officer_opinion",
-            "officer_line_by",
-            "review_line",
-            "review_opinion",
-            "review_line_by",
-            "final_line",
-            "term_months",
-            "line_set_by",
-            "line_set_at",
-            "updated_at",
-        ],
-        batch_size=500,
-    )
 
 
 def _check_line(app, amount, term=None, *, label) -> tuple[Decimal, int | None]:
@@ -1340,6 +1389,7 @@ def applications_advance(
     if not apps:
         return 0, []
     village = apps[0].village
+    _share_scorecards(apps)
     check = {
         S.DRAFT: lambda a: _check_may_prepare(actor, village),
         S.INITIAL: lambda a: _committee_or_officer(actor, village),
@@ -1349,6 +1399,14 @@ def applications_advance(
         S.LINE_REVIEW: lambda a: _check_line_review_role(actor, village),
         S.LINE_DIRECTOR: lambda a: _check_approver(actor, a),
     }[status]
+    # Checks on the village alone are made once, not once per row.
+    refusal = None
+    village_wide = status in (S.DRAFT, S.INITIAL, S.LINE_PROPOSAL, S.LINE_REVIEW)
+    if village_wide:
+        try:
+            check(None)
+        except RatingError as e:
+            refusal = e
     if status == S.DRAFT:
         from django.db.models import Count
 
@@ -1368,7 +1426,10 @@ def applications_advance(
     now = timezone.now()
     for app in apps:
         try:
-            check(app)
+            if refusal is not None:
+                raise refusal
+            if not village_wide:
+                check(app)
             before, from_status = snapshot(app, TRACKED), app.status
             if status == S.DRAFT:
                 counts = {
@@ -1410,13 +1471,11 @@ def applications_advance(
         except RatingError as e:
             skipped.append(f"{app.applicant.name}：{e.message}")
     if moved:
-        if status in (S.DRAFT, S.INITIAL, S.LINE_PROPOSAL):
-            for app in moved:
-                app.version += 1
-                app.updated_at = now
-            CreditApplication.objects.bulk_update(moved, ["status", "version", "updated_at"])
-        else:
-            _bulk_save(moved)
+        written = _bulk_write(moved, STEP_FIELDS[status])
+        # Locked rows cannot change under us, but a row that did is reported, not written.
+        skipped += [_stale_message(app) for app in moved if app.pk not in written]
+        records = [r for r in records if r[0].pk in written]
+        moved = [app for app in moved if app.pk in written]
         _record_many(records, actor=actor, action="advance")
     return len(moved), skipped
 

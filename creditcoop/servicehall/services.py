@@ -361,13 +361,17 @@ def deadline_stop_many(
             d.stopped_at, d.stopped_on, d.stop_reason = now, on, text[:200]
             # Stopped on time: nothing left for the sweep to count.
             d.settled = on <= d.late_from
-        if callable(reason):
+        # One WHEN per distinct reason (usually one or two), not one per row.
+        by_reason: dict[str, list[int]] = {}
+        for pk, text in reasons.items():
+            by_reason.setdefault(text[:200], []).append(pk)
+        if len(by_reason) == 1:
+            stop_reason = Value(next(iter(by_reason)))
+        else:
             stop_reason = Case(
-                *(When(pk=pk, then=Value(text[:200])) for pk, text in reasons.items()),
+                *(When(pk__in=pks, then=Value(text)) for text, pks in by_reason.items()),
                 output_field=models.CharField(),
             )
-        else:
-            stop_reason = Value(reason[:200])
         Deadline.objects.filter(pk__in=reasons).update(
             stopped_at=now,
             stopped_on=on,
