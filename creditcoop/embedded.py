@@ -25,6 +25,7 @@ def _start_postgres(env: dict) -> object | None:
     import pgserver
 
     VAR.mkdir(exist_ok=True)
+    _forget_dead_handles(VAR / "pg" / ".handle_pids.json")
     server = pgserver.get_server(str(VAR / "pg"), cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';")
     if "1 row" not in exists:
@@ -32,6 +33,28 @@ def _start_postgres(env: dict) -> object | None:
     # pgserver answers on a unix socket inside its data directory.
     env["DATABASE_URL"] = f"postgres://postgres@/{DB_NAME}?host={VAR / 'pg'}"
     return server
+
+
+def _forget_dead_handles(path: Path) -> None:
+    """pgserver stops the server when its last user exits; a user that was killed never
+    says goodbye, so drop the processes that no longer exist before joining."""
+    import json
+
+    try:
+        pids = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    alive = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        except PermissionError:
+            pass
+        alive.append(pid)
+    if alive != pids:
+        path.write_text(json.dumps(alive))
 
 
 def _start_redis(env: dict) -> object | None:
@@ -126,11 +149,31 @@ def _run_app(env: dict) -> int:
     return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _call(cmd: list[str], env: dict) -> int:
+    """Run a child; if we are stopped, stop it too (the embedded servers stop with us)."""
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            return proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return 130
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print("usage: python -m creditcoop.embedded run|test|manage [args]", file=sys.stderr)
         return 2
     mode, rest = argv[0], argv[1:]
+    # SIGTERM (a supervisor, `timeout`) ends us like Ctrl-C: children and servers stop too.
+    signal.signal(signal.SIGTERM, _interrupt)
     env = dict(os.environ)
     keep = [_start_postgres(env), _start_redis(env)]  # noqa: F841 — servers live while we do
     if mode == "run":
@@ -139,11 +182,11 @@ def main(argv: list[str]) -> int:
         _ensure_chromium()
         env.setdefault("SECRET_KEY", "test-only-key")
         cmd = [_python(), "-m", "pytest", *rest]
-        return subprocess.call(cmd, env=env, cwd=ROOT)
+        return _call(cmd, env)
     if mode == "manage":
         env.setdefault("DEBUG", "true")
         env.setdefault("SECRET_KEY", "dev-only-insecure-key-for-local-run")
-        return subprocess.call([_python(), str(ROOT / "manage.py"), *rest], env=env, cwd=ROOT)
+        return _call([_python(), str(ROOT / "manage.py"), *rest], env)
     print(f"unknown mode {mode}", file=sys.stderr)
     return 2
 
