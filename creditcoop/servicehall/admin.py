@@ -1,4 +1,9 @@
 from django.contrib import admin
+from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
+
+from creditcoop.audit import audit_record, diff, snapshot
 
 from .models import (
     Accountability,
@@ -24,19 +29,74 @@ class LoanTypeAdmin(admin.ModelAdmin):
     list_editable = ["answer_days", "approval_days", "is_active"]
     search_fields = ["name"]
 
+    AUDITED = ["name", "answer_days", "approval_days", "annual_rate", "is_active"]
+
+    def save_model(self, request, obj, form, change):
+        # The limits are promises made to customers: who changed them, and from what.
+        with transaction.atomic():
+            before = (
+                snapshot(LoanType.objects.select_for_update().get(pk=obj.pk), self.AUDITED)
+                if change
+                else {}
+            )
+            super().save_model(request, obj, form, change)
+            obj.refresh_from_db(fields=self.AUDITED)  # as stored: 0.065000, not 0.0650
+            audit_record(
+                actor=request.user,
+                action="loan_type_change" if change else "loan_type_create",
+                obj=obj,
+                changes=diff(before, snapshot(obj, self.AUDITED)),
+            )
+
 
 class DutyShiftInline(admin.TabularInline):
+    """Read-only: shifts are arranged on the roster page, whose services check the rules
+    (working days, roles, a published month is locked) and keep the audit trail."""
+
     model = DutyShift
     extra = 0
-    raw_id_fields = ["staff"]
+    fields = ["date", "post", "staff"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(DutyRoster)
 class DutyRosterAdmin(admin.ModelAdmin):
-    list_display = ["cooperative", "month", "published_at", "published_by"]
+    """View only; the roster page (大厅值班表) edits, publishes and withdraws."""
+
+    list_display = ["cooperative", "month", "published_at", "published_by", "roster_page"]
     list_filter = ["cooperative"]
-    readonly_fields = ["published_at", "published_by"]
+    fields = ["cooperative", "month", "published_at", "published_by", "roster_page"]
+    readonly_fields = fields
     inlines = [DutyShiftInline]
+
+    @admin.display(description="值班表页面")
+    def roster_page(self, obj):
+        url = reverse("servicehall:roster")
+        return format_html(
+            '<a href="{}?coop={}&month={}">编排 / 发布</a>',
+            url,
+            obj.cooperative_id,
+            obj.month.strftime("%Y-%m"),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Walkin)

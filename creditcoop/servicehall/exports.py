@@ -55,6 +55,8 @@ DEADLINE_COLUMNS = [
     ("办结日", lambda d, today: d.stopped_on),
     ("超期工作日", lambda d, today: d.late_days),
     ("状态", lambda d, today: str(d.state_label(today))),
+    ("停表条件", lambda d, today: d.stop_condition),
+    ("停止原因", lambda d, today: d.stop_reason),
 ]
 
 ACCOUNTABILITY_COLUMNS = [

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from creditcoop.models import Cooperative, Staff
+from creditcoop.models import Cooperative, Role, Staff
 from creditcoop.money import MONEY, RATE
 
 ANSWER_DAY_CHOICES = [(2, _("2个工作日")), (5, _("5个工作日")), (7, _("7个工作日"))]
@@ -24,6 +24,7 @@ class LoanType(models.Model):
         _("调查答复时限（工作日）"),
         choices=ANSWER_DAY_CHOICES,
         help_text=_("受理后完成调查并告知客户是否进入审批的时限：2、5 或 7 个工作日。"),
+        error_messages={"invalid_choice": _("调查答复时限只能是 2、5 或 7 个工作日。")},
     )
     approval_days = models.PositiveSmallIntegerField(
         _("审批时限（工作日）"), help_text=_("进入审批后办结的时限：3 至 30 个工作日。")
@@ -185,6 +186,11 @@ class Walkin(models.Model):
         Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
     )
     registered_on = models.DateField(_("登记日期"))
+    # Per the published duty roster of the registration day; empty for rows registered
+    # before the check existed.
+    registrar_on_duty = models.BooleanField(
+        _("登记人当日在值班表上"), null=True, blank=True, default=None
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     officer = models.ForeignKey(
         Staff,
@@ -233,6 +239,11 @@ class Walkin(models.Model):
     def can(self, to: str) -> bool:
         return to in WALKIN_TRANSITIONS.get(self.status, set())
 
+    @property
+    def registered_off_roster(self) -> bool:
+        """Registered by someone not on that day's duty roster; the director may always."""
+        return self.registrar_on_duty is False and not self.registered_by.has_role(Role.DIRECTOR)
+
 
 # ---------------------------------------------------------------- deadlines
 
@@ -257,6 +268,32 @@ class DeadlineKind(models.TextChoices):
 
 def kind_label(kind: str) -> str:
     return str(dict(DeadlineKind.choices).get(kind, kind))
+
+
+_RATING_STEP_STOP = _("转入下一环节，或评定未通过")
+
+# What stops each kind's clock, declared before any clock runs: the workflow calls
+# deadline_stop exactly when this event happens (the stop reason then says which way).
+STOP_CONDITIONS = {
+    DeadlineKind.WALKIN_ANSWER: _("答复客户（进入审批或不予受理并告知原因）"),
+    DeadlineKind.WALKIN_APPROVAL: _("作出审批决定（同意或不同意）"),
+    DeadlineKind.RATING: _("评级办结，或评定未通过"),
+    DeadlineKind.RATING_DRAFT: _RATING_STEP_STOP,
+    DeadlineKind.RATING_INITIAL: _RATING_STEP_STOP,
+    DeadlineKind.RATING_REVIEW: _RATING_STEP_STOP,
+    DeadlineKind.RATING_DECISION: _RATING_STEP_STOP,
+    DeadlineKind.RATING_LINE_PROPOSAL: _RATING_STEP_STOP,
+    DeadlineKind.RATING_LINE_OFFICER: _RATING_STEP_STOP,
+    DeadlineKind.RATING_LINE_REVIEW: _RATING_STEP_STOP,
+    DeadlineKind.RATING_LINE_DIRECTOR: _("主任核定授信额度，或评定未通过"),
+    DeadlineKind.OBJECTION: _("作出异议处理决定并答复"),
+    DeadlineKind.ARCHIVE_LOAN: _("归还档案"),
+}
+OTHER_STOP_CONDITION = _("该事项办结")
+
+
+def stop_condition(kind: str) -> str:
+    return str(STOP_CONDITIONS.get(kind, OTHER_STOP_CONDITION))
 
 
 class Deadline(models.Model):
@@ -360,6 +397,11 @@ class Deadline(models.Model):
     @property
     def kind_label(self) -> str:
         return kind_label(self.kind)
+
+    @property
+    def stop_condition(self) -> str:
+        """The event that stops this clock (STOP_CONDITIONS)."""
+        return stop_condition(self.kind)
 
     @property
     def is_open(self) -> bool:

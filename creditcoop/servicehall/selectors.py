@@ -9,7 +9,7 @@ from django.http import Http404
 
 from creditcoop.models import COOPERATIVE_ROLES, Cooperative, Role
 
-from .models import Accountability, Deadline, DutyRoster, Walkin
+from .models import Accountability, Deadline, DutyRoster, DutyShift, Walkin
 
 # Roles that work in or oversee the hall of their own cooperative.
 HALL_ROLES = COOPERATIVE_ROLES | {Role.OFFICER}
@@ -114,6 +114,17 @@ def accountability_get(user, pk) -> Accountability:
 
 def roster_for(cooperative, month: date) -> DutyRoster | None:
     return DutyRoster.objects.filter(cooperative=cooperative, month=month).first()
+
+
+def duty_shifts_on(cooperative_id, day: date) -> QuerySet[DutyShift]:
+    """Who is on hall duty on `day` per the published roster (a draft promises nothing)."""
+    return DutyShift.objects.filter(
+        roster__cooperative_id=cooperative_id, roster__published_at__isnull=False, date=day
+    ).select_related("staff")
+
+
+def staff_on_duty(staff, day: date) -> bool:
+    return duty_shifts_on(staff.cooperative_id, day).filter(staff=staff).exists()
 
 
 # ---------------------------------------------------------------- dashboard

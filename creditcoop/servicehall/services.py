@@ -51,6 +51,11 @@ amount=None, annual_rate=None, title="", link="", loan_type=None, actor=None)``
 
 Call them inside your own service's transaction; they lock the rows they change.
 
+What stops each kind's clock is declared up front in ``models.STOP_CONDITIONS``
+(shown as 停表条件 beside every deadline): a workflow calls ``deadline_stop`` exactly
+when that event happens, and its ``reason`` says which way it went. A new kind adds
+its line there.
+
 The periodic sweep (``deadline_sweep``) reminds, escalates and records
 accountability with set-based SQL; see its docstring.
 """
@@ -75,6 +80,7 @@ from creditcoop.models import AuditLog, Role, Staff
 from creditcoop.money import ZERO, to_fen, yuan
 from creditcoop.notify import notify, notify_directors
 
+from . import selectors
 from .models import (
     ADMONITION_MAX_DAYS,
     APPROVAL_DAYS_MAX,
@@ -968,6 +974,9 @@ def walkin_register(
             raise DomainError(_("贷款申请必须填写贷款种类和申请金额。"))
         if village.officer_id is None:
             raise DomainError(_("该村尚未指定包村信贷员，请先在村信息中指定。"))
+    # Whoever is in the hall registers (a customer is never turned away), but a
+    # registration by someone off the published roster is marked for the director.
+    on_duty = selectors.staff_on_duty(actor, today)
     with transaction.atomic():
         walkin = Walkin.objects.create(
             cooperative_id=actor.cooperative_id,
@@ -982,13 +991,17 @@ def walkin_register(
             need=need,
             registered_by=actor,
             registered_on=today,
+            registrar_on_duty=on_duty,
             officer=village.officer if is_application else None,
         )
         audit_record(
             actor=actor,
             action="walkin_register",
             obj=walkin,
-            changes=snapshot(walkin, ["kind", "customer_name", "village", "loan_type", "amount"]),
+            changes=snapshot(
+                walkin,
+                ["kind", "customer_name", "village", "loan_type", "amount", "registrar_on_duty"],
+            ),
         )
         if is_application:
             officer = village.officer

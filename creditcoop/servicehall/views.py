@@ -71,9 +71,7 @@ def walkin_list(request):
     if form.is_valid():
         qs = selectors.walkin_filter(qs, **form.cleaned_data)
     page = Paginator(qs.order_by("-registered_on", "-id"), 30).get_page(request.GET.get("page"))
-    on_duty = DutyShift.objects.filter(
-        date=today, roster__cooperative_id=request.user.cooperative_id
-    ).select_related("staff")
+    on_duty = selectors.duty_shifts_on(request.user.cooperative_id, today)
     return render(
         request,
         "servicehall/walkin_list.html",
@@ -105,7 +103,15 @@ def walkin_create(request):
             else:
                 messages.success(request, "咨询已登记。")
             return redirect(walkin)
-    return render(request, "servicehall/walkin_form.html", {"form": form})
+    return render(
+        request,
+        "servicehall/walkin_form.html",
+        {
+            "form": form,
+            "off_roster": not request.user.has_role(Role.DIRECTOR)
+            and not selectors.staff_on_duty(request.user, timezone.localdate()),
+        },
+    )
 
 
 @roles_required(*HALL_VIEW)

@@ -6,3 +6,11 @@ register = template.Library()
 @register.filter
 def deadline_state(deadline, today):
     return deadline.state_label(today)
+
+
+@register.filter
+def percent(rate):
+    """An annual rate as people read it: Decimal("0.061200") → 6.12%."""
+    if rate is None:
+        return "—"
+    return f"{(rate * 100).normalize():f}%"

@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from creditcoop.servicehall.models import LoanType
 
@@ -30,6 +31,28 @@ def _reference_data(request):
             apps, None
         )
     yield
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """clock(day): from now on "today" is `day`, for the services, the Celery tasks run
+    eagerly and the pages — the live server is a thread of this process, so it reads the
+    same patched functions. The time of day keeps running, so timestamps still order."""
+    real_now, real_localdate = timezone.now, timezone.localdate
+    real_today = real_localdate(real_now())
+
+    def set_today(day):
+        shift = day - real_today
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + shift)
+        monkeypatch.setattr(
+            timezone,
+            "localdate",
+            lambda value=None, timezone=None: (
+                day if value is None else real_localdate(value, timezone)
+            ),
+        )
+
+    return set_today
 
 
 @pytest.fixture

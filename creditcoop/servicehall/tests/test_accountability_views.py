@@ -1,3 +1,4 @@
+import json
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -9,6 +10,9 @@ from creditcoop import workdays
 from creditcoop.models import AuditLog
 from creditcoop.servicehall import services
 from creditcoop.servicehall.models import Accountability, AccountabilityStatus
+from creditcoop.servicehall.tasks import deadline_sweep
+
+from .html import table_rows, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +88,25 @@ def test_lists_scoped(org, login, late_record):
     assert "HYPERLINK" not in login(org.officer2).get("/hall/deadlines/?state=all").content.decode()
 
 
-def test_dashboard_rates_and_export(org, login, loan_type, late_record):
-    # A second application answered on time.
+def test_lost_interest_is_shown_on_the_record_and_the_list(org, login, late_record):
+    # 50,000 元 × 6.12% × 5 working days late ÷ 360
+    assert late_record.lost_interest == Decimal("42.50")
+    client = login(org.director)
+    detail = client.get(f"/hall/accountability/{late_record.pk}/").content.decode()
+    assert text_of(detail, "lost-interest") == "42.50"
+    assert text_of(detail, "lost-interest-formula") == (
+        "（金额 50000.00 元 × 年利率 6.12% × 超期 5 个工作日 ÷ 360）"
+    )
+    rows = table_rows(client.get("/hall/accountability/").content.decode(), "accountabilities")
+    # responsible, item, late days, tier, lost interest, status
+    assert [(r[0], r[2], r[3], r[4], r[5]) for r in rows] == [
+        (org.officer1.name, "5", "通报批评", "42.50", "待主任确认")
+    ]
+
+
+def test_dashboard_rates_and_export(org, login, loan_type, late_record, clock):
+    # A second application, answered on time by officer2, goes on to the director's
+    # approval (5 working days from Monday 2 March: due Monday 9 March).
     walkin = services.walkin_register(
         actor=org.officer1,
         kind="application",
@@ -100,11 +121,33 @@ def test_dashboard_rates_and_export(org, login, loan_type, late_record):
     services.walkin_answer(
         walkin_id=walkin.pk, actor=org.officer2, enters_approval=True, today=MONDAY
     )
+    clock(date(2026, 3, 11))  # officer1's answer 5 working days late, the approval 2
+    deadline_sweep.delay()
     client = login(org.director)
     body = client.get("/hall/dashboard/?month=2026-03").content.decode()
     assert "chart.umd.min.js" in body
-    assert "100.0%" in body  # officer2 on time
-    assert "0.0%" in body  # officer1 late
+    # responsible, due, on time, late, open, on-time rate
+    by_officer = {row[0]: row[1:] for row in table_rows(body, "by-officer")}
+    assert by_officer == {
+        org.officer1.name: ["1", "0", "1", "1", "0.0%"],
+        org.officer2.name: ["1", "1", "0", "0", "100.0%"],
+        org.director.name: ["1", "0", "1", "1", "0.0%"],
+    }
+    assert table_rows(body, "by-type") == [[loan_type.name, "3", "1", "2", "2", "33.3%"]]
+    assert text_of(body, "open-count") == "2" and text_of(body, "late-count") == "2"
+    late = [(r[1], r[4], r[7], r[8]) for r in table_rows(body, "late-items")]
+    assert late == [
+        (org.officer1.name, "2026-03-04", "5", "已超期"),
+        (org.director.name, "2026-03-09", "2", "已超期"),
+    ]
+    chart = json.loads(text_of(body, "chart-data"))
+    assert chart["label"] == "按期办结率（%）"
+    assert chart["labels"] == [row[0] for row in table_rows(body, "by-officer")]
+    assert dict(zip(chart["labels"], chart["rates"], strict=True)) == {
+        org.officer1.name: 0.0,
+        org.officer2.name: 100.0,
+        org.director.name: 0.0,
+    }
     assert login(org.officer1).get("/hall/dashboard/").status_code == 403
     assert (
         login(org.auditor).get(f"/hall/dashboard/?coop={org.coop_a.pk}&month=2026-03").status_code
@@ -116,6 +159,17 @@ def test_dashboard_rates_and_export(org, login, loan_type, late_record):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(BytesIO(b"".join(response.streaming_content)))
     assert wb.sheetnames == ["按信贷员汇总", "办结时限明细", "超期问责"]
+    summary = [[c.value for c in row] for row in wb["按信贷员汇总"].iter_rows()]
+    summary = [row for row in summary if any(v is not None for v in row)]
+    assert summary[0][0] == "东城信用社 2026年03月 限时办结月报（2026-03-11 生成）"
+    header = ["到期事项", "按期办结", "超期", "未办结", "按期率（%）"]
+    assert summary[1] == ["责任人", *header]
+    assert {row[0]: row[1:] for row in summary[2:5]} == {
+        org.officer1.name: [1, 0, 1, 1, 0],
+        org.officer2.name: [1, 1, 0, 0, 100],
+        org.director.name: [1, 0, 1, 1, 0],
+    }
+    assert summary[5:] == [["贷款种类", *header], [loan_type.name, 3, 1, 2, 2, 33.3]]
     detail = [[c.value for c in row] for row in wb["办结时限明细"].iter_rows()]
     titles = [row[1] for row in detail[1:]]
     assert any(t.startswith("调查并答复客户：=HYPERLINK") for t in titles)

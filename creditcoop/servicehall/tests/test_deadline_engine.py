@@ -10,11 +10,14 @@ from creditcoop.models import Notification
 from creditcoop.money import to_fen
 from creditcoop.servicehall import services
 from creditcoop.servicehall.models import (
+    STOP_CONDITIONS,
     Accountability,
     AccountabilityEvent,
     AccountabilityStatus,
     Deadline,
+    DeadlineKind,
     Tier,
+    tier_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +140,53 @@ def test_tier_boundaries(open_deadline, late, tier):
     assert record.tier == tier
     assert record.late_days == late
     assert record.lost_interest == to_fen(Decimal("100000") * Decimal("0.0720") * late / 360)
+
+
+@pytest.mark.parametrize(
+    ("late", "tier"),
+    [
+        (0, None),
+        (1, Tier.ADMONITION),
+        (2, Tier.ADMONITION),
+        (3, Tier.ADMONITION),
+        (4, Tier.CRITICISM),
+        (5, Tier.CRITICISM),
+        (10, Tier.CRITICISM),
+        (11, Tier.REMOVAL),
+    ],
+)
+def test_tier_for_matches_the_sweep(late, tier):
+    # The single-row twin used on reassignment must draw the lines where the sweep does.
+    assert tier_for(late) == tier
+
+
+@pytest.mark.parametrize(
+    ("late", "tier"),
+    [(3, Tier.ADMONITION), (4, Tier.CRITICISM), (10, Tier.CRITICISM), (11, Tier.REMOVAL)],
+)
+def test_reassigning_a_late_deadline_holds_the_previous_person_to_their_tier(
+    open_deadline, org, late, tier, django_capture_on_commit_callbacks
+):
+    d = open_deadline(start=MONDAY, days=2, amount=Decimal("60000"), annual_rate=Decimal("0.0600"))
+    handover = workdays.add_working_days(d.due_on, late)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deadline_reassign(
+            target=d.target, kind=d.kind, responsible=org.officer2, on=handover, reason="调岗"
+        )
+    first = Accountability.objects.get(deadline=d, person=org.officer1)
+    assert (first.late_days, first.tier) == (late, tier)
+    assert first.lost_interest == to_fen(Decimal("60000") * Decimal("0.0600") * late / 360)
+    assert list(first.events.values_list("action", "tier", "late_days")) == [
+        ("reached", tier, late)
+    ]
+    assert any(str(Tier(tier).label) in t for t in inbox(org.director))
+    # The new person is late only from the handover on.
+    assert not Accountability.objects.filter(deadline=d, person=org.officer2).exists()
+    sweep(workdays.next_workday(handover))
+    second = Accountability.objects.get(deadline=d, person=org.officer2)
+    assert (second.late_days, second.tier) == (1, Tier.ADMONITION)
+    first.refresh_from_db()
+    assert first.late_days == late
 
 
 def test_lost_interest_is_rounded_half_up_to_the_fen(open_deadline):
@@ -265,3 +315,24 @@ def test_every_rating_step_clock_has_a_chinese_label():
         label = kind_label(f"rating_{status}")
         assert label != f"rating_{status}"
         assert label.startswith(("评级：", "授信："))
+
+
+def test_every_kind_declares_what_stops_its_clock(open_deadline):
+    assert set(STOP_CONDITIONS) == set(DeadlineKind.values)
+    assert open_deadline(kind=DeadlineKind.OBJECTION).stop_condition == "作出异议处理决定并答复"
+    assert open_deadline(kind=DeadlineKind.ARCHIVE_LOAN).stop_condition == "归还档案"
+    assert open_deadline(kind="rating_line_director").stop_condition.startswith("主任核定授信额度")
+    assert open_deadline(kind="some_new_workflow").stop_condition == "该事项办结"
+
+
+def test_deadline_sweep_is_on_the_beat_schedule_under_its_registered_name():
+    from django.conf import settings
+
+    from creditcoop.celery import app
+    from creditcoop.servicehall.tasks import deadline_sweep
+
+    entry = settings.CELERY_BEAT_SCHEDULE["deadline-sweep"]
+    assert entry["task"] == deadline_sweep.name
+    assert app.tasks[entry["task"]] is deadline_sweep._get_current_object()
+    # Hourly: a reminder or an escalation is never more than an hour late.
+    assert entry["schedule"].minute == {0} and len(entry["schedule"].hour) == 24

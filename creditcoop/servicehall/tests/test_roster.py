@@ -6,6 +6,8 @@ from creditcoop.models import AuditLog
 from creditcoop.servicehall import services
 from creditcoop.servicehall.models import DutyPost, DutyRoster, DutyShift
 
+from .html import text_of
+
 pytestmark = pytest.mark.django_db
 
 FEB = date(2026, 2, 1)
@@ -142,3 +144,68 @@ def test_roster_permissions(org, login):
     )
     assert login(org.director_b).get(f"/hall/roster/?coop={org.coop_a.pk}").status_code == 404
     assert login(org.committee).get("/hall/roster/").status_code == 403
+
+
+def test_roster_page_names_the_week_without_a_director(org, login):
+    roster = services.roster_get_or_create(cooperative=org.coop_a, month=FEB)
+    services.roster_autofill(roster_id=roster.pk, actor=org.director)
+    shift = roster.shifts.get(
+        post=DutyPost.DIRECTOR, date__range=(date(2026, 2, 2), date(2026, 2, 8))
+    )
+    login(org.director).post(
+        "/hall/roster/action/", {"month": "2026-02", "action": "remove", "shift": shift.pk}
+    )
+    body = login(org.director).get("/hall/roster/?month=2026-02").content.decode()
+    assert text_of(body, "roster-gaps") == "排班缺口：02月02日至02月08日这一周没有安排主任坐班。"
+    assert "每周均有主任坐班" not in body
+
+
+@pytest.fixture
+def admin_client(org, client):
+    org.admin.is_staff = org.admin.is_superuser = True
+    org.admin.save()
+    client.force_login(org.admin)
+    return client
+
+
+def test_published_roster_cannot_be_changed_in_the_admin(org, admin_client):
+    roster = services.roster_get_or_create(cooperative=org.coop_a, month=FEB)
+    services.roster_autofill(roster_id=roster.pk, actor=org.director)
+    services.roster_publish(roster_id=roster.pk, actor=org.director)
+    shifts = list(roster.shifts.order_by("id").values_list("id", "date", "post", "staff_id"))
+    audit_rows = AuditLog.objects.count()
+    url = f"/admin/servicehall/dutyroster/{roster.pk}/change/"
+
+    page = admin_client.get(url)
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert org.officer1.name in body and "编排 / 发布" in body
+    assert 'name="shifts-0-staff"' not in body and 'name="shifts-0-DELETE"' not in body
+
+    first = roster.shifts.order_by("id").first()
+    data = {
+        "cooperative": org.coop_a.pk,
+        "month": "2026-02-01",
+        "shifts-TOTAL_FORMS": "1",
+        "shifts-INITIAL_FORMS": "1",
+        "shifts-MIN_NUM_FORMS": "0",
+        "shifts-MAX_NUM_FORMS": "1000",
+        "shifts-0-id": first.pk,
+        "shifts-0-roster": roster.pk,
+        "shifts-0-date": "2026-02-16",  # a Spring Festival holiday
+        "shifts-0-post": "officer",
+        "shifts-0-staff": org.teller.pk,
+        "shifts-0-DELETE": "on",
+    }
+    assert admin_client.post(url, data).status_code == 403
+    delete = f"/admin/servicehall/dutyroster/{roster.pk}/delete/"
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert admin_client.get("/admin/servicehall/dutyroster/add/").status_code == 403
+    assert admin_client.get("/admin/servicehall/dutyshift/").status_code == 404  # not registered
+
+    roster.refresh_from_db()
+    assert roster.is_published
+    assert list(roster.shifts.order_by("id").values_list("id", "date", "post", "staff_id")) == (
+        shifts
+    )
+    assert AuditLog.objects.count() == audit_rows

@@ -2,10 +2,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from creditcoop.models import AuditLog, Notification
 from creditcoop.servicehall import services
-from creditcoop.servicehall.models import DeadlineKind, Walkin, WalkinStatus
+from creditcoop.servicehall.models import DeadlineKind, DutyPost, Walkin, WalkinStatus
+
+from .html import table_rows, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -168,24 +171,6 @@ def test_list_search_filter_scope_and_pagination(
     assert login(org.committee).get("/hall/").status_code == 403
 
 
-def test_loan_type_limits_are_validated(db):
-    from django.core.exceptions import ValidationError
-    from django.db import IntegrityError, transaction
-
-    from creditcoop.servicehall.models import LoanType
-
-    bad = LoanType(name="x", answer_days=3, approval_days=31, annual_rate=Decimal("0.05"))
-    with pytest.raises(ValidationError) as exc:
-        bad.full_clean()
-    assert "answer_days" in exc.value.message_dict and "approval_days" in exc.value.message_dict
-    with pytest.raises(IntegrityError), transaction.atomic():
-        LoanType.objects.create(
-            name="y", answer_days=5, approval_days=2, annual_rate=Decimal("0.05")
-        )
-    # Defaults shipped for the hall
-    assert LoanType.objects.filter(answer_days__in=[2, 5, 7]).count() >= 3
-
-
 def test_director_decides_through_the_page_and_decline_needs_a_reason(org, loan_type, login):
     walkin = application(org, loan_type)
     services.walkin_answer(
@@ -203,3 +188,87 @@ def test_director_decides_through_the_page_and_decline_needs_a_reason(org, loan_
     walkin.refresh_from_db()
     assert walkin.status == WalkinStatus.DECLINED
     assert login(org.director_b).post(url, {"decision": "approve"}).status_code == 404
+
+
+def test_walkin_page_shows_what_stops_each_clock_and_why_it_stopped(org, loan_type, login):
+    walkin = application(org, loan_type)
+    client = login(org.officer2)
+    rows = table_rows(client.get(walkin.get_absolute_url()).content.decode(), "deadlines")
+    # item, responsible, start, limit, due, stop condition, stopped on, late days, state
+    assert [(r[1], r[5], r[6]) for r in rows] == [
+        (org.officer2.name, "答复客户（进入审批或不予受理并告知原因）", "—")
+    ]
+    client.post(f"/hall/walkins/{walkin.pk}/answer/", {"decision": "approve"})
+    rows = table_rows(client.get(walkin.get_absolute_url()).content.decode(), "deadlines")
+    today = timezone.localdate().isoformat()
+    assert [(r[1], r[5], r[6]) for r in rows] == [
+        (
+            org.officer2.name,
+            "答复客户（进入审批或不予受理并告知原因）已停表：已答复客户：进入审批",
+            today,
+        ),
+        (org.director.name, "作出审批决定（同意或不同意）", "—"),
+    ]
+    body = login(org.director).get("/hall/deadlines/?state=all").content.decode()
+    assert "<th>停表条件</th>" in body and "已停表：已答复客户：进入审批" in body
+
+
+def publish_february(org):
+    roster = services.roster_get_or_create(cooperative=org.coop_a, month=date(2026, 2, 1))
+    services.roster_autofill(roster_id=roster.pk, actor=org.director)
+    services.roster_publish(roster_id=roster.pk, actor=org.director)
+    return roster
+
+
+def test_registration_records_whether_the_registrar_is_on_todays_roster(org, loan_type):
+    roster = publish_february(org)
+    on_duty = roster.shifts.get(date=THU, post=DutyPost.OFFICER).staff
+    off_duty = org.officer2 if on_duty == org.officer1 else org.officer1
+    assert application(org, loan_type, actor=on_duty).registrar_on_duty is True
+    walkin = application(org, loan_type, actor=off_duty, customer_name="赵大")
+    # Registered all the same: the customer is not turned away.
+    assert walkin.registrar_on_duty is False and walkin.registered_off_roster
+    assert walkin.status == WalkinStatus.INVESTIGATING
+    assert services.walkin_deadline(walkin, DeadlineKind.WALKIN_ANSWER) is not None
+    log = AuditLog.objects.get(action="walkin_register", object_id=str(walkin.pk))
+    assert log.changes["registrar_on_duty"] is False
+    # The director may register on any day.
+    by_director = application(org, loan_type, actor=org.director, customer_name="钱二")
+    assert by_director.registrar_on_duty is False and not by_director.registered_off_roster
+    # A draft roster promises nothing.
+    services.roster_withdraw(roster_id=roster.pk, actor=org.director)
+    assert (
+        application(org, loan_type, actor=on_duty, customer_name="孙三").registrar_on_duty is False
+    )
+
+
+def test_off_roster_registration_is_flagged_on_the_pages(org, loan_type, login, clock):
+    roster = publish_february(org)
+    clock(THU)
+    on_duty = roster.shifts.get(date=THU, post=DutyPost.OFFICER).staff
+    off_duty = org.officer2 if on_duty == org.officer1 else org.officer1
+    assert "off-roster" not in login(on_duty).get("/hall/walkins/new/").content.decode()
+    assert "off-roster" not in login(org.director).get("/hall/walkins/new/").content.decode()
+    client = login(off_duty)
+    assert "您今日不在已发布的值班表上" in text_of(
+        client.get("/hall/walkins/new/").content.decode(), "off-roster"
+    )
+    data = {
+        "kind": "application",
+        "customer_name": "赵大",
+        "phone": "13800138002",
+        "village": org.village_a1.pk,
+        "loan_type": loan_type.pk,
+        "amount": "20000",
+        "need": "养殖",
+    }
+    response = client.post("/hall/walkins/new/", data, follow=True)
+    body = response.content.decode()
+    assert "已登记并转交包村信贷员" in body
+    assert text_of(body, "off-roster") == (
+        f"登记人当日不在值班表上：{off_duty.name} 于 2026-02-12 登记时不在已发布的大厅值班表上。"
+    )
+    on_time = application(org, loan_type, actor=on_duty, customer_name="钱二")
+    assert "off-roster" not in client.get(on_time.get_absolute_url()).content.decode()
+    listing = login(org.director).get("/hall/").content.decode()
+    assert f"今日值班：{on_duty.name}（值班信贷员）" in listing

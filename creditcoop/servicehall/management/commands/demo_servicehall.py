@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from creditcoop import workdays
 from creditcoop.models import Cooperative, Role, Staff
-from creditcoop.servicehall import services
-from creditcoop.servicehall.models import LoanType, Walkin, WalkinKind
+from creditcoop.servicehall import selectors, services
+from creditcoop.servicehall.models import DutyPost, LoanType, Walkin, WalkinKind
 from villages.models import Village
 
 # (working days ago, kind, name, loan type index, amount, answer after n working days or
@@ -31,6 +31,8 @@ class Command(BaseCommand):
         today = timezone.localdate()
         month = today.replace(day=1)
         next_month = (month.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
+        # The walk-ins below go back 12 working days, into last month's roster.
+        last_month = (month - timezone.timedelta(days=1)).replace(day=1)
         loan_types = list(LoanType.objects.filter(is_active=True).order_by("sort_order", "id"))
         done = 0
         for coop in Cooperative.objects.order_by("code"):
@@ -46,27 +48,35 @@ class Command(BaseCommand):
             )
             if director is None or duty is None or not villages or not loan_types:
                 continue
-            for m in (month, next_month):
+            for m in (last_month, month, next_month):
                 roster = services.roster_get_or_create(cooperative=coop, month=m)
                 if not roster.is_published:
                     services.roster_autofill(roster_id=roster.pk, actor=None)
-            roster = services.roster_get_or_create(cooperative=coop, month=month)
-            if not roster.is_published and not services.roster_problems(roster):
-                services.roster_publish(roster_id=roster.pk, actor=director)
+            for m in (last_month, month):
+                roster = services.roster_get_or_create(cooperative=coop, month=m)
+                if not roster.is_published and not services.roster_problems(roster):
+                    services.roster_publish(roster_id=roster.pk, actor=director)
             if Walkin.objects.filter(cooperative=coop).exists():
                 continue
             with transaction.atomic():
-                self._walkins(coop, today, duty, director, villages, loan_types)
+                self._walkins(coop, today, director, villages, loan_types)
             done += 1
         counts = services.deadline_sweep(today=today)
         self.stdout.write(f"服务大厅演示数据：{done} 个信用社新增来访登记；时限扫描 {counts}")
 
-    def _walkins(self, coop, today, duty, director, villages, loan_types):
+    def _walkins(self, coop, today, director, villages, loan_types):
         for i, (ago, kind, name, type_index, amount, answer_after, refusal) in enumerate(WALKINS):
             day = workdays.add_working_days(today, -ago)
             village = villages[i % len(villages)]
+            # Registered by that day's duty officer, as in the hall.
+            shift = (
+                selectors.duty_shifts_on(coop.pk, day)
+                .filter(post=DutyPost.OFFICER)
+                .order_by("staff__username")
+                .first()
+            )
             walkin = services.walkin_register(
-                actor=duty,
+                actor=shift.staff if shift else director,
                 kind=kind,
                 customer_name=name,
                 phone=f"1380000{coop.pk % 100:02d}{i:02d}",
