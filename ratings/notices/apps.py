@@ -6,3 +6,8 @@ class Config(AppConfig):
     label = "notices"
     verbose_name = "张榜公示"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -1,9 +1,14 @@
 """The one check before credit is granted (DOMAIN §3): the household's notice has run its
 full period and no objection about it is still open.
 
-The loans module calls `assert_grantable` inside its granting transaction. The notice rows
-are locked (the objection service locks the same batch row), so an objection registered
-while a grant is being made waits for it, and vice versa.
+An objection about the household is one filed on it by name, or one about a whole notice
+the household was posted on: after an upheld objection the household is re-posted on a
+follow-up notice, and a general objection still open on the original notice concerns it too.
+
+The loans module calls `assert_grantable` inside its granting transaction. Every notice the
+household was posted on is locked first (the objection service locks the notice it files
+on), so an objection registered while a grant is being made waits for it, and a grant
+made while an objection is being registered waits and then sees it.
 """
 
 from __future__ import annotations
@@ -39,10 +44,18 @@ def grant_blocker(*, application, today: date | None = None) -> str | None:
     ).get(pk=application.pk)
     if app.status != CreditApplication.Status.LINE_SET:
         return _("授信额度尚未由主任核定，不能授信。")
+    posted_on = NoticeEntry.objects.filter(household_id=app.household_id).values("batch_id")
     entries = NoticeEntry.objects.select_related("batch")
     if connection.in_atomic_block:
-        # Inside the granting transaction: hold the entry and its batch until commit.
-        entries = entries.select_for_update(of=("self", "batch"))
+        # Inside the granting transaction: hold the household's notices (in id order, so two
+        # grants never deadlock) and its entry until commit.
+        list(
+            NoticeBatch.objects.select_for_update()
+            .filter(pk__in=posted_on)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        entries = entries.select_for_update(of=("self",))
     entry = entries.filter(application_id=app.pk, status=NoticeEntry.Status.LISTED).first()
     if entry is None:
         if NoticeEntry.objects.filter(
@@ -81,7 +94,7 @@ def grant_blocker(*, application, today: date | None = None) -> str | None:
         }
     open_refs = list(
         Objection.objects.filter(status__in=Objection.OPEN)
-        .filter(Q(household_id=app.household_id) | Q(batch_id=batch.pk, entry__isnull=True))
+        .filter(Q(household_id=app.household_id) | Q(batch_id__in=posted_on, entry__isnull=True))
         .order_by("filed_at")
         .values_list("reference", flat=True)
     )

@@ -1,11 +1,16 @@
-"""Rendered public pages live in the shared cache under a per-village version.
+"""Rendered public pages live in the shared cache under a per-village version (the
+village's own counter and one counter for changes shown on every village's page).
 
 Every write that changes what a village's public page shows bumps the version after
-commit, so the next request renders afresh and nobody ever sees a stale notice. The date
-is part of the key too: a notice that ends at midnight moves to "past" without any write.
+commit, so the next request renders afresh and nobody ever sees a stale notice: the notice
+services do it themselves, and `signals` does it for the rest of the page (committee,
+officer board, telephones, service promises, loan types), whoever edits those rows. The
+date is part of the key too: a notice that ends at midnight moves to "past" without any
+write, and a committee member whose term ends leaves the roster the next day.
 
 Each worker process also keeps the pages it served last, tagged with the version: a hit
-then costs one small read of the version from the shared cache and no page transfer.
+then costs one read of the two counters from the shared cache (one round trip) and no
+page transfer.
 """
 
 from __future__ import annotations
@@ -17,33 +22,58 @@ from django.db import transaction
 from django.utils import timezone
 
 PAGE_SECONDS = 24 * 3600
+ALL_KEY = "notices:ver:all"
 
 
 def _version_key(village_id) -> str:
     return f"notices:ver:{village_id}"
 
 
-def version(village_id) -> int:
-    v = cache.get(_version_key(village_id))
-    if v is None:
-        # A fresh cache (restart, eviction) starts at a new number, never at an old one.
-        v = int(timezone.now().timestamp() * 1000)
-        cache.add(_version_key(village_id), v, timeout=None)
-        v = cache.get(_version_key(village_id), v)
-    return v
+def _fresh() -> int:
+    # A fresh cache (restart, eviction) starts at a new number, never at an old one.
+    return int(timezone.now().timestamp() * 1000)
+
+
+def version(village_id) -> str:
+    """The village's own counter and the counter of changes shown on every village's page
+    (a loan type, a union's complaint telephone), read together in one round trip."""
+    keys = [_version_key(village_id), ALL_KEY]
+    got = cache.get_many(keys)
+    for key in keys:
+        if key not in got:
+            fresh = _fresh()
+            cache.add(key, fresh, timeout=None)
+            got[key] = cache.get(key, fresh)
+    return f"{got[ALL_KEY]}.{got[keys[0]]}"
+
+
+def _incr(key) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.add(key, _fresh(), timeout=None)
 
 
 def bump(village_id) -> None:
     """Invalidate the village's public pages once the current transaction commits."""
+    bump_many([village_id])
+
+
+def bump_many(village_ids) -> None:
+    """Invalidate these villages' public pages once the current transaction commits."""
+    ids = sorted({v for v in village_ids if v is not None})
 
     def _bump():
-        key = _version_key(village_id)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.add(key, int(timezone.now().timestamp() * 1000), timeout=None)
+        for village_id in ids:
+            _incr(_version_key(village_id))
 
-    transaction.on_commit(_bump)
+    if ids:
+        transaction.on_commit(_bump)
+
+
+def bump_all() -> None:
+    """Invalidate every village's public pages once the current transaction commits."""
+    transaction.on_commit(lambda: _incr(ALL_KEY))
 
 
 # (village id, page name) → (version, date, encoded page), per worker process.

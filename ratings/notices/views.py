@@ -518,8 +518,35 @@ def public_poster(request, code, pk):
     return _html(publiccache.get_or_render(village_id, name, today, render_page))
 
 
+def _refused_early(request, code):
+    """A flood or a bot is turned away before any work on the notice (one small query for
+    the village, none for its households), so it never slows the page for anyone else."""
+    if not ratelimit.allow("objection", ratelimit.client_address(request)):
+        village = selectors.village_public(code)
+        coop = village.cooperative
+        return render(
+            request,
+            "notices/public_objection_limited.html",
+            {
+                "village": village,
+                "text": request.POST.get("text", "")[: services.TEXT_MAX],
+                "phone": coop.supervision_phone
+                or coop.complaint_phone
+                or coop.union.complaint_phone,
+            },
+            status=429,
+        )
+    if request.POST.get("website", "").strip():
+        # A bot filled the hidden field: answer as if accepted, store nothing.
+        village = selectors.village_public(code)
+        return render(request, "notices/public_objection_done.html", {"village": village})
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 def public_objection(request, code):
+    if request.method == "POST" and (refused := _refused_early(request, code)) is not None:
+        return refused
     village = selectors.village_public(code)
     today = timezone.localdate()
     current, _past = selectors.public_village_notices(village, today)
@@ -529,18 +556,8 @@ def public_objection(request, code):
     form = PublicObjectionForm(request.POST or None, entries=entries, initial=initial)
     status = 200
     if request.method == "POST":
-        address = ratelimit.client_address(request)
-        if not ratelimit.allow("objection", address):
-            form.add_error(
-                None,
-                _("提交过于频繁，请稍后再试；也可以直接拨打监督电话反映。"),
-            )
-            status = 429
-        elif form.is_valid():
+        if form.is_valid():
             d = form.cleaned_data
-            if d["website"]:
-                # A bot filled the hidden field: answer as if accepted, store nothing.
-                return render(request, "notices/public_objection_done.html", {"village": village})
             batch = next((b for b in current if b.pk == batch_of.get(d["entry"])), None)
             if batch is None and current:
                 batch = current[0]
@@ -554,7 +571,7 @@ def public_objection(request, code):
                         text=d["text"],
                         contact_name=d["contact_name"],
                         contact_phone=d["contact_phone"],
-                        source=address,
+                        source=ratelimit.client_address(request),
                     )
                 except NoticeError as e:
                     form.add_error(None, e.message)
@@ -564,8 +581,7 @@ def public_objection(request, code):
                         "notices/public_objection_done.html",
                         {"village": village, "obj": obj},
                     )
-        else:
-            status = 400
+        status = 400  # not accepted: the form says why
     return render(
         request,
         "notices/public_objection.html",

@@ -124,3 +124,36 @@ def test_testing_helper_gives_ended_notice(org, line_set):
     running = line_set()
     notice_passed_for(application=running, actor=org.director, days_ago=2)
     assert "第 3 天" in grant_blocker(application=running)
+
+
+def test_general_objection_on_the_original_notice_blocks_the_reposted_household(
+    org, line_set, reposted
+):
+    """DOMAIN §3: every objection on the household must be closed. An objection about the
+    whole of a notice the household was posted on is about it too, even after the household
+    moved to a follow-up notice."""
+    app, first, second = reposted.app, reposted.first, reposted.second
+    assert second.continues == first and grant_blocker(application=app) is None
+    general = services.objection_file(
+        batch=first,
+        text="电话反映：第一期名单整体有问题",
+        channel=Objection.Channel.PHONE,
+        recorded_by=org.teller,
+    )
+    reason = grant_blocker(application=app)
+    assert reason and general.reference in reason and "尚未办结" in reason
+    with pytest.raises(NoticeGateError):
+        with transaction.atomic():
+            assert_grantable(application=app)
+    services.objection_investigate(objection=general, actor=org.director, findings="名单核对无误")
+    services.objection_decide(
+        objection=general,
+        actor=org.director,
+        outcome=Objection.Outcome.REJECTED,
+        reply="经核对，名单无误。",
+    )
+    assert grant_blocker(application=app) is None
+    # A general objection on a notice this household was never on does not concern it.
+    other = _published(org, [line_set()], start=timezone.localdate())
+    services.objection_file(batch=other, text="名单不全")
+    assert grant_blocker(application=app) is None

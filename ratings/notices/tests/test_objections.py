@@ -232,3 +232,20 @@ def test_working_days_skip_holidays(org, running):
     )
     assert obj.filed_on == filed
     assert obj.due_on == date(2025, 10, 11)  # 9th, 10th and the make-up Saturday 11th
+
+
+def test_assign_and_decide_leave_audit_rows_naming_the_actor(org, running):
+    obj = services.objection_file(batch=running, entry=running.entry, text="该户有外债")
+    services.objection_assign(objection=obj, actor=org.director, investigator=org.deputy)
+    assign = AuditLog.objects.get(action="notices.objection_assign", object_id=str(obj.pk))
+    assert assign.actor == org.director and assign.cooperative == org.coop_a
+    assert assign.object_type == "notices.objection" and org.deputy.name in assign.changes["note"]
+    _investigate(obj, org.deputy, "外债已结清")
+    services.objection_decide(
+        objection=obj, actor=org.deputy, outcome=OUT.REJECTED, reply="外债已结清，情况不属实。"
+    )
+    decide = AuditLog.objects.get(action="notices.objection_rejected", object_id=str(obj.pk))
+    assert decide.actor == org.deputy and decide.cooperative == org.coop_a
+    assert decide.changes["from"] == Objection.Status.INVESTIGATING
+    assert decide.changes["to"] == Objection.Status.CLOSED
+    assert "外债已结清" in decide.changes["note"]

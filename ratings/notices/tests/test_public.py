@@ -1,56 +1,20 @@
 """Public pages: no login, no private data, changes visible at once, abuse limits."""
 
 import re
-from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+import segno
 from django.urls import reverse
-from django.utils import timezone
 
 from ratings.notices import services
 from ratings.notices.models import Objection, ServicePromise
+from villages.idcard import mask_name
 from villages.models import Household, Member
 
 pytestmark = pytest.mark.django_db
 
 OUT = Objection.Outcome
-
-
-@pytest.fixture
-def village_notice(org, line_set, django_capture_on_commit_callbacks):
-    """Village A1 with a running notice of two households, a past notice of one, a closed and
-    an open objection; every household member has a phone number."""
-    with django_capture_on_commit_callbacks(execute=True):
-        old = line_set()
-        past = services.batch_create_draft(village=org.village_a1, actor=org.officer1)
-        past = services.batch_publish(
-            batch=past, actor=org.officer1, today=timezone.localdate() - timedelta(days=20)
-        )
-        services.notice_end_expired()
-        a, b = line_set(), line_set()
-        batch = services.batch_create_draft(village=org.village_a1, actor=org.officer1)
-        batch = services.batch_publish(batch=batch, actor=org.officer1)
-        for i, m in enumerate(Member.objects.filter(household__village=org.village_a1)):
-            if not m.phone:
-                m.phone = f"1501234{i:04d}"
-                m.save()
-        closed = services.objection_file(
-            batch=batch,
-            entry=batch.entries.get(application=a),
-            text="x",
-            contact_phone="13311112222",
-        )
-        services.objection_investigate(objection=closed, actor=org.director, findings="核实")
-        services.objection_decide(
-            objection=closed, actor=org.director, outcome=OUT.REJECTED, reply="情况不属实"
-        )
-        opened = services.objection_file(
-            batch=batch,
-            entry=batch.entries.get(application=b),
-            text="y",
-            contact_phone="13344445555",
-        )
-    return {"past": past, "batch": batch, "closed": closed, "open": opened, "apps": [old, a, b]}
 
 
 def _private_values(village):
@@ -62,31 +26,68 @@ def _private_values(village):
     return {v for v in values if v}
 
 
+# A full ID number (15 or 18 characters) or an 11-digit mobile number.
+ID_OR_MOBILE = re.compile(r"(?<![\dA-Za-z])(\d{17}[\dXx]|\d{15}|1[3-9]\d{9})(?![\dA-Za-z])")
+
+
+def _assert_nothing_private(response, secrets, published_phones, where):
+    html = response.content.decode()
+    leaked = [s for s in secrets if s in html]
+    assert not leaked, (where, leaked)
+    for phone in published_phones:  # the officer's and the committee's are public by design
+        html = html.replace(phone, "")
+    assert not ID_OR_MOBILE.search(html), (where, ID_OR_MOBILE.search(html).group())
+
+
 def test_every_public_page_hides_ids_and_phones(client, org, village_notice):
     code = org.village_a1.code
     batch, past = village_notice["batch"], village_notice["past"]
-    urls = [
-        reverse("notices_public:village", args=[code]),
-        reverse("notices_public:batch", args=[code, batch.pk]),
-        reverse("notices_public:batch", args=[code, past.pk]),
-        reverse("notices_public:poster", args=[code, batch.pk]),
-        reverse("notices_public:poster", args=[code, batch.pk]) + "?size=a3",
-        reverse("notices_public:objection", args=[code]),
-        reverse("notices_public:objection_lookup"),
-        reverse("notices_public:objection_status", args=[village_notice["closed"].reference]),
-        reverse("notices_public:objection_status", args=[village_notice["open"].reference]),
-    ]
+    closed, opened = village_notice["closed"], village_notice["open"]
+    assert Objection.objects.get(
+        pk=closed.pk
+    ).reply  # the status page after the cooperative's reply is scanned too
+    services.objection_investigate(objection=opened, actor=org.director, findings="入户核实中")
+    pages = {
+        url: client.get(url)
+        for url in [
+            reverse("public_village", args=[code]),
+            reverse("notices_public:village", args=[code]),
+            reverse("notices_public:batch", args=[code, batch.pk]),
+            reverse("notices_public:batch", args=[code, past.pk]),
+            reverse("notices_public:poster", args=[code, batch.pk]),
+            reverse("notices_public:poster", args=[code, batch.pk]) + "?size=a3",
+            reverse("notices_public:objection", args=[code]),
+            reverse("notices_public:objection_lookup"),
+            reverse("notices_public:objection_status", args=[closed.reference]),
+            reverse("notices_public:objection_status", args=[opened.reference]),
+        ]
+    }
+    assert all(r.status_code == 200 for r in pages.values()), {
+        u: r.status_code for u, r in pages.items()
+    }
+    # What the objection form answers: received, refused (400), rate-limited (429), bot.
+    entry = batch.entries.get(application=village_notice["apps"][2])
+    received = _post(client, code, ip="10.2.0.1", entry=entry.pk, text="该户常年在外")
+    assert received.status_code == 200 and "受理编号" in received.content.decode()
+    new = Objection.objects.latest("id")
+    pages["received"] = received
+    pages["new status"] = client.get(
+        reverse("notices_public:objection_status", args=[new.reference])
+    )
+    pages["400"] = _post(client, code, ip="10.2.0.2", text="", entry=entry.pk)
+    assert pages["400"].status_code == 400
+    for _i in range(5):
+        _post(client, code, ip="10.2.0.3", text="")
+    pages["429"] = _post(client, code, ip="10.2.0.3", entry=entry.pk)
+    assert pages["429"].status_code == 429
+    pages["honeypot"] = _post(client, code, ip="10.2.0.4", website="http://spam.example")
+    assert pages["honeypot"].status_code == 200
+
     secrets = _private_values(org.village_a1)
-    committee_phone = org.village_a1.committee.get().phone
     assert len(secrets) > 10
-    for url in urls:
-        html = client.get(url).content.decode()
-        assert client.get(url).status_code == 200, url
-        leaked = [s for s in secrets if s in html]
-        assert not leaked, (url, leaked)
-        # No 15/18-character ID number and no 11-digit mobile number at all.
-        published = html.replace(org.officer1.phone, "").replace(committee_phone, "")
-        assert not re.search(r"(?<!\d)(\d{17}[\dX]|1[3-9]\d{9})(?!\d)", published), url
+    published = [org.officer1.phone, org.village_a1.committee.get().phone]
+    for where, response in pages.items():
+        _assert_nothing_private(response, secrets, published, where)
 
 
 def test_village_page_shows_notice_board_committee_and_promises(client, org, village_notice):
@@ -116,10 +117,32 @@ def test_village_page_shows_notice_board_committee_and_promises(client, org, vil
         "孙书记",
         "农户小额信用贷款",
         "5个工作日内答复",
+        "申请条件：本村信用户",
+        "期限：1年以内",
+        "利率：年利率 6.12%",
+        _period_text(batch),
     ]:
         assert text in html, text
     entry = batch.entries.get(application=village_notice["apps"][1])
-    assert entry.masked_name in html and "20,000" in html
+    assert entry.term_months == 24
+    row = _row_of(html, entry)
+    assert entry.masked_name in row and "20,000" in row and "24个月" in row
+
+
+def _period_text(batch) -> str:
+    return (
+        f"公示期：{batch.start_date.year}年{batch.start_date.month}月{batch.start_date.day}日 至 "
+        f"{batch.end_date.year}年{batch.end_date.month}月{batch.end_date.day}日（共 7 天）"
+    )
+
+
+def _row_of(html, entry) -> str:
+    """The table row of a household on the notice: the one linking to an objection about it."""
+    rows = [
+        r for r in re.findall(r"<tr[^>]*>.*?</tr>", html, flags=re.S) if f'entry={entry.pk}"' in r
+    ]
+    assert len(rows) == 1, entry
+    return rows[0]
 
 
 def test_service_promises_fall_back_to_hall_loan_types(client, org, village_notice):
@@ -178,13 +201,52 @@ def test_draft_and_unknown_pages_are_404(client, org, line_set):
     )
 
 
-def test_poster_has_qr_code_and_print_sizes(client, org, village_notice):
-    url = reverse("notices_public:poster", args=[org.village_a1.code, village_notice["batch"].pk])
+def _qr_modules(svg: str) -> set[tuple[int, int]]:
+    """The dark modules of a segno SVG, read back from its path (rows of horizontal runs),
+    moved to the origin whatever the quiet zone and scale."""
+    d = re.search(r'<svg[^>]*class="segno".*?<path[^>]* d="([^"]+)"', svg, flags=re.S).group(1)
+    dark, x, y = set(), 0.0, 0.0
+    for op, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", d):
+        if op == "M":
+            x, y = float(a), float(b)
+        elif op == "m":
+            x, y = x + float(a), y + float(b)
+        else:
+            dark |= {(int(x) + i, int(y)) for i in range(int(a))}
+            x += int(a)
+    left, top = min(c for c, _r in dark), min(r for _c, r in dark)
+    return {(c - left, r - top) for c, r in dark}
+
+
+def _qr_of(text: str, error: str) -> set[tuple[int, int]]:
+    qr = segno.make(text, error=error, boost_error=False, micro=False)
+    return {(c, r) for r, row in enumerate(qr.matrix) for c, v in enumerate(row) if v}
+
+
+def test_poster_qr_opens_the_village_page_with_print_sizes_dates_and_terms(
+    client, org, village_notice
+):
+    code, batch = org.village_a1.code, village_notice["batch"]
+    url = reverse("notices_public:poster", args=[code, batch.pk])
     a4 = client.get(url).content.decode()
     a3 = client.get(url + "?size=a3").content.decode()
-    assert "<svg" in a4 and "size: A4" in a4 and "size: A3" in a3
-    assert f"/p/village/{org.village_a1.code}/notice/" in a4
-    assert "监督电话" in a4 and "盖章" in a4
+    assert re.search(r"@page\s*\{\s*size:\s*A4 portrait", a4)
+    assert re.search(r"@page\s*\{\s*size:\s*A3 portrait", a3)
+    assert "A3" not in re.search(r"@page[^}]*}", a4).group()
+    # The QR code encodes the absolute address of the village's public page.
+    page_url = "http://testserver" + reverse("notices_public:village", args=[code])
+    for html in (a4, a3):
+        found = _qr_modules(html)
+        assert any(found == _qr_of(page_url, e) for e in "lmqh")
+        assert not any(found == _qr_of(page_url + "x", e) for e in "lmqh")
+    assert "监督电话" in a4 and batch.supervision_phone in a4 and "盖章" in a4
+    assert _period_text(batch) in a4
+    for entry in batch.entries.filter(status="listed"):
+        assert re.search(
+            rf"<td>{re.escape(entry.masked_name)}</td><td>{entry.grade}</td>"
+            rf"<td[^>]*>[\d,.]+</td><td>{entry.term_months}</td>",
+            a4,
+        ), entry
 
 
 def _post(client, code, ip="10.0.0.1", **data):
@@ -273,3 +335,150 @@ def test_village_page_links_to_notice(client, org):
 
     html = render_to_string("notices/_public_village_notice.html", {"village": org.village_a1})
     assert reverse("notices_public:village", args=[org.village_a1.code]) in html
+
+
+def test_flood_is_refused_before_any_work_on_the_notice(
+    client, org, village_notice, django_assert_max_num_queries
+):
+    code = org.village_a1.code
+    for _i in range(5):
+        _post(client, code, ip="10.3.0.1", text="")  # refused as empty, but counted
+    before = Objection.objects.count()
+    # Only the village is read: no notice, no household rows.
+    with django_assert_max_num_queries(1):
+        r = _post(client, code, ip="10.3.0.1", text="该户有外债未申报")
+    html = r.content.decode()
+    assert r.status_code == 429
+    assert "提交过于频繁，请稍后再试" in html and org.coop_a.supervision_phone in html
+    assert "该户有外债未申报" in html  # what was typed is kept to copy
+    with django_assert_max_num_queries(1):
+        r = _post(client, code, ip="10.3.0.2", website="http://spam.example")
+    assert r.status_code == 200 and "感谢您的反映" in r.content.decode()
+    assert Objection.objects.count() == before
+    assert client.get(reverse("notices_public:objection", args=[code])).status_code == 200
+
+
+def _posted_households(org, n):
+    """A running notice of village A2 with `n` households (plain inserts for the set-up, the
+    notice itself through the services)."""
+    from ratings.models import CreditApplication
+    from villages.idcard import check_digit
+
+    village, group = org.village_a2, org.group_a2
+    households = Household.objects.bulk_create(
+        [
+            Household(village=village, group=group, head_name=f"赵{i}", phone=f"1380000{i:04d}")
+            for i in range(n)
+        ]
+    )
+    members = []
+    for i, h in enumerate(households):
+        first17 = f"41999919800101{i:03d}"
+        id_number = first17 + check_digit(first17)
+        members.append(
+            Member(
+                household=h,
+                village_id=village.pk,
+                name=h.head_name,
+                relation=Member.Relation.HEAD,
+                id_number=id_number,
+                id_reversed=id_number[::-1],
+                initials="z",
+            )
+        )
+    members = Member.objects.bulk_create(members)
+    CreditApplication.objects.bulk_create(
+        CreditApplication(
+            household=h,
+            applicant=m,
+            village=village,
+            status=CreditApplication.Status.LINE_SET,
+            requested_amount=Decimal("30000"),
+            grade="AA",
+            final_line=Decimal("30000"),
+            term_months=24,
+            publish_consent=True,
+        )
+        for h, m in zip(households, members, strict=True)
+    )
+    batch = services.batch_create_draft(village=village, actor=org.officer2)
+    return services.batch_publish(batch=batch, actor=org.officer2)
+
+
+def test_objection_form_of_a_500_household_notice_needs_no_query_per_row(
+    client, org, django_assert_max_num_queries
+):
+    batch = _posted_households(org, 500)
+    assert batch.entries.count() == 500
+    with django_assert_max_num_queries(3):
+        r = client.get(reverse("notices_public:objection", args=[org.village_a2.code]))
+    assert r.status_code == 200
+    assert r.content.decode().count("<option value=") == 501  # the whole notice + each one
+
+
+def test_names_are_masked_to_the_first_character():
+    assert mask_name("张三丰") == "张**"
+    assert mask_name("张三") == "张*"
+    assert mask_name("王") == "王*"  # never the bare name
+    assert mask_name("欧阳修") == "欧**"  # compound surnames keep only the first character too
+    assert mask_name(" 李四 ") == "李*"
+    assert mask_name("") == ""
+
+
+def test_household_removed_after_upheld_objection_vanishes_from_public_pages(
+    client, org, line_set, django_capture_on_commit_callbacks
+):
+    from tests.factories import HouseholdFactory
+
+    code = org.village_a1.code
+    keep = line_set()
+    removed = line_set(h=HouseholdFactory(group=org.group_a1, head_name="欧阳修"))
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.batch_create_draft(village=org.village_a1, actor=org.officer1)
+        batch = services.batch_publish(batch=batch, actor=org.officer1)
+    entry = batch.entries.get(application=removed)
+    page = reverse("notices_public:village", args=[code])
+    poster = reverse("notices_public:poster", args=[code, batch.pk])
+    assert entry.masked_name == "欧**" and "欧**" in client.get(page).content.decode()
+    assert "欧**" in client.get(poster).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        obj = services.objection_file(batch=batch, entry=entry, text="该户虚报收入")
+        services.objection_investigate(objection=obj, actor=org.director, findings="虚报属实")
+        services.objection_decide(objection=obj, actor=org.director, outcome=OUT.UPHELD_REMOVED)
+    html = client.get(page).content.decode()
+    assert "欧**" not in html and "共 1 户" in html
+    assert batch.entries.get(application=keep).masked_name in html
+    assert "欧**" not in client.get(poster).content.decode()
+    assert (
+        "欧**" not in client.get(reverse("notices_public:objection", args=[code])).content.decode()
+    )
+
+
+def test_status_page_while_under_investigation(client, org, village_notice):
+    obj = services.objection_investigate(
+        objection=village_notice["open"], actor=org.director, findings="已约谈村干部，入户核实中"
+    )
+    html = client.get(
+        reverse("notices_public:objection_status", args=[obj.reference])
+    ).content.decode()
+    assert "调查核实中" in html and "应办结" in html
+    assert f"{obj.due_on.year}年{obj.due_on.month}月{obj.due_on.day}日前" in html
+    assert 'id="objection-outcome"' not in html and "已办结" not in html
+    assert "入户核实中" not in html  # the investigator's findings are not public
+
+
+def test_twenty_submissions_a_day_per_address(client, org, village_notice):
+    from django.core.cache import cache
+
+    from ratings.notices import ratelimit
+
+    assert (86400, 20) in ratelimit.OBJECTION_LIMITS
+    address = "10.4.0.1"
+    for i in range(20):
+        if i % 5 == 0:  # ten minutes pass: the short window starts again
+            cache.delete(f"notices:rl:objection:600:{address}")
+        assert ratelimit.allow("objection", address), i
+    cache.delete(f"notices:rl:objection:600:{address}")
+    r = _post(client, org.village_a1.code, ip=address)
+    assert r.status_code == 429 and "提交过于频繁" in r.content.decode()
+    assert ratelimit.allow("objection", "10.4.0.2")
