@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -94,22 +94,26 @@ class ScorecardAdmin(admin.ModelAdmin):
     def actions_links(self, obj):
         if not obj.pk:
             return "—"
-        links = [
+        # Buttons of the change form (which carries the CSRF token), posted elsewhere:
+        # both actions write, so they never answer a plain link.
+        buttons = [
             format_html(
-                '<a class="button" href="{}">{}</a>',
+                '<button type="submit" class="button" formmethod="post" formaction="{}" '
+                'formnovalidate name="_new_version">{}</button>',
                 reverse("admin:ratings_scorecard_new_version", args=[obj.pk]),
                 _("复制为新版本进行修改"),
             )
         ]
         if obj.editable:
-            links.append(
+            buttons.append(
                 format_html(
-                    '<a class="button" href="{}">{}</a>',
+                    '<button type="submit" class="button" formmethod="post" formaction="{}" '
+                    'formnovalidate name="_publish">{}</button>',
                     reverse("admin:ratings_scorecard_publish", args=[obj.pk]),
-                    _("启用此版本"),
+                    _("启用此版本（未保存的修改不会保存）"),
                 )
             )
-        return format_html(" ".join(["{}"] * len(links)), *links)
+        return format_html(" ".join(["{}"] * len(buttons)), *buttons)
 
     def get_urls(self):
         return [
@@ -127,17 +131,20 @@ class ScorecardAdmin(admin.ModelAdmin):
         ]
 
     def new_version_view(self, request, pk):
+        source = get_object_or_404(Scorecard, pk=pk)
+        if request.method != "POST":
+            return redirect("admin:ratings_scorecard_change", source.pk)
         if not self.has_add_permission(request):
             messages.error(request, _("您没有权限。"))
             return redirect("admin:ratings_scorecard_changelist")
-        copy = services.scorecard_new_version(
-            scorecard=Scorecard.objects.get(pk=pk), actor=request.user
-        )
+        copy = services.scorecard_new_version(scorecard=source, actor=request.user)
         messages.success(request, _("已创建第%s版草稿，修改后点“启用此版本”。") % copy.version)
         return redirect("admin:ratings_scorecard_change", copy.pk)
 
     def publish_view(self, request, pk):
-        sc = Scorecard.objects.get(pk=pk)
+        sc = get_object_or_404(Scorecard, pk=pk)
+        if request.method != "POST":
+            return redirect("admin:ratings_scorecard_change", sc.pk)
         if not super().has_change_permission(request, sc):
             messages.error(request, _("您没有权限。"))
         else:

@@ -23,6 +23,15 @@ def _local(dt):
     return timezone.localtime(dt).date() if dt else None
 
 
+def _officer(a):
+    """The officer who handled the application: its investigator, else the campaign's.
+
+    Not the village's current officer, who may have taken over since.
+    """
+    officer = a.investigated_by or (a.campaign.officer if a.campaign_id else None)
+    return officer.name if officer else ""
+
+
 LEDGER_COLUMNS = [
     ("行政村", 12, lambda a: str(a.village)),
     ("村民小组", 8, lambda a: a.household.group.name),
@@ -37,7 +46,7 @@ LEDGER_COLUMNS = [
     ("评定等级", 8, lambda a: a.grade or "—"),
     ("授信额度（元）", 14, lambda a: a.final_line),
     ("授信期限（月）", 10, lambda a: a.term_months),
-    ("包村信贷员", 10, lambda a: a.village.officer.name if a.village.officer_id else ""),
+    ("经办信贷员", 10, lambda a: _officer(a)),
 ]
 
 APPROVAL_COLUMNS = [
@@ -64,7 +73,9 @@ def ledger_queryset(*, village, year):
     qs = CreditApplication.objects.filter(village=village).exclude(grade="")
     return (
         _of_year(qs, year)
-        .select_related("village__officer", "household__group", "applicant")
+        .select_related(
+            "village", "household__group", "applicant", "investigated_by", "campaign__officer"
+        )
         .order_by("household__group__number", "household_id", "id")
     )
 

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -44,9 +45,22 @@ class Scorecard(models.Model):
         max_digits=4,
         decimal_places=2,
         default=Decimal("0.70"),
+        validators=[
+            MinValueValidator(Decimal("0.01"), _("收入上限比例必须大于 0。")),
+            MaxValueValidator(
+                Decimal("1"), _("收入上限比例不能超过 1（授信额度不能超过年纯收入本身）。")
+            ),
+        ],
         help_text=_("授信额度不超过家庭年纯收入（扣除其他负债后）的该比例。"),
     )
-    max_term_months = models.PositiveSmallIntegerField(_("最长授信期限（月）"), default=24)
+    max_term_months = models.PositiveSmallIntegerField(
+        _("最长授信期限（月）"),
+        default=24,
+        validators=[
+            MinValueValidator(1, _("授信期限至少为 1 个月。")),
+            MaxValueValidator(24, _("授信期限最长 24 个月（2 年）。")),
+        ],
+    )
     note = models.CharField(_("修订说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -72,14 +86,17 @@ class Scorecard(models.Model):
                 & models.Q(aa_min__gt=models.F("a_min"))
                 & models.Q(a_min__gt=0),
                 name="scorecard_bands_ordered",
+                violation_error_message=_("等级最低分须满足 AAA 高于 AA，AA 高于 A，A 大于 0。"),
             ),
             models.CheckConstraint(
                 condition=models.Q(income_cap_ratio__gt=0) & models.Q(income_cap_ratio__lte=1),
                 name="scorecard_income_ratio_valid",
+                violation_error_message=_("收入上限比例应大于 0 且不超过 1。"),
             ),
             models.CheckConstraint(
                 condition=models.Q(max_term_months__gte=1) & models.Q(max_term_months__lte=24),
                 name="scorecard_term_max_two_years",
+                violation_error_message=_("最长授信期限应为 1 至 24 个月。"),
             ),
         ]
 
@@ -273,6 +290,16 @@ class RatingDecision(models.Model):
 
     def __str__(self):
         return f"{self.held_on} 评定小组会议"
+
+    @staticmethod
+    def present_text(members, other_members="") -> str:
+        """Who was present, as shown on the application and in its history."""
+        names = "、".join(m.name for m in sorted(members, key=lambda m: m.username))
+        return "；".join(p for p in (names, other_members) if p)
+
+    @property
+    def present(self) -> str:
+        return self.present_text(self.members.all(), self.other_members)
 
 
 class CreditApplication(models.Model):
@@ -672,6 +699,15 @@ class MemberConsent(models.Model):
         return f"{self.member_id} {'同意' if self.consented else '未同意'}"
 
 
+def _shown(value):
+    """A value of the history as a clerk reads it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    return value
+
+
 class ApplicationEvent(models.Model):
     """History of every step (who, when, from, to, what changed, why)."""
 
@@ -717,9 +753,43 @@ class ApplicationEvent(models.Model):
         "revise": _("公示异议后调整"),
     }
 
+    # Entries of `changes` that are not fields of the application.
+    CHANGE_LABELS = {
+        "members": _("到会成员"),
+        "held_on": _("评定日期"),
+        "campaign": _("评级批次"),
+    }
+
     @property
     def action_label(self):
         return self.ACTION_LABELS.get(self.action, self.action)
+
+    def change_rows(self) -> list[dict]:
+        """Each change but the status, labelled: {label, before, after, pair}.
+
+        A field change is stored as [before, after]; a fact of the step (the members present
+        at the rating group's sitting) as a plain value.
+        """
+        rows = []
+        for key, value in (self.changes or {}).items():
+            if key == "status":
+                continue
+            label = self.CHANGE_LABELS.get(key)
+            if label is None:
+                try:
+                    label = CreditApplication._meta.get_field(key).verbose_name
+                except FieldDoesNotExist:  # an entry of an older version keeps its name
+                    label = key
+            pair = isinstance(value, list) and len(value) == 2
+            rows.append(
+                {
+                    "label": label,
+                    "before": _shown(value[0]) if pair else "",
+                    "after": _shown(value[1] if pair else value),
+                    "pair": pair,
+                }
+            )
+        return rows
 
     @property
     def from_label(self):

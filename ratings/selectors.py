@@ -173,8 +173,21 @@ def application_events(application) -> QuerySet[ApplicationEvent]:
     return application.events.select_related("actor").order_by("at", "id")
 
 
+# The household page shows the latest events; the rest are a link away (household_events).
+HOUSEHOLD_EVENTS_SHOWN = 50
+
+
+def household_events(*, household) -> QuerySet[ApplicationEvent]:
+    """Every rating event of the household, newest first."""
+    return (
+        ApplicationEvent.objects.filter(application__household=household)
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
 def household_credit_summary(*, household) -> dict:
-    """Current grade, line and term of a household and its full rating history."""
+    """Current grade, line and term of a household and its latest rating history."""
     apps = list(
         CreditApplication.objects.filter(household=household)
         .select_related("applicant", "campaign", "line_set_by")
@@ -182,11 +195,11 @@ def household_credit_summary(*, household) -> dict:
     )
     current = next((a for a in apps if a.status == S.LINE_SET), None)
     in_progress = next((a for a in apps if a.is_open), None)
-    events = list(
-        ApplicationEvent.objects.filter(application__household=household)
-        .select_related("actor")
-        .order_by("-at", "-id")[:200]
-    )
+    events = list(household_events(household=household)[: HOUSEHOLD_EVENTS_SHOWN + 1])
+    events_total = len(events)
+    if events_total > HOUSEHOLD_EVENTS_SHOWN:
+        events = events[:HOUSEHOLD_EVENTS_SHOWN]
+        events_total = household_events(household=household).count()
     valid_until = None
     if current and current.line_set_at and current.term_months:
         valid_until = add_months(timezone.localdate(current.line_set_at), current.term_months)
@@ -195,6 +208,8 @@ def household_credit_summary(*, household) -> dict:
         "in_progress": in_progress,
         "applications": apps,
         "events": events,
+        "events_total": events_total,
+        "events_more": events_total > len(events),
         "valid_until": valid_until,
     }
 

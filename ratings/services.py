@@ -123,9 +123,18 @@ def _check_may_prepare(actor, village):
 
 
 def _check_may_investigate(actor, application):
-    village = application.village
+    _check_village_officer(actor, application.village)
+    _check_officer_grade(actor, application)
+
+
+def _check_village_officer(actor, village):
     if not is_village_officer(actor, village):
         raise RatingError(_("只有该村的包村信贷员可以入户调查和审核。"))
+
+
+def _check_officer_grade(actor, application):
+    """Grade 1: any amount; grade 2: the cooperative's small band only; grade 3: never."""
+    village = application.village
     if not actor.officer_may_investigate(application.requested_amount, village.cooperative):
         if actor.officer_grade == 2:
             raise RatingError(
@@ -155,9 +164,13 @@ def _check_review_group(actor, village):
         raise RatingError(_("只有本社评定小组（审贷小组）成员可以办理此项。"))
 
 
-def _check_approver(actor, application):
-    if not is_coop_staff(actor, application.village, Role.DIRECTOR, Role.DEPUTY):
+def _check_director(actor, village):
+    if not is_coop_staff(actor, village, Role.DIRECTOR, Role.DEPUTY):
         raise RatingError(_("只有本社主任（副主任）可以核定授信额度。"))
+
+
+def _check_approver(actor, application):
+    _check_director(actor, application.village)
     if application.investigated_by_id and application.investigated_by_id == actor.pk:
         raise RatingError(_("调查人不得审批同一笔授信（审贷分离）。"))
 
@@ -248,12 +261,21 @@ def _save(app, *, actor, action, before, from_status, reason="", fields=None):
 
 
 def _record_many(
-    apps_before: list[tuple[CreditApplication, dict, str]], *, actor, action, reason=""
+    apps_before: list[tuple[CreditApplication, dict, str]],
+    *,
+    actor,
+    action,
+    reason="",
+    facts: dict | None = None,
 ):
-    """History, audit rows and step clocks for a bulk step, each written set-wise."""
+    """History, audit rows and step clocks for a bulk step, each written set-wise.
+
+    ``facts`` (plain values, e.g. the members present at a sitting) go into every row's
+    changes beside the field changes.
+    """
     events, audits = [], []
     for app, before, from_status in apps_before:
-        changes = diff(before, snapshot(app, TRACKED))
+        changes = {**diff(before, snapshot(app, TRACKED)), **(facts or {})}
         events.append(
             ApplicationEvent(
                 application=app,
@@ -790,6 +812,12 @@ def application_create(
     Household.objects.select_for_update().get(pk=household.pk)
     if household.credit_applications.filter(status__in=CreditApplication.OPEN_STATUSES).exists():
         raise RatingError(_("该户已有正在办理的评级申请。"))
+    if campaign is not None and campaign.applications.filter(household=household).exists():
+        # The rating group's grade is final for the campaign (a refusal included).
+        raise RatingError(
+            _("该户已在%(campaign)s中评级，本批次的评定结果为最终结果，不能再次申请。")
+            % {"campaign": campaign}
+        )
     app = _new_application(
         household=household,
         applicant=applicant,
@@ -1161,8 +1189,17 @@ def applications_decide(
     if stale:
         # The rows are locked above; a miss means the data changed under us: decide nothing.
         raise StaleApplicationError(_stale_message(stale[0]))
-    _record_many(records, actor=actor, action="decide")
+    facts = decision_facts(decision, members)
+    _record_many(records, actor=actor, action="decide", facts=facts)
     return decision
+
+
+def decision_facts(decision: RatingDecision, members: list[Staff]) -> dict:
+    """The sitting as the history shows it: its day and who was present."""
+    return {
+        "held_on": decision.held_on.isoformat(),
+        "members": RatingDecision.present_text(members, decision.other_members),
+    }
 
 
 def _apply_decision(app, actor, decision, now):
@@ -1286,11 +1323,16 @@ def application_reject(*, application, actor, reason: str, expected_version=None
         raise RatingError(_("该申请已办结，不能否决。"))
     village = app.village
     early = app.status in (S.DRAFT, S.INITIAL, S.REVIEW)
-    if not (
-        (early and is_village_officer(actor, village))
-        or is_coop_staff(actor, village, Role.REVIEW_GROUP, Role.DIRECTOR, Role.DEPUTY)
-    ):
-        raise RatingError(_("您无权否决该申请。"))
+    if not is_coop_staff(actor, village, Role.REVIEW_GROUP, Role.DIRECTOR, Role.DEPUTY):
+        if not (early and is_village_officer(actor, village)):
+            raise RatingError(
+                _(
+                    "您无权否决该申请：调查、初评和审核环节由该村包村信贷员否决，"
+                    "其余环节由本社评定小组（审贷小组）成员或主任否决。"
+                )
+            )
+        # The officer may end only what their grade lets them investigate and review.
+        _check_officer_grade(actor, app)
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise RatingError(_("请写明不予评级或授信的原因（将告知农户）。"))
@@ -1380,6 +1422,17 @@ def applications_advance(
     _require_write(actor)
     if status not in CreditApplication.NEXT or status == S.DECISION:
         raise RatingError(_("该环节不能批量转入下一步。"))
+    village = campaign.village
+    # Who may move the step is a question of the village: a refusal moves nothing.
+    {
+        S.DRAFT: _check_may_prepare,
+        S.INITIAL: _committee_or_officer,
+        S.REVIEW: _check_village_officer,
+        S.LINE_PROPOSAL: _committee_or_officer,
+        S.LINE_OFFICER: _check_village_officer,
+        S.LINE_REVIEW: _check_line_review_role,
+        S.LINE_DIRECTOR: _check_director,
+    }[status](actor, village)
     apps = list(
         CreditApplication.objects.select_for_update(of=("self",))
         .select_related("village__cooperative", "scorecard", "applicant", "household")
@@ -1388,25 +1441,14 @@ def applications_advance(
     )
     if not apps:
         return 0, []
-    village = apps[0].village
     _share_scorecards(apps)
+    # What depends on the row (the officer's grade against the amount, the investigator
+    # approving) leaves that row where it is and reports it.
     check = {
-        S.DRAFT: lambda a: _check_may_prepare(actor, village),
-        S.INITIAL: lambda a: _committee_or_officer(actor, village),
-        S.REVIEW: lambda a: _check_may_investigate(actor, a),
-        S.LINE_PROPOSAL: lambda a: _committee_or_officer(actor, village),
-        S.LINE_OFFICER: lambda a: _check_may_investigate(actor, a),
-        S.LINE_REVIEW: lambda a: _check_line_review_role(actor, village),
+        S.REVIEW: lambda a: _check_officer_grade(actor, a),
+        S.LINE_OFFICER: lambda a: _check_officer_grade(actor, a),
         S.LINE_DIRECTOR: lambda a: _check_approver(actor, a),
-    }[status]
-    # Checks on the village alone are made once, not once per row.
-    refusal = None
-    village_wide = status in (S.DRAFT, S.INITIAL, S.LINE_PROPOSAL, S.LINE_REVIEW)
-    if village_wide:
-        try:
-            check(None)
-        except RatingError as e:
-            refusal = e
+    }.get(status)
     if status == S.DRAFT:
         from django.db.models import Count
 
@@ -1426,9 +1468,7 @@ def applications_advance(
     now = timezone.now()
     for app in apps:
         try:
-            if refusal is not None:
-                raise refusal
-            if not village_wide:
+            if check is not None:
                 check(app)
             before, from_status = snapshot(app, TRACKED), app.status
             if status == S.DRAFT:

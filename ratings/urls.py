@@ -38,6 +38,7 @@ urlpatterns = [
         views.application_rejection,
         name="application_rejection",
     ),
+    path("households/<int:pk>/history/", views.household_history, name="household_history"),
     path("villages/<int:pk>/ledger/", views.village_ledger, name="village_ledger"),
     path("villages/<int:pk>/approvals/", views.village_approvals, name="village_approvals"),
 ]

@@ -26,6 +26,7 @@ from .forms import (
     LineForm,
     RejectForm,
     ScoresForm,
+    VersionedForm,
 )
 from .models import CreditApplication, RatingCampaign, Scorecard
 from .rows import RowRenderer
@@ -37,6 +38,7 @@ from .selectors import (
     campaign_get,
     campaign_progress,
     campaign_scope,
+    household_events,
     rating_day_rows,
     with_counts,
     with_step_deadline,
@@ -579,9 +581,14 @@ def application_investigate(request, pk):
 @roles_required(Role.OFFICER, Role.DIRECTOR, Role.DEPUTY, write=True)
 def application_submit(request, pk):
     app = application_get(request.user, pk)
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        # Without the version loaded, a save made meanwhile could not be noticed.
+        messages.error(request, _("提交失败：页面缺少版本信息，请刷新页面后再提交。"))
+        return redirect("ratings:application_detail", pk)
     try:
         services.application_submit(
-            application=app, actor=request.user, expected_version=request.POST.get("version")
+            application=app, actor=request.user, expected_version=form.cleaned_data["version"]
         )
     except RatingError as e:
         messages.error(request, e.message)
@@ -639,6 +646,14 @@ def application_reject(request, pk):
             expected_version=f.cleaned_data["version"],
         ),
     )
+
+
+@roles_required()
+def household_history(request, pk):
+    """Every rating event of a household, page by page (the household page shows the latest)."""
+    household = household_get(request.user, pk)
+    page = Paginator(household_events(household=household), 100).get_page(request.GET.get("page"))
+    return render(request, "ratings/household_history.html", {"household": household, "page": page})
 
 
 @roles_required()

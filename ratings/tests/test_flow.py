@@ -5,7 +5,7 @@ import pytest
 
 from creditcoop.models import AuditLog, Role
 from ratings import services
-from ratings.models import CreditApplication
+from ratings.models import CreditApplication, RatingCampaign, RatingDecision
 from ratings.selectors import applications_line_set, household_credit_summary
 from ratings.services import RatingError, StaleApplicationError
 from recovery.models import BadCreditRecord
@@ -81,14 +81,22 @@ def test_every_member_must_consent(org):
         services.application_submit(application=app, actor=org.officer1)
 
 
-@pytest.mark.parametrize("kind", ["blacklist", "malicious_default", "written_off", "npl"])
-def test_family_members_bad_record_blocks_with_reason(org, kind):
+@pytest.mark.parametrize(
+    "kind,words",
+    [
+        ("blacklist", "黑名单"),
+        ("malicious_default", "恶意逃债"),
+        ("written_off", "已核销"),
+        ("npl", "未结清的不良贷款"),
+    ],
+)
+def test_family_members_bad_record_blocks_with_reason(org, kind, words):
     h = household(org.group_a1)
     spouse = h.members.exclude(relation="head").get()
     BadCreditRecord.objects.create(id_number=spouse.id_number, name=spouse.name, kind=kind)
     app = application(org, status=S.INITIAL, h=h)
     assert app.status == S.REJECTED
-    assert spouse.name in app.rejection_reason
+    assert f"{spouse.name} 有{words}" in app.rejection_reason
     assert app.events.filter(action="history_block").exists()
 
 
@@ -314,3 +322,37 @@ def test_review_group_opinion_only_by_review_group(org):
     app = application(org, status=S.LINE_REVIEW)
     with pytest.raises(RatingError, match="审贷小组"):
         services.application_line_review(application=app, actor=org.officer1, amount="10000")
+
+
+def test_grade_is_final_for_the_campaign(org):
+    campaign = RatingCampaign.objects.create(
+        village=org.village_a1, year=2025, rating_date=date(2025, 3, 10), officer=org.officer1
+    )
+    decided = application(org, status=S.LINE_PROPOSAL, campaign=campaign)
+    not_rated = application(org, status=S.LINE_PROPOSAL, campaign=campaign, scores=SCORES_55)
+    pending = application(org, status=S.DECISION, campaign=campaign)
+    assert (decided.grade, not_rated.status) == ("AAA", S.REJECTED)
+    sittings = RatingDecision.objects.count()
+    for app in (decided, not_rated):
+        with pytest.raises(RatingError, match="不能办理此项"):
+            services.applications_decide(
+                actor=org.director,
+                applications=[pending, app],
+                held_on=date(2025, 3, 6),
+                members=[org.director],
+            )
+    assert RatingDecision.objects.count() == sittings
+    decided.refresh_from_db()
+    pending.refresh_from_db()
+    assert decided.grade == "AAA" and decided.decision.held_on == date(2025, 3, 5)
+    assert pending.status == S.DECISION and pending.decision is None
+    # Nor can the household not rated apply again in the same campaign.
+    with pytest.raises(RatingError, match="本批次的评定结果为最终结果"):
+        services.application_create(
+            actor=org.officer1,
+            household=not_rated.household,
+            applicant=not_rated.applicant,
+            requested_amount=10000,
+            campaign=campaign,
+        )
+    assert campaign.applications.filter(household=not_rated.household).count() == 1

@@ -1,3 +1,5 @@
+import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -6,7 +8,7 @@ from ratings import services
 from ratings.models import CreditApplication, Scorecard
 from ratings.services import RatingError
 
-from .factories import SCORES_85, application
+from .factories import SCORES_75, SCORES_85, application
 
 S = CreditApplication.Status
 
@@ -136,3 +138,120 @@ def test_published_scorecard_cannot_be_published_again_and_needs_options(org, ca
     draft.indicators.first().options.all().delete()
     with pytest.raises(RatingError, match="没有评分选项"):
         services.scorecard_publish(scorecard=draft, actor=org.admin)
+
+
+# --- golden edges through the rating group's decision -------------------------
+
+EDGE_SCORES = {
+    59: {
+        "reputation": 15,
+        "repayment": 20,
+        "income_per_person": 10,
+        "net_assets": 4,
+        "labour": 10,
+        "debt_ratio": 0,
+    },
+    60: {
+        "reputation": 15,
+        "repayment": 20,
+        "income_per_person": 10,
+        "net_assets": 4,
+        "labour": 5,
+        "debt_ratio": 6,
+    },
+    69: {
+        "reputation": 15,
+        "repayment": 20,
+        "income_per_person": 10,
+        "net_assets": 8,
+        "labour": 10,
+        "debt_ratio": 6,
+    },
+    70: {
+        "reputation": 20,
+        "repayment": 20,
+        "income_per_person": 10,
+        "net_assets": 4,
+        "labour": 10,
+        "debt_ratio": 6,
+    },
+    79: {
+        "reputation": 20,
+        "repayment": 20,
+        "income_per_person": 15,
+        "net_assets": 8,
+        "labour": 10,
+        "debt_ratio": 6,
+    },
+    80: {
+        "reputation": 20,
+        "repayment": 20,
+        "income_per_person": 15,
+        "net_assets": 12,
+        "labour": 10,
+        "debt_ratio": 3,
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "total,grade", [(59, ""), (60, "A"), (69, "A"), (70, "AA"), (79, "AA"), (80, "AAA")]
+)
+def test_decision_at_the_band_edges(org, total, grade):
+    app = application(org, status=S.DECISION, scores=EDGE_SCORES[total])
+    assert app.reviewed_total == total
+    services.applications_decide(
+        actor=org.reviewer, applications=[app], held_on=date(2025, 3, 5), members=[org.reviewer]
+    )
+    app.refresh_from_db()
+    assert app.grade == grade
+    if grade:
+        assert app.status == S.LINE_PROPOSAL and not app.rejection_reason
+    else:
+        assert app.status == S.REJECTED
+        assert app.rejection_reason == (
+            "信用等级评定得分 59 分，低于 A 级最低分 60 分，未评为信用户。"
+        )
+
+
+# --- both caps at every step of the line --------------------------------------
+
+LINE_STEPS = {
+    S.LINE_PROPOSAL: lambda org, app, amount: services.application_line_propose(
+        application=app, actor=org.committee, amount=amount, term_months=12
+    ),
+    S.LINE_OFFICER: lambda org, app, amount: services.application_line_officer(
+        application=app, actor=org.officer1, amount=amount
+    ),
+    S.LINE_REVIEW: lambda org, app, amount: services.application_line_review(
+        application=app, actor=org.reviewer, amount=amount
+    ),
+}
+LINE_FIELD = {
+    S.LINE_PROPOSAL: "proposed_line",
+    S.LINE_OFFICER: "officer_line",
+    S.LINE_REVIEW: "review_line",
+}
+
+
+@pytest.mark.parametrize("step", list(LINE_STEPS))
+@pytest.mark.parametrize(
+    "scores,income,cap,match",
+    [
+        # AA with a high income: the grade maximum binds.
+        (SCORES_75, Decimal("1000000"), Decimal("30000.00"), "超过 AA 级最高授信额度 30000.00 元"),
+        # AAA with 20,000 income: 70% of it binds.
+        (SCORES_85, Decimal("20000"), Decimal("14000.00"), "70%（14000.00 元）"),
+    ],
+)
+def test_caps_bind_at_every_line_step(org, step, scores, income, cap, match):
+    app = application(org, status=step, scores=scores, income=income)
+    assert app.line_cap == cap
+    field = LINE_FIELD[step]
+    before = (getattr(app, field), app.version)
+    with pytest.raises(RatingError, match=re.escape(match)):
+        LINE_STEPS[step](org, app, cap + Decimal("0.01"))
+    app.refresh_from_db()
+    assert (getattr(app, field), app.version) == before
+    app = LINE_STEPS[step](org, app, cap)
+    assert getattr(app, field) == cap

@@ -1,0 +1,65 @@
+"""Reading a page the way a user reads it: the text of one element, the rows of a table."""
+
+from html.parser import HTMLParser
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+class _Element(HTMLParser):
+    """Collects the text and the table cells inside the element with the given id."""
+
+    def __init__(self, element_id):
+        super().__init__()
+        self.element_id, self.depth, self.found = element_id, 0, False
+        self.text, self.rows, self.cell = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth == 0:
+            if not self.found and dict(attrs).get("id") == self.element_id:
+                self.found = True
+                self.depth = 0 if tag in VOID else 1
+            return
+        if tag not in VOID:
+            self.depth += 1
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if self.depth == 0:
+            return
+        self.depth -= 1
+        if tag in ("td", "th") and self.cell is not None and self.rows:
+            self.rows[-1].append((tag, " ".join("".join(self.cell).split())))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.depth > 0:
+            self.text.append(data)
+            if self.cell is not None:
+                self.cell.append(data)
+
+
+def _parse(html, element_id):
+    parser = _Element(element_id)
+    parser.feed(html)
+    assert parser.found, f"页面上没有 #{element_id}"
+    return parser
+
+
+def text_of(html: str, element_id: str) -> str:
+    """The text of the element with this id, whitespace collapsed."""
+    return " ".join("".join(_parse(html, element_id).text).split())
+
+
+def table_rows(html: str, element_id: str) -> list[list[str]]:
+    """The body rows (rows with <td> cells) of the table at #element_id."""
+    rows = _parse(html, element_id).rows
+    return [[text for _tag, text in row] for row in rows if any(t == "td" for t, _x in row)]
+
+
+def table_header(html: str, element_id: str) -> list[str]:
+    """The header cells (<th>) of the table at #element_id."""
+    rows = _parse(html, element_id).rows
+    return [text for row in rows for tag, text in row if tag == "th"]
