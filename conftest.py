@@ -108,6 +108,7 @@ def org(db):
         "archivist": staff("K001", "卫档案", [Role.ARCHIVIST]),
         "auditor": staff("U001", "蒋稽核", [Role.AUDITOR], coop=None),
         "union_risk": staff("U002", "沈风险", [Role.UNION_RISK], coop=None),
+        "union_asset": staff("U003", "韦保全", [Role.UNION_ASSET], coop=None),
         "admin": staff("X001", "韩管理", [Role.ADMIN], coop=None),
         "officer_b": staff("O101", "杨信贷", [Role.OFFICER], coop=coop_b, grade=1),
         "director_b": staff("D101", "朱主任", [Role.DIRECTOR], coop=coop_b),

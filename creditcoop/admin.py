@@ -1,7 +1,13 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 
+from .audit import audit_record
 from .models import (
     AuditLog,
     Branch,
@@ -16,8 +22,80 @@ from .models import (
 )
 
 
+class AuditedAdmin:
+    """Mix into a ModelAdmin (before it: `class XAdmin(AuditedAdmin, admin.ModelAdmin)`) so
+    that configuration kept in the admin leaves the same audit row as a service write: who,
+    when, which object, and each changed field as [old, new]. Inline rows are audited too.
+    The admin saves in one transaction, so the row is written with the change or not at all."""
+
+    audit_hidden_fields = ("password", "password1", "password2")
+
+    def save_model(self, request, obj, form, change):
+        old = type(obj)._default_manager.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        self._audit(request, obj, "后台修改" if change else "后台新增", form, old)
+
+    def delete_model(self, request, obj):
+        self._audit_deletion(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._audit_deletion(request, obj)
+        super().delete_queryset(request, queryset)
+
+    def save_formset(self, request, form, formset, change):
+        old_rows = {
+            f.instance.pk: type(f.instance)._default_manager.filter(pk=f.instance.pk).first()
+            for f in formset.initial_forms
+            if f.instance.pk is not None and f.has_changed()
+        }
+        super().save_formset(request, form, formset, change)
+        for inline_form in formset.forms:
+            obj = inline_form.instance
+            if obj in formset.deleted_objects:
+                continue
+            if obj in formset.new_objects:
+                self._audit(request, obj, "后台新增", inline_form, None)
+            elif any(obj is changed for changed, _fields in formset.changed_objects):
+                self._audit(request, obj, "后台修改", inline_form, old_rows.get(obj.pk))
+        for obj in formset.deleted_objects:
+            self._audit_deletion(request, obj)
+
+    def _audit(self, request, obj, action, form, old):
+        changes = {}
+        for name in form.changed_data:
+            if name in self.audit_hidden_fields:
+                changes[name] = "（已修改）"
+                continue
+            try:
+                field = obj._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None
+            new = _admin_value(form.cleaned_data.get(name), field)
+            if old is None or field is None:
+                changes[name] = new
+            else:
+                changes[name] = [_admin_value(getattr(old, name), field), new]
+        if changes or action != "后台修改":
+            audit_record(actor=request.user, action=action, obj=obj, changes=changes)
+
+    def _audit_deletion(self, request, obj):
+        audit_record(actor=request.user, action="后台删除", obj=obj, changes={"对象": str(obj)})
+
+
+def _admin_value(value, field=None):
+    if isinstance(value, Decimal) and isinstance(field, models.DecimalField):
+        return value.quantize(Decimal(1).scaleb(-field.decimal_places))  # as stored
+    if isinstance(value, models.Model):
+        return str(value)
+    if hasattr(value, "all"):  # many-to-many selections
+        return [str(v) for v in value.all()]
+    return value
+
+
 @admin.register(Union)
-class UnionAdmin(admin.ModelAdmin):
+class UnionAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["name", "complaint_phone"]
 
 
@@ -27,24 +105,27 @@ class BranchInline(admin.TabularInline):
 
 
 @admin.register(Cooperative)
-class CooperativeAdmin(admin.ModelAdmin):
+class CooperativeAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "union", "small_loan_max", "medium_loan_max", "complaint_phone"]
     search_fields = ["name", "code"]
     inlines = [BranchInline]
 
 
-class StaffAdminForm(forms.ModelForm):
+class StaffAdminForm(UserChangeForm):
+    """The password shows as a read-only hash summary with a link to the change-password
+    page, not as an editable hash."""
+
     roles = forms.MultipleChoiceField(
         label="角色", choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
 
-    class Meta:
+    class Meta(UserChangeForm.Meta):
         model = Staff
         fields = "__all__"
 
 
 @admin.register(Staff)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(AuditedAdmin, UserAdmin):
     form = StaffAdminForm
     list_display = ["username", "name", "cooperative", "role_labels", "officer_grade", "is_active"]
     list_filter = ["cooperative", "officer_grade", "is_active"]
@@ -105,14 +186,14 @@ class SmsMessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["date", "is_workday", "note"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["year", "source"]
 
 

@@ -61,6 +61,9 @@ class Cooperative(models.Model):
                 condition=models.Q(small_loan_max__gt=0)
                 & models.Q(medium_loan_max__gt=models.F("small_loan_max")),
                 name="cooperative_bands_ordered",
+                violation_error_message=_(
+                    "小额贷款上限必须大于 0，中额贷款上限必须大于小额贷款上限。"
+                ),
             )
         ]
 

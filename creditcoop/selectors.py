@@ -9,7 +9,12 @@ def audit_scope(user) -> QuerySet[AuditLog]:
     """Auditors and union staff see the union's trail; directors their cooperative's."""
     qs = AuditLog.objects.select_related("actor", "cooperative")
     if user.is_union_wide:
-        return qs.filter(Q(cooperative__union_id=user.union_id) | Q(cooperative__isnull=True))
+        # Rows without a cooperative (union-level configuration, jobs) belong to the union
+        # of whoever made them; system rows have no actor.
+        union_level = Q(cooperative__isnull=True) & (
+            Q(actor__union_id=user.union_id) | Q(actor__isnull=True)
+        )
+        return qs.filter(Q(cooperative__union_id=user.union_id) | union_level)
     return qs.filter(cooperative_id=user.cooperative_id)
 
 

@@ -1,8 +1,10 @@
-"""Administrators keep villages and their groups here. Households, committees, schedules and
+"""Administrators keep villages and their groups here (audited like a service write). Households, committees, schedules and
 promotion surveys change only through the app's pages (services with audit records), so the
 admin shows them read-only."""
 
 from django.contrib import admin
+
+from creditcoop.admin import AuditedAdmin
 
 from .models import (
     CommitteeMember,
@@ -22,7 +24,7 @@ class VillageGroupInline(admin.TabularInline):
 
 
 @admin.register(Village)
-class VillageAdmin(admin.ModelAdmin):
+class VillageAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "town", "cooperative", "officer", "is_promotion"]
     list_filter = ["cooperative", "is_promotion"]
     search_fields = ["code", "name", "town"]

@@ -608,9 +608,8 @@ def household_import_confirm(*, actor, village: Village, token) -> int:
             raise VillageError("该批次已经导入过了。")
         error_count = sheet_check(batch.rows, village=village)
         if not error_count:
-            count = _households_bulk_create(
-                village=village, families=sheet_households(batch.rows, village=village)
-            )
+            families = sheet_households(batch.rows, village=village)
+            count = _households_bulk_create(village=village, families=families)
             # The members are registered now; the copy of the sheet is not needed any more.
             batch.status, batch.rows = HouseholdImport.Status.DONE, []
             batch.save(update_fields=["status", "rows"])
@@ -618,7 +617,11 @@ def household_import_confirm(*, actor, village: Village, token) -> int:
                 actor=actor,
                 action="导入农户",
                 obj=village,
-                changes={"file": batch.file_name, "households": count, "members": len(batch.rows)},
+                changes={
+                    "file": batch.file_name,
+                    "households": count,
+                    "members": sum(len(family["members"]) for family in families),
+                },
                 cooperative=village.cooperative,
             )
             return count

@@ -1,8 +1,11 @@
+from datetime import datetime
+
 import pytest
 from django.db import DatabaseError, transaction
 
 from creditcoop.audit import audit_record
 from creditcoop.models import AuditLog
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +48,88 @@ def test_admin_site_cannot_edit_audit(org, client):
     resp = client.post(f"/admin/creditcoop/auditlog/{log.pk}/delete/", {"post": "yes"})
     assert resp.status_code == 403
     assert AuditLog.objects.filter(pk=log.pk).exists()
+
+
+def _recorded_at(when, **kwargs):
+    """An audit row written at `when` (the trail's time is set by the database write)."""
+    from unittest import mock
+
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        return audit_record(**kwargs)
+
+
+def _shanghai(*args):
+    from zoneinfo import ZoneInfo
+
+    return datetime(*args, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def test_filter_by_object_shows_only_that_objects_rows(org, login):
+    household = f.HouseholdFactory(group=org.group_a1, head_name="张三")
+    audit_record(actor=org.officer1, action="修改张庄村", obj=org.village_a1)
+    audit_record(actor=org.officer2, action="修改李屯村", obj=org.village_a2)
+    # Same number, other object type: must not match a village filter.
+    audit_record(actor=org.officer1, action="修改农户", obj=household)
+    query = {"object_type": "villages.village", "object_id": str(org.village_a1.pk)}
+    body = login(org.director).get("/audit/", query).content.decode()
+    assert "修改张庄村" in body
+    assert "修改李屯村" not in body and "修改农户" not in body
+
+    query = {"object_type": "villages.household", "object_id": str(household.pk)}
+    body = login(org.director).get("/audit/", query).content.decode()
+    assert "修改农户" in body and "修改张庄村" not in body
+
+
+def test_date_range_excludes_rows_outside_it(org, login):
+    for when, action in [
+        (_shanghai(2026, 3, 9, 23, 59), "三月九日"),
+        (_shanghai(2026, 3, 10, 0, 1), "三月十日"),
+        (_shanghai(2026, 3, 31, 23, 30), "三月末夜"),  # 31 March in 上海 (15:30 UTC)
+        (_shanghai(2026, 4, 1, 0, 30), "四月一日凌晨"),  # 31 March in UTC: must stay out
+    ]:
+        _recorded_at(when, actor=org.officer1, action=action, obj=org.village_a1)
+    body = (
+        login(org.auditor)
+        .get("/audit/", {"date_from": "2026-03-10", "date_to": "2026-03-31"})
+        .content.decode()
+    )
+    assert "三月十日" in body and "三月末夜" in body
+    assert "三月九日" not in body and "四月一日凌晨" not in body
+    body = login(org.auditor).get("/audit/", {"date_from": "2026-04-01"}).content.decode()
+    assert "四月一日凌晨" in body and "三月末夜" not in body
+
+
+def test_bad_date_in_filter_is_reported_in_chinese(org, login):
+    audit_record(actor=org.officer1, action="修改张庄村", obj=org.village_a1)
+    resp = login(org.auditor).get("/audit/", {"date_from": "2026-13-45"})
+    assert resp.status_code == 200
+    assert "输入一个有效的日期" in resp.content.decode()
+
+
+def test_auditor_sees_union_wide_director_only_own_cooperative(org, login):
+    other_union = f.UnionFactory(name="邻县农村信用合作联社")
+    other_coop = f.CooperativeFactory(union=other_union, name="邻县信用社")
+    other_village = f.VillageFactory(cooperative=other_coop, name="邻县村")
+    audit_record(actor=org.officer1, action="甲社操作", obj=org.village_a1)
+    audit_record(actor=org.officer_b, action="乙社操作", obj=org.village_b1)
+    audit_record(actor=org.admin, action="联社配置", obj=org.union)
+    audit_record(actor=None, action="邻县操作", obj=other_village)
+    other_admin = f.StaffFactory(cooperative=None, union=other_union, roles=["admin"])
+    audit_record(actor=other_admin, action="邻县改联社资料", obj=other_union)
+    audit_record(actor=None, action="系统任务", obj=org.union)
+
+    seen = {
+        who: login(getattr(org, who)).get("/audit/").content.decode()
+        for who in ("auditor", "union_risk", "director", "director_b")
+    }
+    for who in ("auditor", "union_risk"):
+        assert "甲社操作" in seen[who] and "乙社操作" in seen[who] and "联社配置" in seen[who]
+        assert "系统任务" in seen[who]
+        assert "邻县操作" not in seen[who] and "邻县改联社资料" not in seen[who]
+    assert "甲社操作" in seen["director"]
+    assert "乙社操作" not in seen["director"] and "联社配置" not in seen["director"]
+    assert "乙社操作" in seen["director_b"] and "甲社操作" not in seen["director_b"]
+    # A filter cannot widen the scope: the director asks for cooperative B's village.
+    query = {"object_type": "villages.village", "object_id": str(org.village_b1.pk)}
+    body = login(org.director).get("/audit/", query).content.decode()
+    assert "乙社操作" not in body and "没有符合条件的记录" in body

@@ -67,3 +67,22 @@ def test_password_change_with_wrong_old_password_changes_nothing(client, org):
     assert "旧密码" in resp.content.decode()
     org.officer1.refresh_from_db()
     assert org.officer1.check_password("pass-1234")
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=2, LOGIN_LOCK_SECONDS=1)
+def test_lock_expires_after_login_lock_seconds(client, org):
+    import time
+
+    for _ in range(2):
+        resp = _post_login(client, "O001", "wrong")
+    assert "已暂时锁定" in resp.content.decode()
+    resp = _post_login(client, "O001", "pass-1234")
+    assert resp.status_code == 200 and "已暂时锁定" in resp.content.decode()
+    time.sleep(1.5)  # the lock lives in Redis with the configured expiry
+    resp = _post_login(client, "O001", "pass-1234")
+    assert resp.status_code == 302
+    assert client.get("/").status_code == 200
+    # A success clears the count: one new failure does not lock again.
+    client.logout()
+    resp = _post_login(client, "O001", "wrong")
+    assert "还可尝试 1 次" in resp.content.decode()

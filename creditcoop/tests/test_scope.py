@@ -20,6 +20,7 @@ def test_scope_per_role(org):
     assert names(org.director_b) == ["王湾村"]
     assert names(org.auditor) == ["张庄村", "李屯村", "王湾村"]
     assert names(org.union_risk) == ["张庄村", "李屯村", "王湾村"]
+    assert names(org.union_asset) == ["张庄村", "李屯村", "王湾村"]
     assert names(org.committee) == ["张庄村"]
 
 

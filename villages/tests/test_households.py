@@ -208,3 +208,40 @@ def test_household_in_another_village_cannot_be_edited_by_officer(org, login):
 def test_check_digit_helper_matches_gb11643_example():
     # The example from GB 11643-1999: 11010519491231002X
     assert check_digit("11010519491231002") == "X"
+
+
+def test_future_birth_date_is_refused_and_nothing_saved(org, login):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    id_number = f.make_id_number(7, birth=tomorrow, area="410105")
+    before = db_counts()
+    resp = login(org.officer1).post(
+        f"/villages/{org.village_a1.pk}/households/add/",
+        post_data(org, [{"name": "李四", "relation": "head", "id_number": id_number}]),
+    )
+    assert resp.status_code == 200
+    assert "身份证号码中的出生日期不合理" in resp.content.decode()
+    assert db_counts() == before
+
+
+def test_birth_date_is_judged_by_the_date_in_shanghai(monkeypatch):
+    """At 20:00 UTC on 2 December it is already 3 December in 上海: a baby born that day
+    has a valid number, one 'born' on the 4th has not."""
+    from datetime import UTC, date, datetime
+
+    from django.utils import timezone
+
+    from villages.idcard import id_number_error
+
+    evening_utc = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: evening_utc)
+    assert id_number_error(f.make_id_number(8, birth=date(2026, 12, 3))) is None
+    assert id_number_error(f.make_id_number(8, birth=date(2026, 12, 4))) == (
+        "身份证号码中的出生日期不合理。"
+    )
+    assert id_number_error(f.make_id_number(8, birth=date(1899, 12, 31))) == (
+        "身份证号码中的出生日期不合理。"
+    )

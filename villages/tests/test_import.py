@@ -86,6 +86,7 @@ def test_clean_sheet_previews_then_imports_in_one_go(org, login):
     assert Household.objects.count() == 2
     log = AuditLog.objects.get(action="导入农户")
     assert log.changes["households"] == 2 and log.actor == org.officer1
+    assert log.changes["members"] == 3 and log.changes["file"] == "households.xlsx"
     batch.refresh_from_db()
     assert batch.status == "done" and batch.rows == []  # no copy of the sheet kept
     # Confirming twice does not import twice.
@@ -138,6 +139,34 @@ def test_registered_after_preview_is_caught_at_confirm(org, login):
     resp = client.post(resp.url, follow=True)
     assert "处错误" in resp.content.decode()
     assert db_counts() == before
+
+
+def test_registered_between_check_and_save_rolls_everything_back(org, login, monkeypatch):
+    """Someone registers one of the IDs after the confirm's re-check but before the insert:
+    the unique index catches it, the officer is told in Chinese and nothing is saved."""
+    from villages import imports
+
+    client = login(org.officer1)
+    resp = upload(client, org.village_a1, xlsx(good_rows()))
+    preview_url = resp.url
+    real_check = imports.sheet_check
+    other_household = f.HouseholdFactory(group=org.group_a2, head_name="何大")
+    spouse_id = good_rows()[1][4]
+
+    def check_then_someone_registers(rows, *, village):
+        errors = real_check(rows, village=village)
+        f.MemberFactory(household=other_household, name="何妻", id_number=spouse_id)
+        return errors
+
+    monkeypatch.setattr(imports, "sheet_check", check_then_someone_registers)
+    before = db_counts()
+    resp = client.post(preview_url, follow=True)
+    body = resp.content.decode()
+    assert "表格中的身份证号码刚被他人登记，请重新上传核对。" in body
+    assert db_counts() == before
+    assert not Household.objects.filter(village=org.village_a1).exists()
+    assert not AuditLog.objects.filter(action="导入农户").exists()
+    assert HouseholdImport.objects.get().status == HouseholdImport.Status.PENDING
 
 
 @pytest.mark.parametrize(

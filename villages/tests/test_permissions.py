@@ -137,11 +137,34 @@ def test_auditor_post_is_403_and_changes_nothing(org, objects, login, url):
     assert (db_counts(), WorkSchedule.objects.count()) == before
 
 
+def _foreign_writer(org, url):
+    """Someone who holds the role the page asks for, but not over 张庄村: proposing is the
+    director's, deciding union staff's (so a neighbouring union's)."""
+    from creditcoop.models import Role
+
+    if url.endswith("/propose/"):
+        return org.director_b
+    if url.endswith("/decide/"):
+        other = f.CooperativeFactory(union=f.UnionFactory(name="邻县农村信用合作联社"))
+        return f.StaffFactory(cooperative=None, union=other.union, roles=[Role.UNION_RISK])
+    return org.officer_b
+
+
 @pytest.mark.parametrize("url", ALL_POSTS)
 def test_officer_posting_to_foreign_village_is_404(org, objects, login, url):
+    before = (db_counts(), WorkSchedule.objects.count())
+    resp = login(_foreign_writer(org, url)).post(url.format(**objects), {"name": "x", "number": 9})
+    assert resp.status_code == 404
+    assert (db_counts(), WorkSchedule.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    "url", ["/villages/promotion/{s}/propose/", "/villages/promotion/{s}/decide/"]
+)
+def test_posting_without_the_role_is_403(org, objects, login, url):
     before = db_counts()
-    resp = login(org.officer_b).post(url.format(**objects), {"name": "x", "number": 9})
-    assert resp.status_code in (403, 404)  # decide/propose are role-gated first
+    resp = login(org.officer1).post(url.format(**objects), {"decision": "approve"})
+    assert resp.status_code == 403
     assert db_counts() == before
 
 

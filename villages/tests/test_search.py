@@ -118,3 +118,28 @@ def test_cooperative_and_union_wide_search_give_the_same_pages(org, zhang_san):
         director, auditor = rows(org.director, q, key), rows(org.auditor, q, key)
         assert len(director) == 4 and len(auditor) == 5
         assert director == [row for row in auditor if row[2] == org.coop_a.pk]
+
+
+@pytest.mark.parametrize("who", ["officer1", "director", "auditor"])
+def test_search_page_queries_do_not_grow_with_matches(org, login, who, django_assert_num_queries):
+    """The search page costs the same with 4 matches as with 40 (two pages of 20)."""
+    group2 = f.VillageGroupFactory(village=org.village_a1, number=2, name="二组")
+    groups = [org.group_a1, group2] + ([org.group_a2] if who != "officer1" else [])
+
+    def add(n):
+        for i in range(n):
+            f.HouseholdFactory(group=groups[i % len(groups)], head_name="张三")
+
+    client = login(getattr(org, who))
+    client.get("/villages/households/", {"q": "zs"})  # warm the session
+    add(4)
+    # session, user, unread inbox count, the user's villages, the page of matches
+    with django_assert_num_queries(5) as few:
+        resp = client.get("/villages/households/", {"q": "zs"})
+    assert resp.content.decode().count("/villages/households/") >= 4
+    add(36)
+    with django_assert_num_queries(len(few.captured_queries)):
+        resp = client.get("/villages/households/", {"q": "zs"})
+    body = resp.content.decode()
+    assert body.count("<td>张三</td>") == 20  # the head column of a full first page
+    assert "page=2" in body

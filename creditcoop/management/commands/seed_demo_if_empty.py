@@ -13,9 +13,9 @@ class Command(BaseCommand):
         if Staff.objects.exists():
             self.stdout.write("数据库已有数据，跳过演示数据。")
         else:
-            call_command("generate_demo", households=2000, seed=1)
+            call_command("generate_demo", households=2000, seed=1, stdout=self.stdout)
             available = get_commands()
             for name in STAGE_COMMANDS:
                 if name in available:
-                    call_command(name)
-        call_command("demo_logins")
+                    call_command(name, stdout=self.stdout)
+        call_command("demo_logins", stdout=self.stdout)

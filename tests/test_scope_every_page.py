@@ -1,0 +1,513 @@
+"""Scope on every page of the project, walked from the URL configuration.
+
+Three questions for each named URL (the admin, the public /p/ pages and the login,
+logout and password pages aside):
+
+* an object of another cooperative is a 404 for cooperative A's staff, whatever the role
+  the page asks for — the same answer as for an object that does not exist;
+* anonymous visitors are sent to the login page;
+* the auditor (read-only) gets a 403 on every page that writes, and nothing is written;
+* and, for the pages that name no object, cooperative A's staff see nothing of B on them.
+
+A control shows cooperative B's own staff reach every one of those objects, so the 404s
+are about scope and not about arguments that name nothing.
+
+`PAGES` says, for every URL, which methods it answers, who in cooperative A could use it
+for their own objects, and how to build its arguments from cooperative B's objects.
+A new URL that is not in `PAGES` fails `test_every_page_is_in_the_map`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from creditcoop.models import AuditLog, Role
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+GET, POST, BOTH = ("get",), ("post",), ("get", "post")
+A_STAFF = ("officer1", "director")
+
+# Pages outside the question: Django's admin, the public pages (no login by design) and
+# the login/logout/password pages (their own tests in creditcoop/tests/test_auth.py).
+EXEMPT_NAMES = {"login", "logout", "password_change", "password_change_done"}
+EXEMPT_PREFIXES = ("admin/", "p/")
+
+# POSTs the auditor may make: they change only the auditor's own inbox, not the books.
+AUDITOR_MAY_POST = {"notification_read_all"}
+
+
+@dataclass(frozen=True)
+class Page:
+    methods: tuple[str, ...]
+    # World → URL kwargs naming an object of cooperative B; None: the URL names no object.
+    kwargs: Callable | None = None
+    # Who in cooperative A holds a role the page asks for (so a 404 is about scope).
+    who: tuple[str, ...] = A_STAFF
+    # Who in cooperative B uses the page on those objects (the control: not a 404 for them).
+    owner: str = "officer_b"
+    # World → query string naming an object of cooperative B (pages that take one there).
+    query: Callable | None = None
+    extra: dict = field(default_factory=dict)  # any other query string the page needs
+
+    @property
+    def names_an_object(self) -> bool:
+        return self.kwargs is not None or self.query is not None
+
+
+def village(w):
+    return {"pk": w.village.pk}
+
+
+def household(w):
+    return {"pk": w.household.pk}
+
+
+def app(w):
+    return {"pk": w.app.pk}
+
+
+def campaign(w):
+    return {"pk": w.campaign.pk}
+
+
+def batch(w):
+    return {"pk": w.batch.pk}
+
+
+def objection(w):
+    return {"pk": w.objection.pk}
+
+
+def loan(w):
+    return {"pk": w.loan.pk}
+
+
+def receipt(w):
+    return {"pk": w.repayment.pk}
+
+
+def walkin(w):
+    return {"pk": w.walkin.pk}
+
+
+def accountability(w):
+    return {"pk": w.accountability.pk}
+
+
+OFFICER = ("officer1",)
+LEADERS = ("director",)
+TELLER = ("teller",)
+
+PAGES: dict[str, Page] = {
+    # creditcoop
+    "home": Page(GET),
+    "audit_list": Page(GET),
+    "notification_list": Page(GET),
+    "notification_read_all": Page(POST),
+    # villages
+    "villages:village_list": Page(GET),
+    "villages:village_detail": Page(GET, village),
+    "villages:village_group_add": Page(POST, village),
+    "villages:household_create": Page(BOTH, village),
+    "villages:household_import": Page(BOTH, village),
+    "villages:household_import_template": Page(GET, village),
+    "villages:household_import_preview": Page(
+        BOTH, lambda w: {"pk": w.village.pk, "token": w.import_batch.token}
+    ),
+    "villages:committee_list": Page(GET, village),
+    "villages:committee_member_add": Page(BOTH, village),
+    "villages:committee_member_edit": Page(BOTH, lambda w: {"pk": w.committee_member.pk}),
+    "villages:committee_member_end": Page(POST, lambda w: {"pk": w.committee_member.pk}),
+    "villages:schedule_edit": Page(BOTH, village),
+    "villages:schedule_list": Page(GET),
+    "villages:promotion_survey": Page(BOTH, village),
+    "villages:promotion_list": Page(GET),
+    "villages:promotion_detail": Page(GET, lambda w: {"pk": w.survey.pk}),
+    "villages:promotion_propose": Page(
+        POST, lambda w: {"pk": w.survey.pk}, who=LEADERS, owner="director_b"
+    ),
+    # Union staff decide for the whole union: the outsider is a neighbouring union's.
+    "villages:promotion_decide": Page(
+        POST, lambda w: {"pk": w.survey.pk}, who=("other_union_risk",), owner="union_risk"
+    ),
+    "villages:household_search": Page(GET, extra={"q": "zs"}),
+    "villages:household_detail": Page(GET, household),
+    "villages:household_edit": Page(BOTH, household),
+    # ratings
+    "ratings:campaign_list": Page(GET),
+    "ratings:campaign_create": Page(BOTH),
+    "ratings:campaign_day": Page(GET, campaign),
+    "ratings:campaign_add_households": Page(POST, campaign),
+    "ratings:campaign_advance": Page(POST, campaign),
+    "ratings:campaign_decide": Page(POST, campaign, who=LEADERS, owner="director_b"),
+    "ratings:campaign_close": Page(POST, campaign),
+    "ratings:row": Page(BOTH, app),
+    "ratings:application_list": Page(GET),
+    "ratings:application_create": Page(BOTH, query=lambda w: {"household": w.household.pk}),
+    "ratings:application_detail": Page(GET, app),
+    "ratings:application_documents": Page(POST, app),
+    "ratings:application_investigate": Page(POST, app, who=OFFICER),
+    "ratings:application_submit": Page(POST, app),
+    "ratings:application_step": Page(POST, app),
+    "ratings:application_decide": Page(POST, app, who=("reviewer", "director"), owner="director_b"),
+    "ratings:application_reject": Page(POST, app),
+    "ratings:application_rejection": Page(GET, lambda w: {"pk": w.app_rejected.pk}),
+    "ratings:household_history": Page(GET, household),
+    "ratings:village_ledger": Page(GET, village),
+    "ratings:village_approvals": Page(GET, village),
+    # public notices and objections (staff side)
+    "notices:batch_list": Page(GET),
+    "notices:batch_create": Page(BOTH),
+    "notices:batch_detail": Page(GET, batch),
+    "notices:batch_edit": Page(POST, batch),
+    "notices:batch_publish": Page(POST, batch),
+    "notices:entry_drop": Page(POST, lambda w: {"pk": w.batch.pk, "entry_pk": w.entry.pk}),
+    "notices:objection_list": Page(GET),
+    "notices:objection_create": Page(BOTH),
+    "notices:objection_detail": Page(GET, objection),
+    "notices:objection_action": Page(POST, lambda w: {"pk": w.objection.pk, "action": "findings"}),
+    # loans
+    "loans:contract_list": Page(GET),
+    "loans:grant_villages": Page(GET),
+    "loans:grant_village": Page(BOTH, village),
+    "loans:grant_single": Page(BOTH, lambda w: {"pk": w.app.pk}),
+    "loans:batch_detail": Page(GET, lambda w: {"pk": w.grant_batch.pk}),
+    "loans:contract_detail": Page(GET, lambda w: {"pk": w.contract.pk}),
+    "loans:certificate_print": Page(GET, lambda w: {"pk": w.contract.certificate.pk}),
+    "loans:counter": Page(BOTH, who=TELLER, owner="teller_b"),
+    "loans:refusal_list": Page(GET, who=TELLER, owner="teller_b"),
+    "loans:loan_detail": Page(GET, loan),
+    "loans:loan_repay": Page(POST, loan, who=TELLER, owner="teller_b"),
+    "loans:loan_classify": Page(POST, loan),
+    "loans:receipt_print": Page(GET, receipt),
+    "loans:receipt_reverse": Page(POST, receipt, who=("teller", "director"), owner="teller_b"),
+    "loans:ledger": Page(GET, query=lambda w: {"village": w.village.pk}),
+    "loans:incentive_villages": Page(GET),
+    "loans:incentive_statement": Page(GET, village),
+    # service hall (限时办结)
+    "servicehall:walkin_list": Page(GET),
+    "servicehall:walkin_create": Page(BOTH),
+    "servicehall:walkin_detail": Page(GET, walkin),
+    "servicehall:walkin_answer": Page(POST, walkin),
+    "servicehall:walkin_decide": Page(POST, walkin, who=LEADERS, owner="director_b"),
+    "servicehall:walkin_refusal": Page(GET, lambda w: {"pk": w.walkin_refused.pk}),
+    "servicehall:roster": Page(GET, query=lambda w: {"coop": w.village.cooperative_id}),
+    "servicehall:roster_action": Page(POST, who=LEADERS, owner="director_b"),
+    "servicehall:deadline_list": Page(GET),
+    "servicehall:accountability_list": Page(GET),
+    "servicehall:accountability_detail": Page(GET, accountability),
+    "servicehall:accountability_decide": Page(
+        POST, accountability, who=LEADERS, owner="director_b"
+    ),
+    "servicehall:dashboard": Page(
+        GET, query=lambda w: {"coop": w.village.cooperative_id}, who=LEADERS, owner="director_b"
+    ),
+    "servicehall:dashboard_export": Page(
+        GET, query=lambda w: {"coop": w.village.cooperative_id}, who=LEADERS, owner="director_b"
+    ),
+    "servicehall:loan_types": Page(GET),
+}
+
+
+# --- the URL configuration ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    route: str
+    takes_kwargs: bool
+    callback: Callable
+
+
+def routes() -> list[Route]:
+    found: list[Route] = []
+
+    def walk(patterns, namespace="", prefix=""):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    continue
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns, route)
+            elif isinstance(p, URLPattern) and p.name:
+                if p.name in EXEMPT_NAMES or route.startswith(EXEMPT_PREFIXES):
+                    continue
+                found.append(
+                    Route(f"{namespace}{p.name}", route, bool(p.pattern.converters), p.callback)
+                )
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def _source(callback) -> str:
+    func = getattr(callback, "view_class", None) or callback
+    while hasattr(func, "__wrapped__"):
+        func = func.__wrapped__
+    return inspect.getsource(func)
+
+
+def test_every_page_is_in_the_map():
+    """A new URL must say here how its scope is tested; a stale entry is an error too."""
+    names = {r.name for r in routes()}
+    assert sorted(names - PAGES.keys()) == [], "pages missing from PAGES"
+    assert sorted(PAGES.keys() - names) == [], "PAGES lists pages that no longer exist"
+    for r in routes():
+        page = PAGES[r.name]
+        assert (page.kwargs is not None) == r.takes_kwargs, f"{r.name}: kwargs builder"
+        # A view that reads a POST must be tested as a write page.
+        if "POST" in _source(r.callback):
+            assert "post" in page.methods, f"{r.name} handles POST"
+
+
+# --- cooperative B's objects ----------------------------------------------------------------
+
+
+def _world(org):
+    """One of each object in cooperative B (王湾村, officer_b's village), built through the
+    real services."""
+    from creditcoop.servicehall import services as hall
+    from creditcoop.servicehall.models import Accountability, LoanType
+    from loans import services as loan_services
+    from loans.tests import factories as lf
+    from ratings import services as rating_services
+    from ratings.models import CreditApplication
+    from ratings.notices import services as notice_services
+    from ratings.tests import factories as rf
+    from villages import services as village_services
+    from villages.models import HouseholdImport
+
+    w = SimpleNamespace(village=org.village_b1)
+    w.reviewer_b = f.StaffFactory(
+        username="R101", cooperative=org.coop_b, roles=[Role.REVIEW_GROUP]
+    )
+    w.teller_b = f.StaffFactory(username="T101", cooperative=org.coop_b, roles=[Role.TELLER])
+    neighbour = f.CooperativeFactory(union=f.UnionFactory(name="邻县农村信用合作联社"))
+    w.other_union_risk = f.StaffFactory(
+        username="U901", cooperative=None, union=neighbour.union, roles=[Role.UNION_RISK]
+    )
+    # The rating and loan test helpers act through `org.director`, `org.reviewer`, …:
+    # give them cooperative B's people.
+    b = SimpleNamespace(
+        group_a1=org.group_b1,
+        director=org.director_b,
+        reviewer=w.reviewer_b,
+        teller=w.teller_b,
+    )
+
+    # Loans: a contract with a drawn loan and a repayment; a village grant batch.
+    w.contract = lf.contract(b, app=lf.passed_application(b))
+    w.loan = lf.draw(b, w.contract, "5000")
+    w.repayment = lf.repay(b, w.loan, "1000")
+    lf.passed_application(b)
+    w.grant_batch = loan_services.village_credit_grant(
+        village=w.village,
+        actor=org.director_b,
+        officer=org.officer_b,
+        signed_on=timezone.localdate(),
+        terms=lf.TERMS,
+        present_ids=[],
+        idempotency_key=uuid.uuid4(),
+    )
+
+    # Ratings: a campaign with a draft application; a rejected application.
+    w.campaign = rating_services.campaign_create(
+        actor=org.officer_b, village=w.village, year=2026, rating_date=date(2026, 3, 1)
+    )
+    w.app = rf.application(b, campaign=w.campaign)
+    w.household = w.app.household
+    w.app_rejected = rating_services.application_reject(
+        application=rf.application(b), actor=org.director_b, reason="家庭负债过高"
+    )
+    assert w.app_rejected.status == CreditApplication.Status.REJECTED
+
+    # Public notice with an objection.
+    rf.application(b, status=CreditApplication.Status.LINE_SET)
+    w.batch = notice_services.batch_create_draft(village=w.village, actor=org.officer_b)
+    w.batch = notice_services.batch_publish(batch=w.batch, actor=org.officer_b)
+    w.entry = w.batch.entries.get()
+    w.objection = notice_services.objection_file(
+        batch=w.batch, entry=w.entry, text="该户常年在外打工", contact_phone="13900001111"
+    )
+
+    # Villages: committee member, promotion survey, an import waiting for confirmation.
+    w.committee_member = village_services.committee_member_save(
+        actor=org.officer_b,
+        village=w.village,
+        post="clerk",
+        name="钱文书",
+        phone="13700001111",
+        term_start=date(2025, 1, 1),
+    )
+    w.survey = village_services.promotion_survey_record(
+        actor=org.officer_b,
+        village=w.village,
+        resident_households=300,
+        local_households=280,
+        certificate_count=10,
+        certificate_amount=Decimal("500000"),
+        npl_count=0,
+        npl_amount=Decimal("0"),
+    )
+    w.import_batch = HouseholdImport.objects.create(
+        village=w.village, uploaded_by=org.officer_b, file_name="名单.xlsx", rows=[]
+    )
+
+    # Service hall: a walk-in answered late (so an accountability record), one refused.
+    loan_type = LoanType.objects.create(
+        name="测试小额信用贷款", answer_days=2, approval_days=5, annual_rate=Decimal("0.0612")
+    )
+    monday = date(2026, 3, 2)
+
+    def walk_in(name):
+        return hall.walkin_register(
+            actor=org.officer_b,
+            kind="application",
+            customer_name=name,
+            phone="13800138000",
+            village=w.village,
+            need="购买化肥",
+            loan_type=loan_type,
+            amount=Decimal("30000"),
+            today=monday,
+        )
+
+    w.walkin = walk_in("李四")
+    w.walkin_refused = hall.walkin_answer(
+        walkin_id=walk_in("赵五").pk,
+        actor=org.officer_b,
+        enters_approval=False,
+        reason="家庭成员有不良贷款记录",
+        today=monday,
+    )
+    hall.deadline_sweep(today=monday + timedelta(days=14))
+    w.accountability = Accountability.objects.get(deadline__object_id=w.walkin.pk)
+    return w
+
+
+@pytest.fixture
+def world(org):
+    return _world(org)
+
+
+def _user(org, world, key):
+    return getattr(org, key, None) or getattr(world, key)
+
+
+def _url(name, page, world):
+    url = reverse(name, kwargs=page.kwargs(world) if page.kwargs else None)
+    query = {**page.extra, **(page.query(world) if page.query else {})}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _request(client, method, url):
+    return getattr(client, method)(url, {} if method == "post" else None)
+
+
+# --- the three questions ------------------------------------------------------------------
+
+
+def test_other_cooperatives_objects_are_404(org, world, client):
+    """Cooperative A's staff, holding the role each page asks for, get the same 404 for
+    cooperative B's objects as for objects that do not exist; nothing is written."""
+    wrong = []
+    before = AuditLog.objects.count()
+    for name, page in PAGES.items():
+        if not page.names_an_object:
+            continue
+        url = _url(name, page, world)
+        for who in page.who:
+            client.force_login(_user(org, world, who))
+            for method in page.methods:
+                status = _request(client, method, url).status_code
+                if status != 404:
+                    wrong.append(f"{who} {method.upper()} {url} ({name}): {status}")
+    assert wrong == []
+    assert AuditLog.objects.count() == before
+
+
+def test_the_objects_are_real_for_their_own_cooperative(org, world, client):
+    """The control for the test above: cooperative B's own staff reach the same URLs, so
+    the 404s are about scope and not about arguments that name nothing."""
+    wrong = []
+    for name, page in PAGES.items():
+        if not page.names_an_object:
+            continue
+        url = _url(name, page, world)
+        client.force_login(_user(org, world, page.owner))
+        method = page.methods[0]
+        status = _request(client, method, url).status_code
+        # A page that only writes may refuse empty form data (400, or a redirect with a
+        # message): what matters is that the object was found.
+        allowed = {200} if method == "get" else {200, 302, 400}
+        if status not in allowed:
+            wrong.append(f"{page.owner} {method.upper()} {url} ({name}): {status}")
+    assert wrong == []
+
+
+def test_anonymous_visitors_are_sent_to_login(org, world, client):
+    wrong = []
+    for name, page in PAGES.items():
+        url = _url(name, page, world)
+        for method in page.methods:
+            resp = _request(client, method, url)
+            if resp.status_code != 302 or not resp.url.startswith("/login/?next="):
+                wrong.append(f"{method.upper()} {url} ({name}): {resp.status_code}")
+    assert wrong == []
+
+
+def test_auditor_cannot_write_anywhere(org, world, client):
+    """The auditor sees the whole union, so cooperative B's objects are in scope: every
+    write is refused with a 403 all the same, and nothing is written."""
+    from villages.models import Household
+
+    client.force_login(org.auditor)
+    before = (AuditLog.objects.count(), Household.objects.count())
+    wrong = []
+    for name, page in PAGES.items():
+        if "post" not in page.methods or name in AUDITOR_MAY_POST:
+            continue
+        url = _url(name, page, world)
+        status = client.post(url, {}).status_code
+        if status != 403:
+            wrong.append(f"POST {url} ({name}): {status}")
+    assert wrong == []
+    assert (AuditLog.objects.count(), Household.objects.count()) == before
+
+
+def test_lists_show_nothing_of_another_cooperative(org, world, client):
+    """Every page that names no object: cooperative A's staff see none of cooperative B's
+    village, cooperative or people on it."""
+    from villages.models import Household
+
+    Household.objects.filter(pk=world.household.pk).update(head_name="欧阳乙户")
+    markers = [org.village_b1.name, org.coop_b.name, "欧阳乙户", org.officer_b.name]
+    wrong = []
+    for name, page in PAGES.items():
+        if page.names_an_object or "get" not in page.methods:
+            continue
+        url = reverse(name) + (f"?{urlencode(page.extra)}" if page.extra else "")
+        for who in page.who:
+            client.force_login(_user(org, world, who))
+            resp = client.get(url)
+            body = resp.content.decode(errors="replace") if resp.status_code == 200 else ""
+            seen = [m for m in markers if m in body]
+            # 403: a page for other roles; 404: nothing to work on (no notice to object to).
+            if resp.status_code not in (200, 403, 404) or seen:
+                wrong.append(f"{who} {url} ({name}): {resp.status_code} {seen}")
+    assert wrong == []
