@@ -65,14 +65,23 @@ def _isolated_cache():
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache(_django_db_helper, django_db_blocker):
-    """The holiday schedule is migration data, which a transactional test's flush removes:
-    put it back. Rows a rolled-back test wrote must not linger in the process cache either."""
+    """The holiday schedule and the default loan types are migration data, which a
+    transactional test's flush removes: put them back. Rows a rolled-back test wrote must
+    not linger in the process cache either."""
     from creditcoop import workdays
     from creditcoop.models import CalendarYear
+    from creditcoop.servicehall.models import LoanType
 
     with django_db_blocker.unblock():
         if not CalendarYear.objects.exists():
             workdays.load_from_chinese_calendar()
+        if not LoanType.objects.exists():
+            from importlib import import_module
+
+            from django.apps import apps
+
+            defaults = import_module("creditcoop.servicehall.migrations.0002_default_loan_types")
+            defaults.add_defaults(apps, None)
     workdays.invalidate()
     yield
     workdays.invalidate()

@@ -9,7 +9,8 @@ from creditcoop.servicehall.models import LoanType
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Calendar and default loan types, even after another app's browser test flushed them."""
+    """The 2025–2027 calendar, even after another app's browser test flushed it (the root
+    conftest restores the default loan types)."""
     uses_db = request.node.get_closest_marker("django_db") or {
         "db",
         "transactional_db",
@@ -17,19 +18,11 @@ def _reference_data(request):
     if not uses_db:
         yield
         return
-    from importlib import import_module
-
-    from django.apps import apps
-
     from creditcoop import workdays
     from creditcoop.models import CalendarYear
 
     if not CalendarYear.objects.filter(year=2026).exists():
         workdays.load_from_chinese_calendar(years=[2025, 2026, 2027])
-    if not LoanType.objects.exists():
-        import_module("creditcoop.servicehall.migrations.0002_default_loan_types").add_defaults(
-            apps, None
-        )
     yield
 
 

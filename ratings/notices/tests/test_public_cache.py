@@ -98,18 +98,18 @@ def test_officer_details_edited_show_at_once_but_a_login_renders_nothing(org, pa
 
 
 def test_service_promise_and_promise_text_edited_show_at_once(org, page, committed):
-    assert "农户小额信用贷款" not in page(cached=True)
+    assert "设施农业贷款" not in page(cached=True)
     with committed():
         promise = ServicePromise.objects.create(
             cooperative=org.coop_a,
-            loan_type="农户小额信用贷款",
+            loan_type="设施农业贷款",
             term="1年以内",
             rate="年利率 6.12%",
             eligibility="本村信用户",
             time_limit="5个工作日内答复",
         )
     promises = _section(page(), "promises")
-    assert "农户小额信用贷款" in promises and "年利率 6.12%" in promises
+    assert "设施农业贷款" in promises and "年利率 6.12%" in promises
     page(cached=True)
     promise.rate = "年利率 5.80%"
     with committed():
@@ -123,7 +123,7 @@ def test_service_promise_and_promise_text_edited_show_at_once(org, page, committ
     page(cached=True)
     with committed():
         promise.delete()
-    assert "农户小额信用贷款" not in page()
+    assert "设施农业贷款" not in page()
 
 
 def test_loan_type_edited_shows_at_once(org, page, committed):
