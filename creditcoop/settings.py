@@ -120,9 +120,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loans.tasks.loan_classify_nightly",
         "schedule": crontab(hour=1, minute=0),
     },
+    # Daily, just after midnight: settles the 20th once that counter day is over (on the
+    # 21st), before the 01:00 classification; on other days it finds nothing to settle.
     "interest-settle-quarterly": {
         "task": "loans.tasks.interest_settle_due",
-        "schedule": crontab(hour=2, minute=0),
+        "schedule": crontab(hour=0, minute=30),
     },
     "drawdown-due-reminders": {
         "task": "loans.tasks.drawdown_due_reminders",

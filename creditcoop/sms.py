@@ -3,15 +3,23 @@
 A message is queued once per dedupe key (so a reminder is never queued twice) and sent
 by `sms_outbox_send`, which claims each row with a guarded UPDATE so two workers never
 send the same message. A real provider implements `SmsBackend.send`.
+
+A worker that dies between claiming a message and recording the outcome leaves it in
+"sending". Such a message is claimed again once it has been sending for longer than
+`SENDING_TIMEOUT` (far longer than any provider call), by the same guarded UPDATE, so it
+is not lost; a message recorded as sent is never claimed again. While a message is
+sending, `sent_at` holds when the attempt began (the claim), and the outcome is recorded
+only by the worker whose claim it still is.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -19,6 +27,7 @@ from .models import SmsMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+SENDING_TIMEOUT = timedelta(minutes=10)
 
 
 class SmsSendError(Exception):
@@ -26,19 +35,22 @@ class SmsSendError(Exception):
 
 
 class SmsBackend:
-    def send(self, phone: str, text: str) -> None:  # pragma: no cover - interface
+    def send(self, phone: str, text: str, *, key: str = "") -> None:  # pragma: no cover
+        """Hand the message to the provider; raise on failure (it is retried). `key` is the
+        message's unique key: a provider that accepts a client message id should pass it, so
+        a message re-claimed after a crash is not delivered twice by the gateway."""
         raise NotImplementedError
 
 
 class DatabaseBackend(SmsBackend):
     """Keeps the message in the outbox only (development and tests)."""
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, *, key: str = "") -> None:
         return None
 
 
 class ConsoleBackend(SmsBackend):
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, *, key: str = "") -> None:
         print(f"[短信] {phone}: {text}", flush=True)
 
 
@@ -60,36 +72,38 @@ def sms_queue(*, phone: str, text: str, dedupe_key: str) -> SmsMessage | None:
     return msg if created else None
 
 
+def _claimable(now) -> Q:
+    """Unsent and not being sent by a live worker: queued, failed, or stuck in sending
+    (claimed longer ago than the timeout, or by a worker that never recorded the time)."""
+    S = SmsMessage.Status
+    stuck = Q(status=S.SENDING) & (Q(sent_at__lt=now - SENDING_TIMEOUT) | Q(sent_at__isnull=True))
+    return (Q(status__in=[S.QUEUED, S.FAILED]) | stuck) & Q(attempts__lt=MAX_ATTEMPTS)
+
+
 def sms_send_one(*, message_id: int, backend: SmsBackend | None = None) -> bool:
     """Send one message if it is still unsent; True when this call sent it."""
-    claimed = SmsMessage.objects.filter(
-        pk=message_id,
-        status__in=[SmsMessage.Status.QUEUED, SmsMessage.Status.FAILED],
-        attempts__lt=MAX_ATTEMPTS,
-    ).update(status=SmsMessage.Status.SENDING, attempts=F("attempts") + 1)
+    now = timezone.now()
+    claimed = SmsMessage.objects.filter(_claimable(now), pk=message_id).update(
+        status=SmsMessage.Status.SENDING, attempts=F("attempts") + 1, sent_at=now
+    )
     if claimed != 1:
         return False
+    # Our claim: still sending and stamped with our time (a takeover re-stamps it).
+    ours = SmsMessage.objects.filter(pk=message_id, status=SmsMessage.Status.SENDING, sent_at=now)
     msg = SmsMessage.objects.get(pk=message_id)
     try:
-        (backend or get_backend()).send(msg.phone, msg.text)
+        (backend or get_backend()).send(msg.phone, msg.text, key=msg.dedupe_key)
     except Exception as exc:  # any provider failure is retried later
         log.warning("sms %s failed: %s", message_id, exc)
-        SmsMessage.objects.filter(pk=message_id).update(
-            status=SmsMessage.Status.FAILED, last_error=str(exc)[:300]
-        )
+        ours.update(status=SmsMessage.Status.FAILED, sent_at=None, last_error=str(exc)[:300])
         return False
-    SmsMessage.objects.filter(pk=message_id).update(
-        status=SmsMessage.Status.SENT, sent_at=timezone.now(), last_error=""
-    )
+    ours.update(status=SmsMessage.Status.SENT, sent_at=timezone.now(), last_error="")
     return True
 
 
 def sms_pending_ids(limit: int = 500) -> list[int]:
     return list(
-        SmsMessage.objects.filter(
-            status__in=[SmsMessage.Status.QUEUED, SmsMessage.Status.FAILED],
-            attempts__lt=MAX_ATTEMPTS,
-        )
+        SmsMessage.objects.filter(_claimable(timezone.now()))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import CreditContract, LoanSettings, RiskClass
-from .services import GrantTerms
+from .services import GrantTerms, HouseholdGuarantee
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -87,6 +87,54 @@ class VillageGrantForm(KeyedForm, TermsMixin):
         self.fields["officer"].queryset = officers
         self.initial.setdefault("signed_on", timezone.localdate())
         self.init_terms()
+
+
+class HouseholdGrantRowForm(StyledForm):
+    """One household's row on the village grant page: presence is ticked by hand, never
+    pre-ticked; the guarantee is chosen per household."""
+
+    present = forms.BooleanField(label=_("本人到场面签"), required=False)
+    guarantee_type = forms.ChoiceField(
+        label=_("担保方式"),
+        choices=CreditContract.Guarantee.choices,
+        initial="credit",
+        required=False,
+    )
+    guarantors = forms.CharField(
+        label=_("保证人（姓名、身份证号）"), required=False, max_length=300
+    )
+    collateral = forms.CharField(label=_("抵（质）押物"), required=False, max_length=300)
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, prefix=f"a{application.pk}", **kwargs)
+        self.application = application
+        name = application.applicant.name
+        self.fields["present"].widget.attrs["aria-label"] = _("%(n)s 本人到场面签") % {"n": name}
+        for f in ("guarantee_type", "guarantors", "collateral"):
+            self.fields[f].widget.attrs["aria-label"] = f"{name} {self.fields[f].label}"
+            w = self.fields[f].widget
+            w.attrs["class"] += " form-select-sm" if f == "guarantee_type" else " form-control-sm"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("present"):
+            return data  # not granted this time: what else was typed does not matter
+        kind = data.get("guarantee_type")
+        if not kind:
+            self.add_error("guarantee_type", _("请选择担保方式。"))
+        if kind in CreditContract.NEEDS_GUARANTORS and not (data.get("guarantors") or "").strip():
+            self.add_error("guarantors", _("保证或联保须填写保证人。"))
+        if kind in CreditContract.NEEDS_COLLATERAL and not (data.get("collateral") or "").strip():
+            self.add_error("collateral", _("抵押或质押须填写抵（质）押物。"))
+        return data
+
+    def guarantee(self) -> HouseholdGuarantee:
+        d = self.cleaned_data
+        return HouseholdGuarantee(
+            guarantee_type=d.get("guarantee_type") or CreditContract.Guarantee.CREDIT,
+            guarantors=d.get("guarantors", ""),
+            collateral=d.get("collateral", ""),
+        )
 
 
 class SingleGrantForm(VillageGrantForm):

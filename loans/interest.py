@@ -14,6 +14,14 @@ Which balance bears what (People's Bank interest rules, DOMAIN §4):
   (penalty product);
 - settled interest not paid (欠息): compound interest at the penalty rate (penalty product).
 Days are counted [from, to): a loan drawn on D and repaid on R bears R − D days.
+
+The settlement day (结息日, the 20th of March, June, September and December) is an ordinary
+counter day: interest runs up to and including it, so the quarter can only be settled once
+that day is over. The periodic job settles it the next morning (the 21st, 付息日), and the
+settled interest is payable that day: it counts as overdue from the 22nd (see
+`interest_payable_on`). A repayment on the 20th therefore settles to the day at the counter
+like any other day, and that loan is left out of the quarter's run: the settlement day's
+own interest is carried into the next quarter rather than billed alone the next morning.
 """
 
 from __future__ import annotations
@@ -51,6 +59,19 @@ def settle_date_on_or_before(d: date) -> date:
             if s <= d:
                 return s
     raise AssertionError("unreachable")
+
+
+def settle_date_due(today: date) -> date:
+    """The settlement date the periodic job may settle on `today`: the latest one already
+    over (a settlement day's own interest is only known when its counter business ends)."""
+    return settle_date_on_or_before(today - timedelta(days=1))
+
+
+def interest_payable_on(settle: date) -> date:
+    """付息日: interest settled for the quarter ending on `settle` is payable the next day,
+    when the job has settled it; unpaid, it is overdue (at least 关注) from the day after.
+    Interest settled at the counter is payable at once (the borrower is there)."""
+    return settle + timedelta(days=1)
 
 
 @dataclass
@@ -130,8 +151,12 @@ def days_overdue(loan, today: date) -> int:
 
 
 # The quarterly settlement of every open loan not yet settled through %(settle)s, in one
-# statement: accrue [accrued_through, settle + 1 day) then settle. Safe to run twice: a
-# settled loan has accrued_through > settle and is not touched again.
+# statement: accrue [accrued_through, settle + 1 day) then settle; the interest is payable
+# from %(payable)s (`interest_payable_on`). Safe to run twice: a settled loan has
+# accrued_through > settle and is not selected again. Loans whose interest the counter
+# settled on the settlement day itself (a repayment that day) or drawn that day have
+# accrued_through = settle: they are not selected either, their settlement-day interest runs
+# on into the next quarter.
 SETTLE_SQL = """
 WITH upd AS (
     UPDATE loans_loan SET
@@ -158,13 +183,13 @@ WITH upd AS (
                 (normal_product
                  + principal * GREATEST(0, LEAST(%(end)s::date, due_date) - accrued_through))
                 * annual_rate / 360, 2) > 0
-            THEN %(settle)s::date ELSE interest_due_since END,
+            THEN %(payable)s::date ELSE interest_due_since END,
         normal_product = 0,
         penalty_product = 0,
         accrued_through = %(end)s::date,
         last_settled_on = %(settle)s::date,
         revision = revision + 1
-    WHERE status = 'open' AND accrued_through <= %(settle)s::date
+    WHERE status = 'open' AND accrued_through < %(settle)s::date
     RETURNING last_settled_interest, last_settled_penalty
 )
 SELECT count(*), COALESCE(sum(last_settled_interest), 0), COALESCE(sum(last_settled_penalty), 0)
@@ -173,4 +198,8 @@ FROM upd
 
 
 def settle_params(settle: date) -> dict:
-    return {"settle": settle, "end": settle + timedelta(days=1)}
+    return {
+        "settle": settle,
+        "end": settle + timedelta(days=1),
+        "payable": interest_payable_on(settle),
+    }

@@ -248,6 +248,10 @@ class CreditContract(models.Model):
                 condition=~Q(guarantee_type__in=["guarantee", "joint"]) | ~Q(guarantors=""),
                 name="contract_guarantors_where_required",
             ),
+            models.CheckConstraint(
+                condition=~Q(guarantee_type__in=["mortgage", "pledge"]) | ~Q(collateral=""),
+                name="contract_collateral_where_required",
+            ),
             # One active contract per household: its line is the household's line.
             models.UniqueConstraint(
                 fields=["household"],

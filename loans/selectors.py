@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
 from villages.selectors import village_scope
@@ -188,3 +188,16 @@ def incentive_rows(*, village, date_from=None, date_to=None) -> QuerySet[Committ
     if date_to:
         qs = qs.filter(accrued_on__lte=date_to)
     return qs.select_related("certificate__holder", "household__group").order_by("accrued_on", "id")
+
+
+def incentive_totals(*, village_ids) -> dict[int, dict]:
+    """Per village: how many first certificates earned the incentive, and its totals."""
+    rows = (
+        CommitteeIncentive.objects.filter(village_id__in=list(village_ids))
+        .values("village_id")
+        .annotate(
+            count=Count("id"), committee=Sum("committee_amount"), assistant=Sum("assistant_amount")
+        )
+        .order_by()
+    )
+    return {r["village_id"]: r for r in rows}

@@ -7,11 +7,12 @@ that order), check, write, audit, queue side effects on commit.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -191,7 +192,9 @@ def credit_grant(
     _require_writer(actor)
     today = _today(today)
     app = (
-        CreditApplication.objects.select_for_update()
+        # Only the application row: the joined village, cooperative and member rows are read,
+        # not locked, so an objection being filed meanwhile waits on the gate, not a deadlock.
+        CreditApplication.objects.select_for_update(of=("self",))
         .select_related("village__cooperative", "household", "applicant")
         .get(pk=application.pk)
     )
@@ -261,8 +264,8 @@ def credit_grant(
     try:
         with transaction.atomic():
             contract.save()
-    except IntegrityError:
-        raise LoanError(_("该户已有有效授信合同，不能重复授信。"))
+    except IntegrityError as e:
+        raise LoanError(_contract_save_error(e, contract)) from e
     audit_record(
         actor=actor,
         action="contract_sign",
@@ -279,6 +282,29 @@ def credit_grant(
     )
     certificate_issue(contract=contract, actor=actor, on=signed_on)
     return contract
+
+
+def constraint_name(error: IntegrityError) -> str:
+    """The name of the database constraint an IntegrityError broke ("" when unknown)."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
+
+
+def _contract_save_error(error: IntegrityError, contract: CreditContract) -> str:
+    """What to tell the officer when the database refuses a contract the checks let
+    through (mostly a race with a concurrent grant)."""
+    name = constraint_name(error)
+    if name == "contract_one_active_per_household":
+        return _("该户已有有效授信合同，不能重复授信。")
+    if name == "loans_creditcontract_application_id_key":
+        return _("该申请已授信，不能重复授信。")
+    if name == "loans_creditcontract_number_key":
+        return _("合同编号 %(n)s 已被占用，未授信，请联系系统管理员检查编号序列。") % {
+            "n": contract.number
+        }
+    return _("授信合同不符合数据规则（%(c)s），未授信，请联系系统管理员。") % {
+        "c": name or _("未知约束")
+    }
 
 
 def certificate_issue(*, contract: CreditContract, actor, on: date) -> LoanCertificate:
@@ -334,6 +360,15 @@ def grantable_applications(village):
     )
 
 
+@dataclass
+class HouseholdGuarantee:
+    """One household's guarantee in a concentrated granting (credit when not given)."""
+
+    guarantee_type: str = CreditContract.Guarantee.CREDIT
+    guarantors: str = ""
+    collateral: str = ""
+
+
 @transaction.atomic
 def village_credit_grant(
     *,
@@ -344,10 +379,13 @@ def village_credit_grant(
     terms: GrantTerms,
     present_ids,
     idempotency_key,
+    guarantees: dict | None = None,
     today: date | None = None,
 ) -> GrantBatch:
     """Concentrated credit granting (集中授信): every eligible household of the village, each
-    through the notice gate; who was not granted is listed with the reason."""
+    through the notice gate. Only households in `present_ids` (the borrower signed face to
+    face) are granted; `guarantees` maps an application to its household's guarantee. Who
+    was not granted is listed with the reason."""
     _require_writer(actor)
     existing = GrantBatch.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
@@ -356,6 +394,7 @@ def village_credit_grant(
         raise LoanError(_("您无权为该村办理授信。"))
     today = _today(today)
     present = {int(p) for p in present_ids}
+    guarantees = {int(k): v for k, v in (guarantees or {}).items()}
     batch = GrantBatch.objects.create(
         village=village,
         signed_on=signed_on,
@@ -371,6 +410,7 @@ def village_credit_grant(
             "group": app.household.group.name,
             "line": str(app.final_line),
         }
+        g = guarantees.get(app.pk) or HouseholdGuarantee()
         try:
             with transaction.atomic():
                 credit_grant(
@@ -379,7 +419,12 @@ def village_credit_grant(
                     officer=officer,
                     signed_on=signed_on,
                     borrower_present=app.pk in present,
-                    terms=terms,
+                    terms=replace(
+                        terms,
+                        guarantee_type=g.guarantee_type,
+                        guarantors=g.guarantors,
+                        collateral=g.collateral,
+                    ),
                     batch=batch,
                     today=today,
                 )
@@ -421,9 +466,13 @@ def _approvers(contract: CreditContract) -> set[int]:
 
 
 def npl_of_family(household) -> Loan | None:
-    """An open non-performing loan of anyone in the household (by our classification)."""
+    """An open non-performing loan of anyone in the household (by our classification): on
+    any of the household's contracts, or a member's own loan from another household (a
+    member who married in or whose household was merged)."""
     contract_ids = list(
-        CreditContract.objects.filter(household=household).values_list("pk", flat=True)
+        CreditContract.objects.filter(
+            Q(household=household) | Q(borrower__household=household)
+        ).values_list("pk", flat=True)
     )
     return (
         Loan.objects.filter(
@@ -448,7 +497,7 @@ def _draw(
     if certificate is None:
         raise DrawdownRefused(R.CERTIFICATE, _("贷款证编号不存在，或不是本社发放的贷款证。"))
     contract = (
-        CreditContract.objects.select_for_update()
+        CreditContract.objects.select_for_update(of=("self",))
         .select_related("application", "household", "village")
         .get(pk=certificate.contract_id)
     )
@@ -796,9 +845,11 @@ def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
 
 @transaction.atomic
 def interest_settle(*, today: date | None = None) -> SettlementRun:
-    """Settle the latest quarterly settlement date on or before today; a second run adds
-    nothing (settled loans are not selected again)."""
-    settle = interest.settle_date_on_or_before(_today(today))
+    """Settle the latest quarterly settlement date that is over (run on the 20th it does
+    nothing new: the counter is open and repayments that day settle to the day; the job
+    settles the 20th early on the 21st). A second run adds nothing (settled loans are not
+    selected again)."""
+    settle = interest.settle_date_due(_today(today))
     run, _created = SettlementRun.objects.select_for_update().get_or_create(settle_date=settle)
     with connection.cursor() as cur:
         cur.execute(interest.SETTLE_SQL, interest.settle_params(settle))
@@ -808,6 +859,7 @@ def interest_settle(*, today: date | None = None) -> SettlementRun:
     run.penalty_total += penalty_total
     run.finished_at = timezone.now()
     run.save()
+    run.settled_now = count  # what this call settled (the run row keeps the quarter's total)
     return run
 
 
@@ -889,7 +941,11 @@ def loan_classify_manual(
 ) -> Loan:
     """An officer classifies a loan worse than the days rule, with a reason; never better."""
     today = _today(today)
-    loan = Loan.objects.select_for_update().select_related("contract__village").get(pk=loan.pk)
+    loan = (
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("contract__village")
+        .get(pk=loan.pk)
+    )
     if not may_classify(actor, loan):
         raise LoanError(_("您无权认定该笔贷款的分类。"))
     reason = (reason or "").strip()

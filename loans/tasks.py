@@ -18,8 +18,7 @@ def loan_classify_nightly(today=None) -> int:
 
 @shared_task
 def interest_settle_due(today=None) -> int:
-    run = services.interest_settle(today=_day(today))
-    return run.loan_count
+    return services.interest_settle(today=_day(today)).settled_now
 
 
 @shared_task

@@ -19,5 +19,6 @@ urlpatterns = [
     path("receipts/<int:pk>/", views.receipt_print, name="receipt_print"),
     path("receipts/<int:pk>/reverse/", views.receipt_reverse, name="receipt_reverse"),
     path("ledger/", views.ledger, name="ledger"),
+    path("incentives/", views.incentive_villages, name="incentive_villages"),
     path("villages/<int:pk>/incentives/", views.incentive_statement, name="incentive_statement"),
 ]

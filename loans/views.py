@@ -19,6 +19,7 @@ from . import exports, selectors, services
 from .forms import (
     ClassifyForm,
     DrawdownForm,
+    HouseholdGrantRowForm,
     RepaymentForm,
     ReverseForm,
     SingleGrantForm,
@@ -28,6 +29,7 @@ from .models import CounterRefusal, CreditContract, LoanCertificate, RiskClass
 from .services import DrawdownRefused, LoanError
 
 GRANTERS = (Role.OFFICER, Role.DIRECTOR, Role.DEPUTY)
+LEDGER_PAGE_SIZE = 50
 MONEY_DESK = (Role.TELLER,)
 
 
@@ -143,31 +145,40 @@ def grant_village(request, pk):
     if not services.may_grant(request.user, village):
         raise PermissionDenied(_("您无权为该村办理授信。"))
     officers = services.signing_officers(village.cooperative)
-    form = VillageGrantForm(
-        request.POST or None, officers=officers, initial={"officer": village.officer_id}
-    )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            batch = services.village_credit_grant(
-                village=village,
-                actor=request.user,
-                officer=d["officer"],
-                signed_on=d["signed_on"],
-                terms=form.terms(),
-                present_ids=[p for p in request.POST.getlist("present") if p.isdigit()],
-                idempotency_key=d["idempotency_key"],
-            )
-        except LoanError as e:
-            form.add_error(None, e.message)
-        else:
-            messages.success(
-                request,
-                _("集中授信完成：授信 %(n)s 户，未授信 %(r)s 户。")
-                % {"n": batch.granted_count, "r": len(batch.refusals)},
-            )
-            return redirect("loans:batch_detail", batch.pk)
+    data = request.POST if request.method == "POST" else None
+    form = VillageGrantForm(data, officers=officers, initial={"officer": village.officer_id})
     rows = _grant_preview(village, timezone.localdate())
+    for app in rows:
+        app.row = HouseholdGrantRowForm(data, application=app)
+    rows_valid = all([a.row.is_valid() for a in rows])  # validate every row: show all errors
+    if data is not None and not rows_valid:
+        form.add_error(None, _("有农户的担保信息不完整，请补充后再提交；本次未授信任何农户。"))
+    if data is not None and form.is_valid() and rows_valid:
+        present = [a.pk for a in rows if a.row.cleaned_data["present"]]
+        if not present:
+            form.add_error(None, _("请勾选本人到场面签的农户；未勾选的农户不授信。"))
+        else:
+            d = form.cleaned_data
+            try:
+                batch = services.village_credit_grant(
+                    village=village,
+                    actor=request.user,
+                    officer=d["officer"],
+                    signed_on=d["signed_on"],
+                    terms=form.terms(),
+                    present_ids=present,
+                    guarantees={a.pk: a.row.guarantee() for a in rows},
+                    idempotency_key=d["idempotency_key"],
+                )
+            except LoanError as e:
+                form.add_error(None, e.message)
+            else:
+                messages.success(
+                    request,
+                    _("集中授信完成：授信 %(n)s 户，未授信 %(r)s 户。")
+                    % {"n": batch.granted_count, "r": len(batch.refusals)},
+                )
+                return redirect("loans:batch_detail", batch.pk)
     return render(
         request,
         "loans/grant_village.html",
@@ -461,7 +472,7 @@ def ledger(request):
         title = _("贷款清册")
     if request.GET.get("export") == "xlsx":
         return exports.ledger_xlsx(qs, title=title)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     totals = qs.aggregate(line=Sum("line"), outstanding=Sum("outstanding"))
     return render(
         request,
@@ -480,6 +491,17 @@ def ledger(request):
             "totals": totals,
         },
     )
+
+
+@roles_required()
+def incentive_villages(request):
+    """The villages' committee incentive (业务开展费用), each linking to its statement."""
+    villages = village_scope(request.user).select_related("cooperative").order_by("code")
+    page = Paginator(villages, 30).get_page(request.GET.get("page"))
+    totals = selectors.incentive_totals(village_ids=[v.pk for v in page])
+    for v in page:
+        v.incentive = totals.get(v.pk)
+    return render(request, "loans/incentive_villages.html", {"page": page})
 
 
 @roles_required()

@@ -19,6 +19,9 @@ def test_grant_certificate_counter_refusal_and_repayment(transactional_db, org, 
     page.goto(f"{live_server.url}/loans/grant/")
     page.get_by_role("link", name="集中授信").last.click()
     assert page.get_by_text("公示期满，可授信").is_visible()
+    present = page.get_by_label(f"{app.applicant.name} 本人到场面签")
+    assert not present.is_checked()  # presence is ticked by hand, household by household
+    present.check()
     page.get_by_role("button", name="签订合同并发放贷款证").click()
     page.wait_for_url("**/grant/batches/**")
     assert page.get_by_text("集中授信完成：授信 1 户，未授信 0 户。").is_visible()

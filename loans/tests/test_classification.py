@@ -18,6 +18,10 @@ def loan(org):
     return lf.draw(org, c, "8000", today=date(2027, 7, 1), due_date=DUE)
 
 
+def org_officer(loan):
+    return loan.contract.village.officer
+
+
 def _class_on(loan, days):
     services.loans_classify(today=DUE + timedelta(days=days))
     loan.refresh_from_db()
@@ -64,13 +68,44 @@ def test_thresholds_are_configurable(loan):
     assert _class_on(loan, 61) == RiskClass.SUBSTANDARD
 
 
+def test_watch_doubtful_and_loss_thresholds_are_configurable(loan):
+    s = LoanSettings.current()
+    s.days_watch, s.days_doubtful, s.days_loss = 30, 200, 300
+    s.save()
+    assert _class_on(loan, 30) == RiskClass.NORMAL
+    assert _class_on(loan, 31) == RiskClass.WATCH
+    assert _class_on(loan, 200) == RiskClass.SUBSTANDARD
+    assert _class_on(loan, 201) == RiskClass.DOUBTFUL
+    assert _class_on(loan, 300) == RiskClass.DOUBTFUL
+    assert _class_on(loan, 301) == RiskClass.LOSS
+    # The officer's floor follows the same thresholds.
+    with pytest.raises(LoanError, match="至少为损失"):
+        services.loan_classify_manual(
+            loan=loan,
+            actor=org_officer(loan),
+            to_class=RiskClass.DOUBTFUL,
+            reason="借款人承诺还款",
+            today=DUE + timedelta(days=301),
+        )
+
+
+def test_thresholds_must_stay_in_order(loan):
+    from django.db import IntegrityError, transaction
+
+    s = LoanSettings.current()
+    s.days_doubtful = 80  # not above 次级's 90
+    with pytest.raises(IntegrityError, match="loansettings_days_ordered"):
+        with transaction.atomic():
+            s.save()
+
+
 def test_unpaid_settled_interest_counts_as_overdue_and_paying_it_cures(org):
     c = lf.contract(org, signed_on=date(2028, 1, 2), today=date(2028, 1, 2))
     loan = lf.draw(org, c, "10000", today=date(2028, 1, 2), due_date=date(2028, 12, 1))
-    services.interest_settle(today=date(2028, 3, 20))
-    services.loans_classify(today=date(2028, 3, 20))
+    services.interest_settle(today=date(2028, 3, 21))
+    services.loans_classify(today=date(2028, 3, 21))
     loan.refresh_from_db()
-    assert loan.risk_class == RiskClass.NORMAL  # due today, not yet overdue
+    assert loan.risk_class == RiskClass.NORMAL  # payable today, not yet overdue
     services.loans_classify(today=date(2028, 3, 22))
     loan.refresh_from_db()
     assert loan.risk_class == RiskClass.WATCH

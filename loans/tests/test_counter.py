@@ -5,14 +5,23 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from creditcoop.models import Notification
-from loans import services
-from loans.models import CounterRefusal, Loan, Repayment, RiskClass
+from loans import selectors, services
+from loans.models import (
+    CounterRefusal,
+    CreditContract,
+    Loan,
+    LoanCertificate,
+    Repayment,
+    RiskClass,
+)
 from loans.services import DrawdownRefused, LoanError
 from loans.tests import factories as lf
 from recovery.models import BadCreditRecord
 from tests.factories import MemberFactory
+from villages.models import Member
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2027, 3, 1)
@@ -125,14 +134,66 @@ def test_refused_when_borrower_or_family_blacklisted(org, contract, who):
     assert "黑名单" in _refused(org, contract, "bad_record")
 
 
-def test_refused_when_family_member_has_non_performing_loan(org, contract):
-    # The spouse once borrowed on the household's earlier contract; make it a second
-    # household member's own loan with our classification 次级.
+def _npl_loan(org, contract, borrower):
+    """`borrower` draws on `contract` and the nightly classification makes the loan 次级."""
+    CreditContract.objects.filter(pk=contract.pk).update(borrower=borrower)
+    LoanCertificate.objects.filter(contract=contract).update(holder=borrower)
+    contract.refresh_from_db()
     loan = lf.draw(org, contract, "1000", today=date(2027, 1, 5), due_date=date(2027, 2, 5))
-    Loan.objects.filter(pk=loan.pk).update(risk_class=RiskClass.SUBSTANDARD)
+    services.loans_classify(today=date(2027, 5, 10))  # 94 days overdue
+    loan.refresh_from_db()
+    assert loan.risk_class == RiskClass.SUBSTANDARD
+    return loan
+
+
+def _assert_refused_for_npl(org, contract, npl, member):
     with pytest.raises(DrawdownRefused, match="不良贷款") as exc:
-        lf.draw(org, contract, "500", today=TODAY)
-    assert exc.value.reason == "npl"
+        lf.draw(org, contract, "500", today=date(2027, 5, 12), due_date=date(2027, 11, 1))
+    message = exc.value.message
+    assert member.name in message and npl.number in message and "次级" in message
+    row = CounterRefusal.objects.get()
+    assert (row.reason, row.contract_id, row.message) == ("npl", contract.pk, message)
+    assert row.certificate_number == contract.certificate.number
+    note = Notification.objects.get(recipient=org.director)
+    assert message in note.text and contract.certificate.number in note.text
+    assert note.link == reverse("loans:refusal_list")
+    assert not Notification.objects.filter(recipient=org.director_b).exists()
+    assert list(Loan.objects.values_list("pk", flat=True)) == [npl.pk]
+    contract.refresh_from_db()
+    assert contract.outstanding == Decimal("0.00")
+
+
+def test_refused_when_family_member_has_npl_on_an_earlier_household_contract(org):
+    # The spouse signed the household's earlier contract and her loan went bad; that
+    # contract was terminated (the loan handed to collection) and the head signed anew.
+    earlier = lf.contract(org, signed_on=date(2027, 1, 4), today=date(2027, 1, 4))
+    household = earlier.household
+    spouse = household.members.get(relation="spouse")
+    spouse.name = "钱秀英"
+    spouse.save()
+    npl = _npl_loan(org, earlier, spouse)
+    CreditContract.objects.filter(pk=earlier.pk).update(status="closed")
+    LoanCertificate.objects.filter(contract=earlier).update(status="revoked")
+    app = lf.passed_application(org, h=household)
+    current = lf.contract(org, app=app, signed_on=date(2027, 5, 11), today=date(2027, 5, 11))
+    assert current.borrower.relation == "head"
+
+    _assert_refused_for_npl(org, current, npl, spouse)
+
+    # Once the spouse's loan is paid off, the head may draw again.
+    quote = selectors.loan_quote(npl, on=date(2027, 5, 13))
+    lf.repay(org, npl, quote.total, paid_on=date(2027, 5, 13))
+    loan = lf.draw(org, current, "500", today=date(2027, 5, 13), due_date=date(2027, 11, 1))
+    assert loan.contract_id == current.pk
+
+
+def test_refused_when_a_member_who_moved_in_has_npl_on_another_household(org, contract):
+    other = lf.contract(org, signed_on=date(2027, 1, 4), today=date(2027, 1, 4))
+    newcomer = other.borrower
+    npl = _npl_loan(org, other, newcomer)
+    # She married into the borrower's household; her old loan stays on her old contract.
+    Member.objects.filter(pk=newcomer.pk).update(household=contract.household, relation="spouse")
+    _assert_refused_for_npl(org, contract, npl, newcomer)
 
 
 def test_refused_when_teller_approved_this_line(org, contract):
@@ -212,10 +273,22 @@ def test_reversal_restores_loan_and_line_and_keeps_the_receipt(org, contract):
         services.repayment_reverse(repayment=r, actor=org.teller, reason="再次")
 
 
+def test_receipt_numbers_are_unique_in_the_database(org, contract):
+    from django.db import IntegrityError, transaction
+
+    loan = lf.draw(org, contract, "5000", today=TODAY, due_date=date(2027, 12, 1))
+    first = lf.repay(org, loan, "100", paid_on=TODAY)
+    second = lf.repay(org, loan, "100", paid_on=TODAY)
+    assert first.receipt_number != second.receipt_number
+    with pytest.raises(IntegrityError, match="loans_repayment_receipt_number_key"):
+        with transaction.atomic():
+            Repayment.objects.filter(pk=second.pk).update(receipt_number=first.receipt_number)
+
+
 def test_reversal_refused_after_later_settlement(org, contract):
     loan = lf.draw(org, contract, "5000", today=TODAY, due_date=date(2027, 12, 1))
     r = lf.repay(org, loan, "1000", paid_on=date(2027, 3, 10))
-    services.interest_settle(today=date(2027, 3, 20))
+    services.interest_settle(today=date(2027, 3, 21))
     with pytest.raises(LoanError, match="结息"):
         services.repayment_reverse(repayment=r, actor=org.teller, reason="金额录错")
 

@@ -137,6 +137,55 @@ def test_database_refuses_contracts_breaking_the_rules(org):
             CreditContract.objects.filter(pk=c.pk).update(**change)
 
 
+def test_database_requires_guarantors_and_collateral_where_the_guarantee_needs_them(org):
+    c = lf.contract(org)
+    for kind in ("guarantee", "joint"):
+        with pytest.raises(IntegrityError, match="contract_guarantors_where_required"):
+            with transaction.atomic():
+                CreditContract.objects.filter(pk=c.pk).update(guarantee_type=kind, guarantors="")
+    for kind in ("mortgage", "pledge"):
+        with pytest.raises(IntegrityError, match="contract_collateral_where_required"):
+            with transaction.atomic():
+                CreditContract.objects.filter(pk=c.pk).update(guarantee_type=kind, collateral="")
+    CreditContract.objects.filter(pk=c.pk).update(guarantee_type="pledge", collateral="定期存单")
+
+
+def test_single_grant_needs_collateral_for_mortgage_and_pledge(org):
+    app = lf.passed_application(org)
+    kwargs = dict(
+        application=app,
+        actor=org.director,
+        officer=org.officer1,
+        signed_on=timezone.localdate(),
+        borrower_present=True,
+    )
+    for kind in ("mortgage", "pledge"):
+        with pytest.raises(LoanError, match="抵（质）押物"):
+            services.credit_grant(
+                terms=GrantTerms(lpr_rate=lf.LPR, basis_points=125, guarantee_type=kind),
+                **kwargs,
+            )
+    assert not CreditContract.objects.exists()
+    c = services.credit_grant(
+        terms=GrantTerms(
+            lpr_rate=lf.LPR, basis_points=125, guarantee_type="mortgage", collateral=" 住房一套 "
+        ),
+        **kwargs,
+    )
+    assert (c.guarantee_type, c.collateral, c.guarantors) == ("mortgage", "住房一套", "")
+
+
+def test_contract_and_certificate_numbers_are_unique_in_the_database(org):
+    a, b = lf.contract(org), lf.contract(org)
+    assert a.number != b.number and a.certificate.number != b.certificate.number
+    with pytest.raises(IntegrityError, match="loans_creditcontract_number_key"):
+        with transaction.atomic():
+            CreditContract.objects.filter(pk=b.pk).update(number=a.number)
+    with pytest.raises(IntegrityError, match="loans_loancertificate_number_key"):
+        with transaction.atomic():
+            LoanCertificate.objects.filter(pk=b.certificate.pk).update(number=a.certificate.number)
+
+
 def test_one_active_certificate_per_household_and_incentive_on_first_only(org):
     s = LoanSettings.current()
     s.committee_incentive = Decimal("8.00")
@@ -184,3 +233,33 @@ def test_signed_date_cannot_be_in_future(org):
             borrower_present=True,
             terms=lf.TERMS,
         )
+
+
+def test_a_concurrent_grant_for_the_household_is_reported_as_such(org, monkeypatch):
+    """Two grants for one household racing past the check: the database's one-active-
+    contract index refuses the second, and the officer is told so."""
+    first = lf.contract(org)
+    app2 = lf.passed_application(org, h=first.household)
+    monkeypatch.setattr(services, "_close_expired_contract", lambda *a, **kw: None)
+    with pytest.raises(LoanError, match="^该户已有有效授信合同，不能重复授信。$"):
+        lf.contract(org, app=app2)
+    assert CreditContract.objects.filter(household=first.household).count() == 1
+
+
+def test_other_database_refusals_are_not_reported_as_a_second_contract(org):
+    from django.db import connection
+
+    first = lf.contract(org)
+    # The number sequence was reset (say, by a bad restore): the next number is taken.
+    with connection.cursor() as cur:
+        cur.execute("SELECT setval('loans_contract_seq', %s, false)", [int(first.number[-6:])])
+    app = lf.passed_application(org)
+    with pytest.raises(LoanError) as exc:
+        lf.contract(org, app=app)
+    assert f"合同编号 {first.number} 已被占用" in exc.value.message
+    assert "有效授信合同" not in exc.value.message
+    assert not CreditContract.objects.filter(application=app).exists()
+    assert not LoanCertificate.objects.filter(household=app.household).exists()
+    # Any other refusal names what the database refused instead of guessing.
+    message = services._contract_save_error(IntegrityError("check failed"), first)
+    assert "不符合数据规则（未知约束）" in message and "有效授信合同" not in message

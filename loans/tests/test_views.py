@@ -143,7 +143,8 @@ def test_village_grant_page_and_post(org, login):
             "rate_kind": "lpr",
             "lpr_rate_pct": "3.10",
             "basis_points": "125",
-            "present": [app.pk],
+            f"a{app.pk}-present": "on",
+            f"a{app.pk}-guarantee_type": "credit",
             "idempotency_key": str(uuid.uuid4()),
         },
     )
@@ -207,6 +208,24 @@ def test_incentive_statement_totals(org, login):
         .content.decode()
     )
     assert 'id="committee-total">12.00' in html and 'id="assistant-total">10.00' in html
+
+
+def test_incentive_statement_is_reached_from_the_loans_tabs(org, login):
+    lf.contract(org)
+    lf.contract(org)
+    client = login(org.director)
+    index = reverse("loans:incentive_villages")
+    for page in ("loans:ledger", "loans:contract_list"):
+        html = client.get(reverse(page)).content.decode()
+        assert f'href="{index}">评审小组业务费</a>' in html
+    html = client.get(index).content.decode()
+    statement = reverse("loans:incentive_statement", args=[org.village_a1.pk])
+    row = html.split(str(org.village_a1), 1)[1].split("</tr>", 1)[0]
+    assert ">2<" in row and "12.00" in row and "10.00" in row and statement in row
+    assert str(org.village_b1) not in html  # another cooperative's village
+    html = client.get(statement).content.decode()
+    assert f'nav-link active" href="{index}"' in html
+    assert str(org.village_a1) not in login(org.officer_b).get(index).content.decode()
 
 
 def test_lists_render(org, login, contract):

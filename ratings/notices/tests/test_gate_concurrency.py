@@ -97,17 +97,6 @@ def test_grant_and_objection_at_once_never_both_succeed(org, reposted):
     assert Objection.objects.get(pk=result["objection"].pk).is_open
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "loans.services.credit_grant locks the application with select_for_update() and "
-        "select_related(village__cooperative, household, applicant), i.e. FOR UPDATE on the "
-        "village, cooperative, household and member rows too. The objection's commit-time "
-        "foreign-key check needs a KEY SHARE lock on the cooperative row, so PostgreSQL "
-        "detects a deadlock and aborts the grant with a database error instead of the gate's "
-        "refusal. Fix there: select_for_update(of=('self',)); then remove this mark."
-    ),
-)
 def test_grant_waiting_for_an_objection_is_refused_with_its_reference(org, reposted):
     result = _grant_while_an_objection_is_being_registered(org, reposted)
     assert "error" not in result, result.get("error")
