@@ -271,6 +271,7 @@ class SmsMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("本次发送开始"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     class Meta:
@@ -281,7 +282,7 @@ class SmsMessage(models.Model):
             models.Index(
                 fields=["created_at"],
                 name="sms_pending_idx",
-                condition=models.Q(status__in=["queued", "failed"]),
+                condition=models.Q(status__in=["queued", "failed", "sending"]),
             ),
         ]
 

@@ -7,9 +7,9 @@ send the same message. A real provider implements `SmsBackend.send`.
 A worker that dies between claiming a message and recording the outcome leaves it in
 "sending". Such a message is claimed again once it has been sending for longer than
 `SENDING_TIMEOUT` (far longer than any provider call), by the same guarded UPDATE, so it
-is not lost; a message recorded as sent is never claimed again. While a message is
-sending, `sent_at` holds when the attempt began (the claim), and the outcome is recorded
-only by the worker whose claim it still is.
+is not lost; a message recorded as sent is never claimed again. `claimed_at` holds when
+the current attempt began, and the outcome is recorded only by the worker whose claim it
+still is.
 """
 
 from __future__ import annotations
@@ -76,7 +76,9 @@ def _claimable(now) -> Q:
     """Unsent and not being sent by a live worker: queued, failed, or stuck in sending
     (claimed longer ago than the timeout, or by a worker that never recorded the time)."""
     S = SmsMessage.Status
-    stuck = Q(status=S.SENDING) & (Q(sent_at__lt=now - SENDING_TIMEOUT) | Q(sent_at__isnull=True))
+    stuck = Q(status=S.SENDING) & (
+        Q(claimed_at__lt=now - SENDING_TIMEOUT) | Q(claimed_at__isnull=True)
+    )
     return (Q(status__in=[S.QUEUED, S.FAILED]) | stuck) & Q(attempts__lt=MAX_ATTEMPTS)
 
 
@@ -84,18 +86,20 @@ def sms_send_one(*, message_id: int, backend: SmsBackend | None = None) -> bool:
     """Send one message if it is still unsent; True when this call sent it."""
     now = timezone.now()
     claimed = SmsMessage.objects.filter(_claimable(now), pk=message_id).update(
-        status=SmsMessage.Status.SENDING, attempts=F("attempts") + 1, sent_at=now
+        status=SmsMessage.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
     )
     if claimed != 1:
         return False
     # Our claim: still sending and stamped with our time (a takeover re-stamps it).
-    ours = SmsMessage.objects.filter(pk=message_id, status=SmsMessage.Status.SENDING, sent_at=now)
+    ours = SmsMessage.objects.filter(
+        pk=message_id, status=SmsMessage.Status.SENDING, claimed_at=now
+    )
     msg = SmsMessage.objects.get(pk=message_id)
     try:
         (backend or get_backend()).send(msg.phone, msg.text, key=msg.dedupe_key)
     except Exception as exc:  # any provider failure is retried later
         log.warning("sms %s failed: %s", message_id, exc)
-        ours.update(status=SmsMessage.Status.FAILED, sent_at=None, last_error=str(exc)[:300])
+        ours.update(status=SmsMessage.Status.FAILED, last_error=str(exc)[:300])
         return False
     ours.update(status=SmsMessage.Status.SENT, sent_at=timezone.now(), last_error="")
     return True

@@ -42,6 +42,7 @@ def test_failed_message_is_retried_and_never_sent_twice():
     assert not sms.sms_send_one(message_id=msg.pk, backend=backend)
     msg.refresh_from_db()
     assert msg.status == "failed" and "网关超时" in msg.last_error and msg.sent_at is None
+    assert msg.claimed_at is not None
     assert sms.sms_send_one(message_id=msg.pk, backend=backend)
     assert not sms.sms_send_one(message_id=msg.pk, backend=backend)
     assert backend.sent == [("13800000000", "提醒", "k2")]
@@ -52,7 +53,7 @@ def test_failed_message_is_retried_and_never_sent_twice():
 def _age(msg, minutes):
     """Pretend the current claim was made `minutes` ago."""
     SmsMessage.objects.filter(pk=msg.pk).update(
-        sent_at=timezone.now() - timedelta(minutes=minutes)
+        claimed_at=timezone.now() - timedelta(minutes=minutes)
     )
 
 
