@@ -11,9 +11,9 @@ from creditcoop.models import AuditLog
 from ratings import services
 from ratings.models import CreditApplication
 from recovery.models import BadCreditRecord
+from tests.html import table_rows, text_of
 
 from .factories import SCORES_75, SCORES_85, application, household
-from .html import table_rows, text_of
 from .test_permissions import ALL_DOCS, investigated_draft, state
 
 S = CreditApplication.Status

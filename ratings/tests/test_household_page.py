@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from ratings.models import ApplicationEvent, CreditApplication
 from ratings.tests.factories import application
-
-from .html import table_rows, text_of
+from tests.html import table_rows, text_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from ratings import services
 from ratings.models import CreditApplication
+from tests.html import table_header, table_rows
 
 from .factories import application, household
-from .html import table_header, table_rows
 
 S = CreditApplication.Status
 

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from ratings import services
 from ratings.models import CreditApplication, RatingCampaign
+from tests.html import text_of
 
 from .factories import SCORES_55, SCORES_85, application
-from .html import text_of
 
 S = CreditApplication.Status
 ALL_DOCS = {f: True for f in CreditApplication.REQUIRED_DOCUMENTS}

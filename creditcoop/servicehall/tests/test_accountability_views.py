@@ -11,8 +11,7 @@ from creditcoop.models import AuditLog
 from creditcoop.servicehall import services
 from creditcoop.servicehall.models import Accountability, AccountabilityStatus
 from creditcoop.servicehall.tasks import deadline_sweep
-
-from .html import table_rows, text_of
+from tests.html import table_rows, text_of
 
 pytestmark = pytest.mark.django_db
 

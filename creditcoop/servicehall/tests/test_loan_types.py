@@ -8,8 +8,7 @@ from django.db import IntegrityError, transaction
 
 from creditcoop.models import AuditLog
 from creditcoop.servicehall.models import LoanType
-
-from .html import table_rows
+from tests.html import table_rows
 
 pytestmark = pytest.mark.django_db
 

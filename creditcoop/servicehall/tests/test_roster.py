@@ -5,8 +5,7 @@ import pytest
 from creditcoop.models import AuditLog
 from creditcoop.servicehall import services
 from creditcoop.servicehall.models import DutyPost, DutyRoster, DutyShift
-
-from .html import text_of
+from tests.html import text_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from django.utils import timezone
 from creditcoop.models import AuditLog, Notification
 from creditcoop.servicehall import services
 from creditcoop.servicehall.models import DeadlineKind, DutyPost, Walkin, WalkinStatus
-
-from .html import table_rows, text_of
+from tests.html import table_rows, text_of
 
 pytestmark = pytest.mark.django_db
 
