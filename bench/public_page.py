@@ -9,7 +9,9 @@ asyncio client for a bounded number of requests when wrk is not installed, and p
 requests per second and the 95th percentile latency. gunicorn is stopped at the end.
 
 Options: --workers (default 4), --worker-class (sync), --duration seconds for wrk (10),
---connections (8), --requests for the built-in client (5000), --port (8765).
+--connections (8), --requests for the built-in client (5000), --port (8765), --flood N (while
+the page is loaded, N more connections post objections from the same address non-stop, as a
+flood would: the page's figures show whether it slows anyone else down; built-in client).
 """
 
 from __future__ import annotations
@@ -182,11 +184,60 @@ def _get(port, path) -> tuple[int, bytes]:
     return int(head.split()[1]), body
 
 
-async def _client(port, path, total, concurrency) -> tuple[float, list[float], int]:
+def _csrf(port, form_path) -> tuple[str, str]:
+    """The CSRF cookie and form token a browser would get from the objection form."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(f"GET {form_path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    text = data.decode(errors="replace")
+    cookie = re.search(r"csrftoken=([^;\s]+)", text).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text).group(1)
+    return cookie, token
+
+
+async def _flood(port, form_path, cookie, token, workers, stop, counts):
+    """Objections posted from one address as fast as the server answers, until `stop`."""
+    from urllib.parse import urlencode
+
+    body = urlencode(
+        {"csrfmiddlewaretoken": token, "text": "压测：同一地址连续提交异议" * 5, "entry": ""}
+    ).encode()
+    request = (
+        f"POST {form_path} HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+        f"Cookie: csrftoken={cookie}\r\nReferer: http://127.0.0.1:{port}{form_path}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+    async def worker():
+        while not stop.is_set():
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(request)
+            data = await reader.read()
+            writer.close()
+            status = data[9:12].decode()
+            counts[status] = counts.get(status, 0) + 1
+
+    await asyncio.gather(*(worker() for _ in range(workers)))
+
+
+async def _client(
+    port, path, total, concurrency, flood=0, form_path=""
+) -> tuple[float, list[float], int, dict]:
     latencies: list[float] = []
     errors = 0
     remaining = total
     request = f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    flood_counts: dict = {}
+    stop = asyncio.Event()
+    flooding = None
+    if flood:
+        cookie, token = _csrf(port, form_path)
+        flooding = asyncio.create_task(
+            _flood(port, form_path, cookie, token, flood, stop, flood_counts)
+        )
 
     async def worker():
         nonlocal remaining, errors
@@ -203,7 +254,11 @@ async def _client(port, path, total, concurrency) -> tuple[float, list[float], i
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - start, latencies, errors
+    elapsed = time.perf_counter() - start
+    if flooding is not None:
+        stop.set()
+        await flooding
+    return elapsed, latencies, errors, flood_counts
 
 
 def main():
@@ -214,6 +269,12 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--flood",
+        type=int,
+        default=0,
+        help="同时用 N 个连接从同一地址不停提交异议（内置客户端），看页面是否变慢",
+    )
     args = parser.parse_args()
     args.duration = min(args.duration, 60)
     args.requests = min(args.requests, 50000)
@@ -255,7 +316,7 @@ def main():
             _get(args.port, path)
         cores = os.cpu_count()
         print(f"gunicorn {args.workers} 个 {args.worker_class} 进程，{cores} 核，仅 127.0.0.1")
-        wrk = shutil.which("wrk")
+        wrk = shutil.which("wrk") if not args.flood else None
         if wrk:
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
                 f.write(WRK_LUA)
@@ -283,9 +344,15 @@ def main():
                 f"wrk {args.connections} 连接 {args.duration} 秒：{total} 次请求，非 200 {bad} 次"
             )
         else:
-            elapsed, lat, bad = asyncio.run(
-                _client(args.port, path, args.requests, args.connections)
+            form_path = f"/p/village/{CODE}/objection/"
+            elapsed, lat, bad, flood_counts = asyncio.run(
+                _client(
+                    args.port, path, args.requests, args.connections, args.flood, form_path
+                )
             )
+            if args.flood:
+                answers = "，".join(f"HTTP {k} {v} 次" for k, v in sorted(flood_counts.items()))
+                print(f"同时 {args.flood} 个连接从同一地址提交异议：{answers}")
             rps = len(lat) / elapsed
             lat.sort()
             p95 = lat[int(len(lat) * 0.95) - 1] * 1000

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import models, transaction
 
 from .audit import audit_record
 from .models import (
@@ -153,6 +153,19 @@ class StaffAdmin(AuditedAdmin, UserAdmin):
         ),
     )
     readonly_fields = ["last_login"]
+
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's set-password page: audited like every other admin change."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                audit_record(
+                    actor=request.user,
+                    action="后台重设密码",
+                    obj=Staff.objects.get(pk=id),
+                    changes={"password": "（已修改）"},
+                )
+        return response
 
     @admin.display(description="角色")
     def role_labels(self, obj):

@@ -2,10 +2,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from .audit import audit_record
 from .auth import StaffLoginForm
 from .forms import AuditFilterForm
 from .models import Role
@@ -17,6 +19,23 @@ class LoginView(auth_views.LoginView):
     form_class = StaffLoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changing one's own password leaves an audit row (never the password itself)."""
+
+    template_name = "registration/password_change.html"
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit_record(
+                actor=self.request.user,
+                action="修改本人密码",
+                obj=self.request.user,
+                changes={"password": "（已修改）"},
+            )
+        return response
 
 
 @login_required

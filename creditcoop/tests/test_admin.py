@@ -163,3 +163,19 @@ def test_staff_page_shows_no_editable_password_hash(org, admin_client):
     body = admin_client.get(f"/admin/creditcoop/staff/{org.officer2.pk}/change/").content.decode()
     assert org.officer2.password not in body  # neither the hash nor an input holding it
     assert "../password/" in body  # the link to set a new password instead
+
+
+def test_admin_sets_a_password_and_it_is_audited(org, admin_client):
+    url = f"/admin/creditcoop/staff/{org.officer2.pk}/password/"
+    refused = admin_client.post(url, {"password1": "Qz7#vn4pLw", "password2": "different"})
+    assert refused.status_code == 200
+    assert not AuditLog.objects.filter(action="后台重设密码").exists()
+    resp = admin_client.post(
+        url, {"password1": "Qz7#vn4pLw", "password2": "Qz7#vn4pLw", "usable_password": "true"}
+    )
+    assert resp.status_code == 302
+    org.officer2.refresh_from_db()
+    assert org.officer2.check_password("Qz7#vn4pLw")
+    row = AuditLog.objects.get(action="后台重设密码")
+    assert row.actor == org.admin and row.object_id == str(org.officer2.pk)
+    assert "Qz7#vn4pLw" not in str(row.changes)

@@ -1,6 +1,8 @@
 import pytest
 from django.test import override_settings
 
+from creditcoop.models import AuditLog
+
 pytestmark = pytest.mark.django_db
 
 
@@ -48,6 +50,9 @@ def test_password_change(client, org):
     assert "密码已修改" in client.get(resp.url).content.decode()
     org.officer1.refresh_from_db()
     assert org.officer1.check_password("Xk9#mw2pLq")
+    row = AuditLog.objects.get(action="修改本人密码")
+    assert row.actor == org.officer1 and row.object_id == str(org.officer1.pk)
+    assert "Xk9#mw2pLq" not in str(row.changes) and org.officer1.password not in str(row.changes)
 
 
 def test_logout(client, org):
@@ -67,6 +72,7 @@ def test_password_change_with_wrong_old_password_changes_nothing(client, org):
     assert "旧密码" in resp.content.decode()
     org.officer1.refresh_from_db()
     assert org.officer1.check_password("pass-1234")
+    assert not AuditLog.objects.filter(action="修改本人密码").exists()
 
 
 @override_settings(LOGIN_FAILURE_LIMIT=2, LOGIN_LOCK_SECONDS=1)
