@@ -56,6 +56,9 @@ def _isolated_cache():
     """Each test sees its own cache keys (lockouts, rate limits) on the real Redis."""
     from django.core.cache import caches
 
+    from ratings.notices import selectors as notice_selectors
+
+    notice_selectors._header_cache.clear()
     cache = caches["default"]
     old = cache.key_prefix
     cache.key_prefix = f"t{uuid.uuid4().hex[:10]}"

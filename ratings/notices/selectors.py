@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -152,6 +154,24 @@ def village_public(code: str) -> Village:
         return Village.objects.select_related("cooperative__union", "officer").get(code=code)
     except Village.DoesNotExist:
         raise Http404("未找到该村。")
+
+
+_header_cache: dict[str, tuple[float, Village]] = {}
+HEADER_SECONDS = 60
+
+
+def village_public_header(code: str) -> Village:
+    """The village for the short answers to a flood or a bot (its name, code and telephones),
+    kept in this process for a minute so that turning a flood away needs no query."""
+    now = time.monotonic()
+    hit = _header_cache.get(code)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    village = village_public(code)
+    if len(_header_cache) > 5000:
+        _header_cache.clear()
+    _header_cache[code] = (now + HEADER_SECONDS, village)
+    return village
 
 
 def public_entries(batch) -> list[NoticeEntry]:

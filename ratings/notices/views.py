@@ -519,10 +519,11 @@ def public_poster(request, code, pk):
 
 
 def _refused_early(request, code):
-    """A flood or a bot is turned away before any work on the notice (one small query for
-    the village, none for its households), so it never slows the page for anyone else."""
+    """A flood or a bot is turned away before any work on the notice: one Redis round trip
+    for the count, the village header from this process's copy (no query), a short page;
+    so it never slows the page for anyone else."""
     if not ratelimit.allow("objection", ratelimit.client_address(request)):
-        village = selectors.village_public(code)
+        village = selectors.village_public_header(code)
         coop = village.cooperative
         return render(
             request,
@@ -538,7 +539,7 @@ def _refused_early(request, code):
         )
     if request.POST.get("website", "").strip():
         # A bot filled the hidden field: answer as if accepted, store nothing.
-        village = selectors.village_public(code)
+        village = selectors.village_public_header(code)
         return render(request, "notices/public_objection_done.html", {"village": village})
     return None
 
