@@ -12,7 +12,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -469,10 +468,17 @@ def npl_of_family(household) -> Loan | None:
     """An open non-performing loan of anyone in the household (by our classification): on
     any of the household's contracts, or a member's own loan from another household (a
     member who married in or whose household was merged)."""
+    # Two index reads joined by UNION: an OR across the member join would scan every
+    # contract of the union at each drawdown.
     contract_ids = list(
-        CreditContract.objects.filter(
-            Q(household=household) | Q(borrower__household=household)
-        ).values_list("pk", flat=True)
+        CreditContract.objects.filter(household=household)
+        .order_by()
+        .values_list("pk", flat=True)
+        .union(
+            CreditContract.objects.filter(borrower__household=household)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
     )
     return (
         Loan.objects.filter(
