@@ -699,13 +699,22 @@ class MemberConsent(models.Model):
         return f"{self.member_id} {'同意' if self.consented else '未同意'}"
 
 
-def _shown(value):
-    """A value of the history as a clerk reads it."""
-    if value is None or value == "":
+def _shown(value, names=None):
+    """A value of the history as a clerk reads it; a set of scores as “信誉状况 8、…”."""
+    if value is None or value == "" or value == {}:
         return "—"
     if isinstance(value, bool):
         return _("是") if value else _("否")
+    if isinstance(value, dict):
+        names = names or {}
+        return "、".join(f"{names.get(k, k)} {v}" for k, v in value.items())
     return value
+
+
+def _default_indicator_names() -> dict:
+    from .services import DEFAULT_INDICATORS
+
+    return {code: name for code, name, *_rest in DEFAULT_INDICATORS}
 
 
 class ApplicationEvent(models.Model):
@@ -771,6 +780,8 @@ class ApplicationEvent(models.Model):
         at the rating group's sitting) as a plain value.
         """
         rows = []
+        # The scorecard's own names where the page supplied them, else the default ones.
+        names = {**_default_indicator_names(), **getattr(self, "indicator_names", {})}
         for key, value in (self.changes or {}).items():
             if key == "status":
                 continue
@@ -784,8 +795,8 @@ class ApplicationEvent(models.Model):
             rows.append(
                 {
                     "label": label,
-                    "before": _shown(value[0]) if pair else "",
-                    "after": _shown(value[1] if pair else value),
+                    "before": _shown(value[0], names) if pair else "",
+                    "after": _shown(value[1] if pair else value, names),
                     "pair": pair,
                 }
             )

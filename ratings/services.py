@@ -1315,12 +1315,7 @@ def application_line_final(
 
 
 @transaction.atomic
-def application_reject(*, application, actor, reason: str, expected_version=None):
-    """End an application with a reason the household is told (printable)."""
-    _require_write(actor)
-    app = _lock(application, expected_version)
-    if not app.is_open:
-        raise RatingError(_("该申请已办结，不能否决。"))
+def _check_may_reject(actor, app):
     village = app.village
     early = app.status in (S.DRAFT, S.INITIAL, S.REVIEW)
     if not is_coop_staff(actor, village, Role.REVIEW_GROUP, Role.DIRECTOR, Role.DEPUTY):
@@ -1333,6 +1328,52 @@ def application_reject(*, application, actor, reason: str, expected_version=None
             )
         # The officer may end only what their grade lets them investigate and review.
         _check_officer_grade(actor, app)
+
+
+def _step_check(status):
+    """Who may act on an application waiting in `status` (the same checks the step's
+    service makes before it writes)."""
+    return {
+        S.DRAFT: lambda actor, app: _check_may_prepare(actor, app.village),
+        S.INITIAL: lambda actor, app: _committee_or_officer(actor, app.village),
+        S.REVIEW: _check_may_investigate,
+        S.DECISION: lambda actor, app: _check_review_group(actor, app.village),
+        S.LINE_PROPOSAL: lambda actor, app: _committee_or_officer(actor, app.village),
+        S.LINE_OFFICER: _check_may_investigate,
+        S.LINE_REVIEW: lambda actor, app: _check_line_review_role(actor, app.village),
+        S.LINE_DIRECTOR: _check_approver,
+    }.get(status)
+
+
+def application_may_act(actor, app) -> bool:
+    """Whether the page should offer `actor` the form of the application's current step."""
+    check = _step_check(app.status)
+    if actor.is_read_only or check is None:
+        return False
+    try:
+        check(actor, app)
+    except RatingError:
+        return False
+    return True
+
+
+def application_may_reject(actor, app) -> bool:
+    if actor.is_read_only or not app.is_open:
+        return False
+    try:
+        _check_may_reject(actor, app)
+    except RatingError:
+        return False
+    return True
+
+
+def application_reject(*, application, actor, reason: str, expected_version=None):
+    """End an application with a reason the household is told (printable)."""
+    _require_write(actor)
+    app = _lock(application, expected_version)
+    if not app.is_open:
+        raise RatingError(_("该申请已办结，不能否决。"))
+    _check_may_reject(actor, app)
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise RatingError(_("请写明不予评级或授信的原因（将告知农户）。"))

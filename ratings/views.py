@@ -451,6 +451,14 @@ def application_create(request):
     return render(request, "ratings/application_form.html", {"form": form, "household": household})
 
 
+def _with_indicator_names(events, indicators) -> list:
+    names = {ind.code: ind.name for ind in indicators}
+    events = list(events)
+    for e in events:
+        e.indicator_names = names
+    return events
+
+
 def _detail_ctx(request, app, **forms):
     counts = (
         with_counts(CreditApplication.objects.filter(pk=app.pk))
@@ -472,11 +480,16 @@ def _detail_ctx(request, app, **forms):
         "missing": services.missing_items(app, **counts) if app.status == S.DRAFT else [],
         "counts": counts,
         "score_rows": score_rows,
-        "events": application_events(app),
+        "events": _with_indicator_names(application_events(app), indicators),
         **_step_deadline_ctx(app),
         "consents": {c.member_id: c for c in app.consents.all()},
         "members": list(app.household.members.all()),
         "can_write": not request.user.is_read_only,
+        # A step's form is offered to who may take the step; a form sent back with its
+        # error is shown whoever sent it.
+        "can_act": services.application_may_act(request.user, app) or bool(forms),
+        "can_reject": services.application_may_reject(request.user, app)
+        or "reject_form" in forms,
         "documents_form": forms.get("documents_form")
         or DocumentsForm(application=app, initial={"version": app.version}),
         "reject_form": forms.get("reject_form") or RejectForm(initial={"version": app.version}),

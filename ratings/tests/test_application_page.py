@@ -151,3 +151,44 @@ def test_decided_grade_is_final_on_the_page(org, login):
     )
     assert "不能办理此项" in r.content.decode()
     assert CreditApplication.objects.get(pk=app.pk).decision.held_on == date(2025, 3, 5)
+
+
+def _actions(page):
+    """The form actions the page offers."""
+    import re
+
+    return {m.split("/")[-2] for m in re.findall(r'action="([^"]+)"', page)}
+
+
+@pytest.mark.parametrize(
+    "status,who,offered",
+    [
+        # The rating group's sitting: its members decide; the village officer may not.
+        (S.DECISION, "reviewer", {"decide", "reject"}),
+        (S.DECISION, "officer1", set()),
+        # The officer's own steps: review and the officer's line opinion.
+        (S.REVIEW, "officer1", {"step", "reject"}),
+        (S.REVIEW, "director", {"reject"}),  # may end it, not review it for the officer
+        (S.LINE_DIRECTOR, "director", {"step", "reject"}),
+        (S.LINE_DIRECTOR, "officer1", set()),
+        (S.LINE_DIRECTOR, "auditor", set()),
+    ],
+)
+def test_only_who_may_take_the_step_is_offered_its_form(org, login, status, who, offered):
+    app = application(org, status=status)
+    client = login(getattr(org, who))
+    response = client.get(reverse("ratings:application_detail", args=[app.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert _actions(page) & {"decide", "step", "reject"} == offered
+
+
+def test_history_shows_scores_by_indicator_name(org, login):
+    app = application(org, status=S.INITIAL)
+    services.application_initial_rate(
+        application=app, actor=org.committee, scores=SCORES_85, expected_version=app.version
+    )
+    page = detail(login(org.officer1), app)
+    row = next(r for r in table_rows(page, "history") if "初评得分" in r[4])
+    assert "信誉状况 20" in row[4] and "还款记录" in row[4]
+    assert "reputation" not in row[4] and "{" not in row[4]
