@@ -201,3 +201,22 @@ def incentive_totals(*, village_ids) -> dict[int, dict]:
         .order_by()
     )
     return {r["village_id"]: r for r in rows}
+
+
+def household_loans_summary(*, household) -> dict:
+    """What the household's page shows of its credit at the counter: its contracts (newest
+    first), the active loan certificate and the open loans. Three queries."""
+    contracts = list(
+        CreditContract.objects.filter(household=household).order_by("-signed_on", "-id")[:10]
+    )
+    certificate = (
+        LoanCertificate.objects.filter(household=household, status=LoanCertificate.Status.ACTIVE)
+        .order_by("-id")
+        .first()
+    )
+    loans = list(
+        Loan.objects.filter(contract__household=household, status=Loan.Status.OPEN)
+        .select_related("contract")
+        .order_by("due_date", "id")
+    )
+    return {"contracts": contracts, "certificate": certificate, "loans": loans}

@@ -31,6 +31,9 @@ from .services import DrawdownRefused, LoanError
 GRANTERS = (Role.OFFICER, Role.DIRECTOR, Role.DEPUTY)
 LEDGER_PAGE_SIZE = 50
 MONEY_DESK = (Role.TELLER,)
+# Contracts, balances and ledgers are the cooperative's books: every staff role reads them
+# within its scope, but not village committee members (they rate and propose, nothing more).
+LOAN_READERS = tuple(r for r in Role if r != Role.COMMITTEE)
 
 
 def _date(value):
@@ -45,7 +48,7 @@ def _date(value):
 # ---------------------------------------------------------------------------
 
 
-@roles_required()
+@roles_required(*LOAN_READERS)
 def contract_list(request):
     qs = selectors.contract_scope(request.user).select_related(
         "village", "household__group", "borrower", "certificate", "signed_by"
@@ -79,7 +82,7 @@ def contract_list(request):
     )
 
 
-@roles_required()
+@roles_required(*LOAN_READERS)
 def contract_detail(request, pk):
     contract = selectors.contract_get(request.user, pk)
     loans = contract.loans.select_related("teller").order_by("-drawn_on", "-id")
@@ -96,7 +99,7 @@ def contract_detail(request, pk):
     )
 
 
-@roles_required()
+@roles_required(*LOAN_READERS)
 def certificate_print(request, pk):
     certificate = selectors.certificate_get(request.user, pk)
     return render(
@@ -236,7 +239,7 @@ def grant_single(request, pk):
     )
 
 
-@roles_required()
+@roles_required(*LOAN_READERS)
 def batch_detail(request, pk):
     batch = selectors.batch_get(request.user, pk)
     contracts = batch.contracts.select_related("borrower", "household__group", "certificate")
@@ -322,7 +325,7 @@ def refusal_list(request):
     )
 
 
-@roles_required()
+@roles_required(*LOAN_READERS)
 def loan_detail(request, pk):
     loan = selectors.loan_get(request.user, pk)
     user = request.user
@@ -400,7 +403,7 @@ def loan_classify(request, pk):
     return redirect("loans:loan_detail", loan.pk)
 
 
-@roles_required()
+@roles_required(*LOAN_READERS)
 def receipt_print(request, pk):
     repayment = selectors.repayment_get(request.user, pk)
     return render(
@@ -442,7 +445,7 @@ def receipt_reverse(request, pk):
 # ---------------------------------------------------------------------------
 
 
-@roles_required()
+@roles_required(*LOAN_READERS)
 def ledger(request):
     user = request.user
     village_id = request.GET.get("village", "")
@@ -493,7 +496,7 @@ def ledger(request):
     )
 
 
-@roles_required()
+@roles_required(*LOAN_READERS)
 def incentive_villages(request):
     """The villages' committee incentive (业务开展费用), each linking to its statement."""
     villages = village_scope(request.user).select_related("cooperative").order_by("code")
@@ -504,7 +507,7 @@ def incentive_villages(request):
     return render(request, "loans/incentive_villages.html", {"page": page})
 
 
-@roles_required()
+@roles_required(*LOAN_READERS)
 def incentive_statement(request, pk):
     village = village_get(request.user, pk)
     date_from = _date(request.GET.get("from"))

@@ -234,3 +234,34 @@ def test_lists_render(org, login, contract):
         assert client.get(reverse(name)).status_code == 200
     html = client.get(reverse("loans:contract_list"), {"q": contract.number}).content.decode()
     assert contract.number in html
+
+
+def test_household_page_shows_contract_certificate_and_open_loans(org, login, contract):
+    loan = lf.draw(org, contract, "6000")
+    page = login(org.officer1).get(
+        reverse("villages:household_detail", args=[contract.household_id])
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="household-loans"' in html
+    assert contract.number in html and contract.certificate.number in html
+    assert reverse("loans:contract_detail", args=[contract.pk]) in html
+    # line, balance and what is still available
+    line = contract.line
+    assert f"{line:.2f}" in html and "6000.00" in html and f"{line - 6000:.2f}" in html
+    assert loan.number in html and reverse("loans:loan_detail", args=[loan.pk]) in html
+
+
+def test_committee_member_reads_no_books(org, login, contract):
+    """A village committee member sees the household but not its contracts and balances."""
+    client = login(org.committee)
+    page = client.get(reverse("villages:household_detail", args=[contract.household_id]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="household-loans"' not in html and contract.number not in html
+    for url in (
+        reverse("loans:contract_detail", args=[contract.pk]),
+        reverse("loans:contract_list"),
+        reverse("loans:ledger") + f"?village={contract.village_id}",
+        reverse("loans:certificate_print", args=[contract.certificate.pk]),
+    ):
+        assert client.get(url).status_code == 403, url
