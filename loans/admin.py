@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from creditcoop.admin import AuditedAdmin, ReadOnlyAdmin
+
 from .models import (
     ClassChange,
     CommitteeIncentive,
@@ -15,7 +17,7 @@ from .models import (
 
 
 @admin.register(LoanSettings)
-class LoanSettingsAdmin(admin.ModelAdmin):
+class LoanSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = [
         "penalty_markup",
         "committee_incentive",
@@ -34,17 +36,7 @@ class LoanSettingsAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records change only through the services (audit, locks); here they are read."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Money records change only through the services (audit, locks); here they are read.
 
 
 @admin.register(CreditContract)

@@ -4,6 +4,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from creditcoop.admin import AuditedAdmin
 from creditcoop.audit import audit_record, diff, snapshot
 
 from . import services
@@ -190,7 +191,7 @@ class ScoreOptionInline(admin.TabularInline):
 
 
 @admin.register(ScoreIndicator)
-class ScoreIndicatorAdmin(admin.ModelAdmin):
+class ScoreIndicatorAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["scorecard", "order", "name", "kind"]
     list_filter = ["scorecard"]
     inlines = [ScoreOptionInline]

@@ -1,15 +1,17 @@
 from django.contrib import admin
 
+from creditcoop.admin import AuditedAdmin, ReadOnlyAdmin
+
 from .models import NoticeBatch, NoticeEntry, NoticePolicy, Objection, ServicePromise
 
 
 @admin.register(NoticePolicy)
-class NoticePolicyAdmin(admin.ModelAdmin):
+class NoticePolicyAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["cooperative", "period_days", "objection_working_days"]
 
 
 @admin.register(ServicePromise)
-class ServicePromiseAdmin(admin.ModelAdmin):
+class ServicePromiseAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = [
         "cooperative",
         "loan_type",
@@ -23,17 +25,7 @@ class ServicePromiseAdmin(admin.ModelAdmin):
     list_editable = ["sort_order", "is_active"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Notices and objections change only through their services (audited)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Notices and objections change only through their services (audited).
 
 
 class EntryInline(admin.TabularInline):
