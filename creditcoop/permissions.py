@@ -7,6 +7,8 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from .models import Role
+
 
 def roles_required(*roles, write: bool = False):
     """The user must hold one of `roles`; with write=True a read-only role gets 403 too.
@@ -33,3 +35,89 @@ def roles_required(*roles, write: bool = False):
 def require_write(user) -> None:
     if user.is_read_only:
         raise PermissionDenied("稽核角色只能查阅，不能修改数据。")
+
+
+# ---------------------------------------------------------------------------
+# The rules every stage asks. Services call them and raise DomainError; templates ask them
+# through the `perm` template filters. Nothing here imports a stage: villages and
+# committees are read through their relations.
+# ---------------------------------------------------------------------------
+
+READ_ONLY_MESSAGE = "稽核角色只能查阅，不能修改数据。"
+
+
+def may_write(actor) -> bool:
+    """Logged in and not a read-only role."""
+    return bool(getattr(actor, "pk", None)) and getattr(actor, "is_authenticated", True) and (
+        not actor.is_read_only
+    )
+
+
+def require_may_write(actor) -> None:
+    """For services: a DomainError a person understands when the actor may not write."""
+    from .errors import DomainError
+
+    if not getattr(actor, "pk", None):
+        raise DomainError("请先登录。")
+    if actor.is_read_only:
+        raise DomainError(READ_ONLY_MESSAGE)
+
+
+def manages_village(actor, village) -> bool:
+    """The village's own loan officer (包村信贷员)."""
+    return bool(getattr(actor, "pk", None)) and (
+        actor.has_role(Role.OFFICER) and village.officer_id == actor.pk
+    )
+
+
+def directs_cooperative(actor, cooperative_id) -> bool:
+    """The director or deputy director of this cooperative."""
+    if hasattr(cooperative_id, "pk"):
+        cooperative_id = cooperative_id.pk
+    return bool(getattr(actor, "pk", None)) and (
+        actor.cooperative_id == cooperative_id and actor.has_role(Role.DIRECTOR, Role.DEPUTY)
+    )
+
+
+def works_at(actor, cooperative_id, *roles) -> bool:
+    """Staff of this cooperative holding one of `roles` (any role when none given)."""
+    if hasattr(cooperative_id, "pk"):
+        cooperative_id = cooperative_id.pk
+    if not getattr(actor, "pk", None) or actor.cooperative_id != cooperative_id:
+        return False
+    return actor.has_role(*roles) if roles else True
+
+
+def officer_or_director(actor, village) -> bool:
+    """The village's officer or its cooperative's director/deputy: who runs a village's work."""
+    return manages_village(actor, village) or directs_cooperative(actor, village.cooperative_id)
+
+
+def sits_on_committee(actor, village, *, on=None) -> bool:
+    """A member of this village's credit review committee whose term covers `on` (today)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    if not getattr(actor, "pk", None) or not actor.has_role(Role.COMMITTEE):
+        return False
+    day = on or timezone.localdate()
+    return (
+        village.committee.filter(staff=actor, term_start__lte=day)
+        .filter(Q(term_end__isnull=True) | Q(term_end__gte=day))
+        .exists()
+    )
+
+
+def cooperative_director(cooperative_id):
+    """The cooperative's director (first by staff number), who answers when no one else does."""
+    from .models import Staff
+
+    if hasattr(cooperative_id, "pk"):
+        cooperative_id = cooperative_id.pk
+    return (
+        Staff.objects.filter(
+            cooperative_id=cooperative_id, is_active=True, roles__contains=[Role.DIRECTOR]
+        )
+        .order_by("username")
+        .first()
+    )
