@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
-from django.http import Http404
 
+from creditcoop.scoping import get_in_scope
 from villages.selectors import village_scope
 
 from . import interest
@@ -29,39 +29,33 @@ def contract_scope(user) -> QuerySet[CreditContract]:
 
 
 def contract_get(user, pk) -> CreditContract:
-    try:
-        return (
-            contract_scope(user)
-            .select_related(
-                "village__cooperative",
-                "village__officer",
-                "household__group",
-                "borrower",
-                "signed_by",
-                "granted_by",
-                "application",
-            )
-            .get(pk=pk)
-        )
-    except (CreditContract.DoesNotExist, ValueError):
-        raise Http404("未找到该授信合同。")
+    return get_in_scope(
+        contract_scope(user).select_related(
+            "village__cooperative",
+            "village__officer",
+            "household__group",
+            "borrower",
+            "signed_by",
+            "granted_by",
+            "application",
+        ),
+        pk,
+        "未找到该授信合同。",
+    )
 
 
 def certificate_get(user, pk) -> LoanCertificate:
-    try:
-        return (
-            LoanCertificate.objects.filter(contract__in=contract_scope(user))
-            .select_related(
-                "contract__village__cooperative",
-                "contract__signed_by",
-                "household__group",
-                "holder",
-                "issued_by",
-            )
-            .get(pk=pk)
-        )
-    except (LoanCertificate.DoesNotExist, ValueError):
-        raise Http404("未找到该贷款证。")
+    return get_in_scope(
+        LoanCertificate.objects.filter(contract__in=contract_scope(user)).select_related(
+            "contract__village__cooperative",
+            "contract__signed_by",
+            "household__group",
+            "holder",
+            "issued_by",
+        ),
+        pk,
+        "未找到该贷款证。",
+    )
 
 
 def loan_scope(user) -> QuerySet[Loan]:
@@ -69,49 +63,42 @@ def loan_scope(user) -> QuerySet[Loan]:
 
 
 def loan_get(user, pk) -> Loan:
-    try:
-        return (
-            loan_scope(user)
-            .select_related(
-                "contract__village__cooperative",
-                "contract__village__officer",
-                "contract__borrower",
-                "contract__household",
-                "contract__certificate",
-                "teller",
-            )
-            .get(pk=pk)
-        )
-    except (Loan.DoesNotExist, ValueError):
-        raise Http404("未找到该借据。")
+    return get_in_scope(
+        loan_scope(user).select_related(
+            "contract__village__cooperative",
+            "contract__village__officer",
+            "contract__borrower",
+            "contract__household",
+            "contract__certificate",
+            "teller",
+        ),
+        pk,
+        "未找到该借据。",
+    )
 
 
 def repayment_get(user, pk) -> Repayment:
-    try:
-        return (
-            Repayment.objects.filter(loan__in=loan_scope(user))
-            .select_related(
-                "loan__contract__village__cooperative",
-                "loan__contract__borrower",
-                "loan__contract__certificate",
-                "teller",
-                "reversed_by",
-            )
-            .get(pk=pk)
-        )
-    except (Repayment.DoesNotExist, ValueError):
-        raise Http404("未找到该还款记录。")
+    return get_in_scope(
+        Repayment.objects.filter(loan__in=loan_scope(user)).select_related(
+            "loan__contract__village__cooperative",
+            "loan__contract__borrower",
+            "loan__contract__certificate",
+            "teller",
+            "reversed_by",
+        ),
+        pk,
+        "未找到该还款记录。",
+    )
 
 
 def batch_get(user, pk) -> GrantBatch:
-    try:
-        return (
-            GrantBatch.objects.filter(village__in=village_scope(user).values("pk"))
-            .select_related("village", "officer", "created_by")
-            .get(pk=pk)
-        )
-    except (GrantBatch.DoesNotExist, ValueError):
-        raise Http404("未找到该授信批次。")
+    return get_in_scope(
+        GrantBatch.objects.filter(village__in=village_scope(user).values("pk")).select_related(
+            "village", "officer", "created_by"
+        ),
+        pk,
+        "未找到该授信批次。",
+    )
 
 
 def refusal_scope(user) -> QuerySet[CounterRefusal]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
-from django.http import Http404
 from django.utils import timezone
 
+from creditcoop.scoping import get_in_scope
 from creditcoop.servicehall.models import Deadline
 from villages.models import Member
 from villages.selectors import village_scope
@@ -23,16 +23,13 @@ def application_scope(user) -> QuerySet[CreditApplication]:
 
 def application_get(user, pk) -> CreditApplication:
     # Few joins on purpose: Postgres plans a 15-way join slowly; staff names load lazily.
-    try:
-        return (
-            application_scope(user)
-            .select_related(
-                "village__cooperative", "household__group", "applicant", "campaign", "scorecard"
-            )
-            .get(pk=pk)
-        )
-    except (CreditApplication.DoesNotExist, ValueError):
-        raise Http404("未找到该申请。")
+    return get_in_scope(
+        application_scope(user).select_related(
+            "village__cooperative", "household__group", "applicant", "campaign", "scorecard"
+        ),
+        pk,
+        "未找到该申请。",
+    )
 
 
 def applications_line_set(*, village) -> QuerySet[CreditApplication]:
@@ -49,10 +46,11 @@ def campaign_scope(user) -> QuerySet[RatingCampaign]:
 
 
 def campaign_get(user, pk) -> RatingCampaign:
-    try:
-        return campaign_scope(user).select_related("village__cooperative", "officer").get(pk=pk)
-    except (RatingCampaign.DoesNotExist, ValueError):
-        raise Http404("未找到该评级批次。")
+    return get_in_scope(
+        campaign_scope(user).select_related("village__cooperative", "officer"),
+        pk,
+        "未找到该评级批次。",
+    )
 
 
 def with_counts(qs: QuerySet[CreditApplication]) -> QuerySet[CreditApplication]:

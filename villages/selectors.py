@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import COOPERATIVE_ROLES, Cooperative, Role
+from creditcoop.scoping import get_in_scope
 
 from .models import CommitteeMember, Household, Member, PromotionSurvey, Village, WorkSchedule
 
@@ -56,10 +57,11 @@ def cooperative_scope(user) -> QuerySet[Cooperative]:
 
 def village_get(user, pk) -> Village:
     """A village in scope, or 404 (the same answer for 'not yours' and 'doesn't exist')."""
-    try:
-        return village_scope(user).select_related("cooperative", "officer").get(pk=pk)
-    except (Village.DoesNotExist, ValueError):
-        raise Http404("未找到该村。")
+    return get_in_scope(
+        village_scope(user).select_related("cooperative", "officer"),
+        pk,
+        "未找到该村。",
+    )
 
 
 def household_scope(user) -> QuerySet[Household]:
@@ -67,14 +69,11 @@ def household_scope(user) -> QuerySet[Household]:
 
 
 def household_get(user, pk) -> Household:
-    try:
-        return (
-            household_scope(user)
-            .select_related("village", "group", "village__cooperative")
-            .get(pk=pk)
-        )
-    except (Household.DoesNotExist, ValueError):
-        raise Http404("未找到该农户。")
+    return get_in_scope(
+        household_scope(user).select_related("village", "group", "village__cooperative"),
+        pk,
+        "未找到该农户。",
+    )
 
 
 # --- who may change what -------------------------------------------------------------------
@@ -292,10 +291,11 @@ def promotion_scope(user) -> QuerySet[PromotionSurvey]:
 
 
 def promotion_get(user, pk) -> PromotionSurvey:
-    try:
-        return promotion_scope(user).select_related("village__cooperative").get(pk=pk)
-    except (PromotionSurvey.DoesNotExist, ValueError):
-        raise Http404("未找到该推广村调查。")
+    return get_in_scope(
+        promotion_scope(user).select_related("village__cooperative"),
+        pk,
+        "未找到该推广村调查。",
+    )
 
 
 def committee_current(village: Village, today=None):

@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from creditcoop.models import Role
 from creditcoop.permissions import roles_required
+from creditcoop.scoping import get_in_scope
 
 from . import services
 from .forms import (
@@ -396,11 +397,11 @@ def committee_member_add(request, pk):
 
 
 def _committee_member_get(user, pk) -> CommitteeMember:
-    member = CommitteeMember.objects.filter(
-        pk=pk, village__in=village_scope(user).values("pk")
-    ).first()
-    if member is None:
-        raise Http404("未找到该成员。")
+    member = get_in_scope(
+        CommitteeMember.objects.filter(village__in=village_scope(user).values("pk")),
+        pk,
+        "未找到该成员。",
+    )
     if not village_writable(user, member.village):
         raise PermissionDenied("您不能修改该村的数据。")
     return member

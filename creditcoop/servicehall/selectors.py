@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count, F, Q, QuerySet
-from django.http import Http404
 
 from creditcoop.models import COOPERATIVE_ROLES, Cooperative, Role
+from creditcoop.scoping import get_in_scope
 
 from .models import Accountability, Deadline, DutyRoster, DutyShift, Walkin
 
@@ -41,10 +41,11 @@ def walkin_scope(user) -> QuerySet[Walkin]:
 
 
 def walkin_get(user, pk) -> Walkin:
-    try:
-        return walkin_scope(user).select_related("cooperative").get(pk=pk)
-    except (Walkin.DoesNotExist, ValueError):
-        raise Http404("未找到该来访登记。")
+    return get_in_scope(
+        walkin_scope(user).select_related("cooperative"),
+        pk,
+        "未找到该来访登记。",
+    )
 
 
 def walkin_filter(
@@ -106,10 +107,11 @@ def accountability_scope(user) -> QuerySet[Accountability]:
 
 
 def accountability_get(user, pk) -> Accountability:
-    try:
-        return accountability_scope(user).get(pk=pk)
-    except (Accountability.DoesNotExist, ValueError):
-        raise Http404("未找到该问责记录。")
+    return get_in_scope(
+        accountability_scope(user),
+        pk,
+        "未找到该问责记录。",
+    )
 
 
 def roster_for(cooperative, month: date) -> DutyRoster | None:

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from creditcoop.models import Cooperative
+from creditcoop.scoping import get_in_scope
 from villages.models import CommitteeMember, Village
 from villages.selectors import village_scope
 
@@ -25,20 +26,17 @@ def batch_scope(user) -> QuerySet[NoticeBatch]:
 
 
 def batch_get(user, pk) -> NoticeBatch:
-    try:
-        return (
-            batch_scope(user)
-            .select_related(
-                "village__cooperative",
-                "village__officer",
-                "created_by",
-                "published_by",
-                "continues",
-            )
-            .get(pk=pk)
-        )
-    except (NoticeBatch.DoesNotExist, ValueError):
-        raise Http404("未找到该公示。")
+    return get_in_scope(
+        batch_scope(user).select_related(
+            "village__cooperative",
+            "village__officer",
+            "created_by",
+            "published_by",
+            "continues",
+        ),
+        pk,
+        "未找到该公示。",
+    )
 
 
 def batch_list(*, user, village_id=None, status="", q="") -> QuerySet[NoticeBatch]:
@@ -74,22 +72,19 @@ def objection_scope(user) -> QuerySet[Objection]:
 
 
 def objection_get(user, pk) -> Objection:
-    try:
-        return (
-            objection_scope(user)
-            .select_related(
-                "batch__village__cooperative",
-                "batch__village__officer",
-                "entry__application",
-                "household",
-                "assigned_to",
-                "recorded_by",
-                "closed_by",
-            )
-            .get(pk=pk)
-        )
-    except (Objection.DoesNotExist, ValueError):
-        raise Http404("未找到该异议。")
+    return get_in_scope(
+        objection_scope(user).select_related(
+            "batch__village__cooperative",
+            "batch__village__officer",
+            "entry__application",
+            "household",
+            "assigned_to",
+            "recorded_by",
+            "closed_by",
+        ),
+        pk,
+        "未找到该异议。",
+    )
 
 
 def objection_deadline(objection):
