@@ -186,7 +186,7 @@ def credit_grant(
 ) -> CreditContract:
     """Grant one household's credit after its notice: contract signed face to face, loan
     certificate issued, the committee incentive for a first certificate."""
-    from ratings.notices.gate import NoticeGateError, assert_grantable
+    from ratings.notices.gate import NoticeGateError, assert_grantable, signing_earliest
 
     _require_writer(actor)
     today = _today(today)
@@ -218,6 +218,15 @@ def credit_grant(
         assert_grantable(application=app, today=today)
     except NoticeGateError as e:
         raise LoanError(_("公示未通过：%(r)s") % {"r": getattr(e, "reason", None) or str(e)})
+    earliest = signing_earliest(application=app)
+    if earliest is not None and signed_on < earliest:
+        raise LoanError(
+            _(
+                "面签日期 %(s)s 早于公示期满、异议办结之日：合同须在公示期满且异议全部办结后"
+                "当面签订，面签日期和合同起始日最早为 %(e)s。"
+            )
+            % {"s": signed_on, "e": earliest}
+        )
     block = _family_block(app.household)
     if block:
         raise LoanError(block)
