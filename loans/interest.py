@@ -61,6 +61,15 @@ def settle_date_on_or_before(d: date) -> date:
     raise AssertionError("unreachable")
 
 
+def settle_dates_between(first: date, last: date) -> list[date]:
+    """The quarterly settlement dates d with first <= d <= last, oldest first."""
+    dates, d = [], settle_date_on_or_before(last)
+    while d >= first:
+        dates.append(d)
+        d = settle_date_on_or_before(d - timedelta(days=1))
+    return dates[::-1]
+
+
 def settle_date_due(today: date) -> date:
     """The settlement date the periodic job may settle on `today`: the latest one already
     over (a settlement day's own interest is only known when its counter business ends)."""
@@ -153,10 +162,11 @@ def days_overdue(loan, today: date) -> int:
 # The quarterly settlement of every open loan not yet settled through %(settle)s, in one
 # statement: accrue [accrued_through, settle + 1 day) then settle; the interest is payable
 # from %(payable)s (`interest_payable_on`). Safe to run twice: a settled loan has
-# accrued_through > settle and is not selected again. Loans whose interest the counter
-# settled on the settlement day itself (a repayment that day) or drawn that day have
-# accrued_through = settle: they are not selected either, their settlement-day interest runs
-# on into the next quarter.
+# accrued_through > settle and is not selected again. A loan drawn on the settlement day
+# (accrued_through = settle) is billed that day in this quarter (算头不算尾: one day). A loan
+# whose interest the counter settled on the settlement day itself (a repayment that day,
+# last_settled_on = settle) is not selected: its settlement-day interest runs on into the
+# next quarter.
 SETTLE_SQL = """
 WITH upd AS (
     UPDATE loans_loan SET
@@ -189,7 +199,8 @@ WITH upd AS (
         accrued_through = %(end)s::date,
         last_settled_on = %(settle)s::date,
         revision = revision + 1
-    WHERE status = 'open' AND accrued_through < %(settle)s::date
+    WHERE status = 'open' AND accrued_through <= %(settle)s::date
+      AND last_settled_on IS DISTINCT FROM %(settle)s::date
     RETURNING last_settled_interest, last_settled_penalty
 )
 SELECT count(*), COALESCE(sum(last_settled_interest), 0), COALESCE(sum(last_settled_penalty), 0)

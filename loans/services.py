@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -862,19 +863,27 @@ def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
 def interest_settle(*, today: date | None = None) -> SettlementRun:
     """Settle the latest quarterly settlement date that is over (run on the 20th it does
     nothing new: the counter is open and repayments that day settle to the day; the job
-    settles the 20th early on the 21st). A second run adds nothing (settled loans are not
-    selected again)."""
+    settles the 20th early on the 21st), and first every earlier one missed while the
+    system was down, oldest first, so each quarter's interest bears compound interest from
+    its own payment day. A second run adds nothing (settled loans are not selected again)."""
     settle = interest.settle_date_due(_today(today))
-    run, _created = SettlementRun.objects.select_for_update().get_or_create(settle_date=settle)
-    with connection.cursor() as cur:
-        cur.execute(interest.SETTLE_SQL, interest.settle_params(settle))
-        count, interest_total, penalty_total = cur.fetchone()
-    run.loan_count += count
-    run.interest_total += interest_total
-    run.penalty_total += penalty_total
-    run.finished_at = timezone.now()
-    run.save()
-    run.settled_now = count  # what this call settled (the run row keeps the quarter's total)
+    oldest = Loan.objects.filter(status=Loan.Status.OPEN, accrued_through__lt=settle).aggregate(
+        d=Min("accrued_through")
+    )["d"]
+    missed = interest.settle_dates_between(oldest, settle)[:-1] if oldest else []
+    settled_now = 0
+    for day in [*missed, settle]:
+        run, _created = SettlementRun.objects.select_for_update().get_or_create(settle_date=day)
+        with connection.cursor() as cur:
+            cur.execute(interest.SETTLE_SQL, interest.settle_params(day))
+            count, interest_total, penalty_total = cur.fetchone()
+        run.loan_count += count
+        run.interest_total += interest_total
+        run.penalty_total += penalty_total
+        run.finished_at = timezone.now()
+        run.save()
+        settled_now += count
+    run.settled_now = settled_now  # what this call settled (the run row keeps the quarter's)
     return run
 
 
