@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditcoop.audit import audit_record
+from creditcoop.jobs import job_lock
 from creditcoop.models import Role
 from creditcoop.money import ZERO, to_fen, yuan
 from creditcoop.notify import notify_directors
@@ -866,6 +867,7 @@ def interest_settle(*, today: date | None = None) -> SettlementRun:
     settles the 20th early on the 21st), and first every earlier one missed while the
     system was down, oldest first, so each quarter's interest bears compound interest from
     its own payment day. A second run adds nothing (settled loans are not selected again)."""
+    job_lock("interest_settle")
     settle = interest.settle_date_due(_today(today))
     oldest = Loan.objects.filter(status=Loan.Status.OPEN, accrued_through__lt=settle).aggregate(
         d=Min("accrued_through")
@@ -906,7 +908,8 @@ WITH calc AS (
 ), changed AS (
     UPDATE loans_loan l SET risk_class = c.new
     FROM calc c
-    WHERE l.id = c.id AND c.new <> c.old
+    -- l.risk_class = c.old: a loan another run reclassified meanwhile is left to it.
+    WHERE l.id = c.id AND c.new <> c.old AND l.risk_class = c.old
     RETURNING l.id, c.old, c.new, c.days
 )
 INSERT INTO loans_classchange (loan_id, changed_on, from_class, to_class, days_overdue, by_id,
@@ -931,6 +934,7 @@ def rule_class(days: int, s: LoanSettings) -> int:
 def loans_classify(*, today: date | None = None) -> int:
     """The nightly five-level classification of every open loan, in one statement. Returns
     how many loans changed class (each change is kept with its date)."""
+    job_lock("loans_classify")
     s = LoanSettings.current()
     with connection.cursor() as cur:
         cur.execute(
@@ -1010,33 +1014,42 @@ def loan_classify_manual(
     return loan
 
 
+@transaction.atomic
 def drawdown_reminders_queue(*, today: date | None = None) -> int:
-    """SMS the borrowers whose drawdown falls due in 7 days and in 1 day (never twice)."""
+    """SMS the borrowers whose drawdown falls due in 7 days and in 1 day (never twice). A
+    reminder day missed while the system was down is made up on the next run: each loan not
+    yet due gets the reminder of the nearest window it has reached, once."""
+    job_lock("drawdown_reminders")
     today = _today(today)
     s = LoanSettings.current()
+    windows = sorted({s.reminder_days_first, s.reminder_days_second})
     queued = 0
-    for days in sorted({s.reminder_days_first, s.reminder_days_second}):
-        target = date.fromordinal(today.toordinal() + days)
-        loans = (
-            Loan.objects.filter(status=Loan.Status.OPEN, principal__gt=0, due_date=target)
-            .select_related("contract__borrower", "contract__household", "contract__cooperative")
-            .order_by("id")
+    loans = (
+        Loan.objects.filter(
+            status=Loan.Status.OPEN,
+            principal__gt=0,
+            due_date__gte=today,
+            due_date__lte=today + timedelta(days=windows[-1]),
         )
-        for loan in loans.iterator(chunk_size=500):
-            c = loan.contract
-            phone = c.borrower.phone or c.household.phone
-            text = _(
-                "【%(coop)s】%(name)s您好，您的借款（借据 %(n)s）本金余额 %(p)s 元将于 %(d)s 到期，"
-                "请按时归还。"
-            ) % {
-                "coop": c.cooperative.name,
-                "name": c.borrower.name,
-                "n": loan.number,
-                "p": yuan(loan.principal),
-                "d": loan.due_date,
-            }
-            if sms_queue(
-                phone=phone, text=text, dedupe_key=f"loan-due:{loan.pk}:{loan.due_date}:{days}"
-            ):
-                queued += 1
+        .select_related("contract__borrower", "contract__household", "contract__cooperative")
+        .order_by("id")
+    )
+    for loan in loans.iterator(chunk_size=500):
+        c = loan.contract
+        phone = c.borrower.phone or c.household.phone
+        text = _(
+            "【%(coop)s】%(name)s您好，您的借款（借据 %(n)s）本金余额 %(p)s 元将于 %(d)s 到期，"
+            "请按时归还。"
+        ) % {
+            "coop": c.cooperative.name,
+            "name": c.borrower.name,
+            "n": loan.number,
+            "p": yuan(loan.principal),
+            "d": loan.due_date,
+        }
+        days = next(d for d in windows if loan.due_date <= today + timedelta(days=d))
+        if sms_queue(
+            phone=phone, text=text, dedupe_key=f"loan-due:{loan.pk}:{loan.due_date}:{days}"
+        ):
+            queued += 1
     return queued
