@@ -5,6 +5,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from creditcoop.forms import AmountField
+from villages.idcard import normalize_id
+
 from .models import CreditContract, LoanSettings, RiskClass
 from .services import GrantTerms, HouseholdGuarantee
 
@@ -154,14 +157,17 @@ class DrawdownForm(KeyedForm):
     certificate_number = forms.CharField(label=_("贷款证编号"), max_length=30)
     id_number = forms.CharField(label=_("借款人身份证号码"), max_length=18, min_length=18)
     seal_checked = forms.BooleanField(label=_("已核验借款人印章（两证一章）"), required=False)
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("借款金额（元）"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
     )
     due_date = forms.DateField(label=_("借款到期日"), widget=DATE)
 
+    def clean_id_number(self):
+        return normalize_id(self.cleaned_data["id_number"])
+
 
 class RepaymentForm(KeyedForm):
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("还款金额（元）"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
     )
 

@@ -25,7 +25,7 @@ from creditcoop.notify import notify_directors
 from creditcoop.sms import sms_queue
 from ratings.models import CreditApplication
 from recovery.selectors import bad_records_for
-from villages.idcard import mask_id
+from villages.idcard import mask_id, normalize_id
 from villages.models import Member
 
 from . import interest
@@ -527,7 +527,7 @@ def _draw(
         raise DrawdownRefused(
             R.CERTIFICATE, _("贷款证 %(n)s 已收回，不能用于借款。") % {"n": number}, contract
         )
-    if (id_number or "").strip().upper() != certificate.holder.id_number:
+    if normalize_id(id_number) != certificate.holder.id_number:
         raise DrawdownRefused(
             R.IDENTITY,
             _("身份证号码与贷款证持证人不符，贷款证不得转借他人使用。"),
@@ -667,7 +667,7 @@ def counter_refusal_record(*, teller, refusal, certificate_number, id_number, am
             "cooperative_id": teller.cooperative_id,
             "contract": refusal.contract,
             "certificate_number": (certificate_number or "").strip().upper()[:30],
-            "id_number_masked": mask_id((id_number or "").strip().upper())[:18],
+            "id_number_masked": mask_id(normalize_id(id_number))[:18],
             "amount": amount,
             "reason": refusal.reason,
             "message": refusal.message[:300],

@@ -312,3 +312,19 @@ def test_contract_may_not_be_dated_before_its_last_objection_was_closed(org):
     with pytest.raises(LoanError, match="早于公示期满、异议办结之日"):
         _sign(org, app, timezone.localdate() - timedelta(days=1))
     assert _sign(org, app, timezone.localdate()).signed_on == timezone.localdate()
+
+
+def test_bad_credit_entered_with_full_width_digits_still_blocks_the_grant(org):
+    from recovery.selectors import bad_records_for
+
+    app = lf.passed_application(org)
+    id_number = app.applicant.id_number
+    full = id_number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    record = BadCreditRecord(id_number=full, name=app.applicant.name, kind="blacklist")
+    record.full_clean()
+    record.save()
+    assert record.id_number == id_number
+    assert list(bad_records_for(id_numbers=[full])) == [record]
+    with pytest.raises(LoanError):
+        lf.contract(org, app=app)
+    assert not CreditContract.objects.filter(application=app).exists()

@@ -329,3 +329,35 @@ def test_removing_a_member_with_signed_consent_is_refused_in_words(org, login, t
     body = resp.content.decode()
     assert "王芳已有家庭成员同意书，不能从本户删除" in body
     assert db_counts() == before
+
+
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def test_id_number_typed_with_full_width_digits_is_stored_in_ascii_and_not_registered_twice(
+    org, login
+):
+    client = login(org.officer1)
+    head_id = f.make_id_number(3, area="410105")
+    typed = head_id.translate(FULL_WIDTH)
+    assert typed != head_id
+    url = f"/villages/{org.village_a1.pk}/households/add/"
+    data = post_data(org, [{"name": "张三", "relation": "head", "id_number": typed}])
+    assert client.post(url, data).status_code == 302
+    assert Member.objects.get().id_number == head_id
+    # The same person again, typed in full width and in Arabic-Indic digits: refused.
+    arabic = head_id.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    for again in (typed, arabic):
+        before = db_counts()
+        data = post_data(org, [{"name": "张三", "relation": "head", "id_number": again}])
+        body = client.post(url, data).content.decode()
+        assert "同一人不能重复登记" in body
+        assert db_counts() == before
+
+
+def test_id_helper_folds_every_digit_and_an_x_to_ascii():
+    from villages.idcard import id_number_error, normalize_id
+
+    assert normalize_id(" １１０１０５１９４９１２３１００２ｘ ") == "11010519491231002X"
+    assert id_number_error("１１０１０５１９４９１２３１００２Ｘ") is None
+    assert normalize_id("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X") == "11010519491231002X"
