@@ -152,6 +152,15 @@ class SingleGrantForm(VillageGrantForm):
         label=_("借款人本人到场，与信贷员当面签订合同"), required=False
     )
 
+    def __init__(self, *args, earliest=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if earliest is not None:
+            # The service refuses an earlier date; the picker starts there too.
+            self.fields["signed_on"].widget.attrs["min"] = earliest.isoformat()
+            self.fields["signed_on"].help_text = _(
+                "公示期满且异议全部办结后方可面签，面签日期最早为 %(d)s。"
+            ) % {"d": earliest.isoformat()}
+
 
 class DrawdownForm(KeyedForm):
     certificate_number = forms.CharField(label=_("贷款证编号"), max_length=30)
