@@ -22,6 +22,8 @@ settled interest is payable that day: it counts as overdue from the 22nd (see
 `interest_payable_on`). A repayment on the 20th therefore settles to the day at the counter
 like any other day, and that loan is left out of the quarter's run: the settlement day's
 own interest is carried into the next quarter rather than billed alone the next morning.
+A loan drawn on the 20th bears that day (算头不算尾) and is billed it in that quarter. A
+settlement date missed while the system was down is settled, in turn, by the next run.
 """
 
 from __future__ import annotations
