@@ -1,5 +1,15 @@
 from django import forms
 
+from .money import ascii_digits
+
+
+class AmountField(forms.DecimalField):
+    """An amount (or any typed number) read with any digits: full-width １２３．５０ and
+    other Unicode digits are made ASCII before the number is checked."""
+
+    def to_python(self, value):
+        return super().to_python(ascii_digits(value) if isinstance(value, str) else value)
+
 
 class AuditFilterForm(forms.Form):
     object_type = forms.CharField(label="对象类型", required=False)

@@ -5,6 +5,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from creditcoop.forms import AmountField
+from villages.idcard import normalize_id
+
 from .models import CreditContract, LoanSettings, RiskClass
 from .services import GrantTerms, HouseholdGuarantee
 
@@ -149,19 +152,31 @@ class SingleGrantForm(VillageGrantForm):
         label=_("借款人本人到场，与信贷员当面签订合同"), required=False
     )
 
+    def __init__(self, *args, earliest=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if earliest is not None:
+            # The service refuses an earlier date; the picker starts there too.
+            self.fields["signed_on"].widget.attrs["min"] = earliest.isoformat()
+            self.fields["signed_on"].help_text = _(
+                "公示期满且异议全部办结后方可面签，面签日期最早为 %(d)s。"
+            ) % {"d": earliest.isoformat()}
+
 
 class DrawdownForm(KeyedForm):
     certificate_number = forms.CharField(label=_("贷款证编号"), max_length=30)
     id_number = forms.CharField(label=_("借款人身份证号码"), max_length=18, min_length=18)
     seal_checked = forms.BooleanField(label=_("已核验借款人印章（两证一章）"), required=False)
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("借款金额（元）"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
     )
     due_date = forms.DateField(label=_("借款到期日"), widget=DATE)
 
+    def clean_id_number(self):
+        return normalize_id(self.cleaned_data["id_number"])
+
 
 class RepaymentForm(KeyedForm):
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("还款金额（元）"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
     )
 

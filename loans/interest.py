@@ -22,6 +22,8 @@ settled interest is payable that day: it counts as overdue from the 22nd (see
 `interest_payable_on`). A repayment on the 20th therefore settles to the day at the counter
 like any other day, and that loan is left out of the quarter's run: the settlement day's
 own interest is carried into the next quarter rather than billed alone the next morning.
+A loan drawn on the 20th bears that day (算头不算尾) and is billed it in that quarter. A
+settlement date missed while the system was down is settled, in turn, by the next run.
 """
 
 from __future__ import annotations
@@ -59,6 +61,15 @@ def settle_date_on_or_before(d: date) -> date:
             if s <= d:
                 return s
     raise AssertionError("unreachable")
+
+
+def settle_dates_between(first: date, last: date) -> list[date]:
+    """The quarterly settlement dates d with first <= d <= last, oldest first."""
+    dates, d = [], settle_date_on_or_before(last)
+    while d >= first:
+        dates.append(d)
+        d = settle_date_on_or_before(d - timedelta(days=1))
+    return dates[::-1]
 
 
 def settle_date_due(today: date) -> date:
@@ -153,10 +164,11 @@ def days_overdue(loan, today: date) -> int:
 # The quarterly settlement of every open loan not yet settled through %(settle)s, in one
 # statement: accrue [accrued_through, settle + 1 day) then settle; the interest is payable
 # from %(payable)s (`interest_payable_on`). Safe to run twice: a settled loan has
-# accrued_through > settle and is not selected again. Loans whose interest the counter
-# settled on the settlement day itself (a repayment that day) or drawn that day have
-# accrued_through = settle: they are not selected either, their settlement-day interest runs
-# on into the next quarter.
+# accrued_through > settle and is not selected again. A loan drawn on the settlement day
+# (accrued_through = settle) is billed that day in this quarter (算头不算尾: one day). A loan
+# whose interest the counter settled on the settlement day itself (a repayment that day,
+# last_settled_on = settle) is not selected: its settlement-day interest runs on into the
+# next quarter.
 SETTLE_SQL = """
 WITH upd AS (
     UPDATE loans_loan SET
@@ -189,7 +201,8 @@ WITH upd AS (
         accrued_through = %(end)s::date,
         last_settled_on = %(settle)s::date,
         revision = revision + 1
-    WHERE status = 'open' AND accrued_through < %(settle)s::date
+    WHERE status = 'open' AND accrued_through <= %(settle)s::date
+      AND last_settled_on IS DISTINCT FROM %(settle)s::date
     RETURNING last_settled_interest, last_settled_penalty
 )
 SELECT count(*), COALESCE(sum(last_settled_interest), 0), COALESCE(sum(last_settled_penalty), 0)

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditcoop.audit import audit_record
+from creditcoop.jobs import job_lock
 from creditcoop.models import Role
 from creditcoop.money import ZERO, to_fen, yuan
 from creditcoop.notify import notify_directors
 from creditcoop.sms import sms_queue
 from ratings.models import CreditApplication
 from recovery.selectors import bad_records_for
-from villages.idcard import mask_id
+from villages.idcard import mask_id, normalize_id
 from villages.models import Member
 
 from . import interest
@@ -186,7 +188,7 @@ def credit_grant(
 ) -> CreditContract:
     """Grant one household's credit after its notice: contract signed face to face, loan
     certificate issued, the committee incentive for a first certificate."""
-    from ratings.notices.gate import NoticeGateError, assert_grantable
+    from ratings.notices.gate import NoticeGateError, assert_grantable, signing_earliest
 
     _require_writer(actor)
     today = _today(today)
@@ -218,6 +220,15 @@ def credit_grant(
         assert_grantable(application=app, today=today)
     except NoticeGateError as e:
         raise LoanError(_("公示未通过：%(r)s") % {"r": getattr(e, "reason", None) or str(e)})
+    earliest = signing_earliest(application=app)
+    if earliest is not None and signed_on < earliest:
+        raise LoanError(
+            _(
+                "面签日期 %(s)s 早于公示期满、异议办结之日：合同须在公示期满且异议全部办结后"
+                "当面签订，面签日期和合同起始日最早为 %(e)s。"
+            )
+            % {"s": signed_on, "e": earliest}
+        )
     block = _family_block(app.household)
     if block:
         raise LoanError(block)
@@ -516,7 +527,7 @@ def _draw(
         raise DrawdownRefused(
             R.CERTIFICATE, _("贷款证 %(n)s 已收回，不能用于借款。") % {"n": number}, contract
         )
-    if (id_number or "").strip().upper() != certificate.holder.id_number:
+    if normalize_id(id_number) != certificate.holder.id_number:
         raise DrawdownRefused(
             R.IDENTITY,
             _("身份证号码与贷款证持证人不符，贷款证不得转借他人使用。"),
@@ -656,7 +667,7 @@ def counter_refusal_record(*, teller, refusal, certificate_number, id_number, am
             "cooperative_id": teller.cooperative_id,
             "contract": refusal.contract,
             "certificate_number": (certificate_number or "").strip().upper()[:30],
-            "id_number_masked": mask_id((id_number or "").strip().upper())[:18],
+            "id_number_masked": mask_id(normalize_id(id_number))[:18],
             "amount": amount,
             "reason": refusal.reason,
             "message": refusal.message[:300],
@@ -853,19 +864,28 @@ def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
 def interest_settle(*, today: date | None = None) -> SettlementRun:
     """Settle the latest quarterly settlement date that is over (run on the 20th it does
     nothing new: the counter is open and repayments that day settle to the day; the job
-    settles the 20th early on the 21st). A second run adds nothing (settled loans are not
-    selected again)."""
+    settles the 20th early on the 21st), and first every earlier one missed while the
+    system was down, oldest first, so each quarter's interest bears compound interest from
+    its own payment day. A second run adds nothing (settled loans are not selected again)."""
+    job_lock("interest_settle")
     settle = interest.settle_date_due(_today(today))
-    run, _created = SettlementRun.objects.select_for_update().get_or_create(settle_date=settle)
-    with connection.cursor() as cur:
-        cur.execute(interest.SETTLE_SQL, interest.settle_params(settle))
-        count, interest_total, penalty_total = cur.fetchone()
-    run.loan_count += count
-    run.interest_total += interest_total
-    run.penalty_total += penalty_total
-    run.finished_at = timezone.now()
-    run.save()
-    run.settled_now = count  # what this call settled (the run row keeps the quarter's total)
+    oldest = Loan.objects.filter(status=Loan.Status.OPEN, accrued_through__lt=settle).aggregate(
+        d=Min("accrued_through")
+    )["d"]
+    missed = interest.settle_dates_between(oldest, settle)[:-1] if oldest else []
+    settled_now = 0
+    for day in [*missed, settle]:
+        run, _created = SettlementRun.objects.select_for_update().get_or_create(settle_date=day)
+        with connection.cursor() as cur:
+            cur.execute(interest.SETTLE_SQL, interest.settle_params(day))
+            count, interest_total, penalty_total = cur.fetchone()
+        run.loan_count += count
+        run.interest_total += interest_total
+        run.penalty_total += penalty_total
+        run.finished_at = timezone.now()
+        run.save()
+        settled_now += count
+    run.settled_now = settled_now  # what this call settled (the run row keeps the quarter's)
     return run
 
 
@@ -888,7 +908,8 @@ WITH calc AS (
 ), changed AS (
     UPDATE loans_loan l SET risk_class = c.new
     FROM calc c
-    WHERE l.id = c.id AND c.new <> c.old
+    -- l.risk_class = c.old: a loan another run reclassified meanwhile is left to it.
+    WHERE l.id = c.id AND c.new <> c.old AND l.risk_class = c.old
     RETURNING l.id, c.old, c.new, c.days
 )
 INSERT INTO loans_classchange (loan_id, changed_on, from_class, to_class, days_overdue, by_id,
@@ -913,6 +934,7 @@ def rule_class(days: int, s: LoanSettings) -> int:
 def loans_classify(*, today: date | None = None) -> int:
     """The nightly five-level classification of every open loan, in one statement. Returns
     how many loans changed class (each change is kept with its date)."""
+    job_lock("loans_classify")
     s = LoanSettings.current()
     with connection.cursor() as cur:
         cur.execute(
@@ -992,33 +1014,42 @@ def loan_classify_manual(
     return loan
 
 
+@transaction.atomic
 def drawdown_reminders_queue(*, today: date | None = None) -> int:
-    """SMS the borrowers whose drawdown falls due in 7 days and in 1 day (never twice)."""
+    """SMS the borrowers whose drawdown falls due in 7 days and in 1 day (never twice). A
+    reminder day missed while the system was down is made up on the next run: each loan not
+    yet due gets the reminder of the nearest window it has reached, once."""
+    job_lock("drawdown_reminders")
     today = _today(today)
     s = LoanSettings.current()
+    windows = sorted({s.reminder_days_first, s.reminder_days_second})
     queued = 0
-    for days in sorted({s.reminder_days_first, s.reminder_days_second}):
-        target = date.fromordinal(today.toordinal() + days)
-        loans = (
-            Loan.objects.filter(status=Loan.Status.OPEN, principal__gt=0, due_date=target)
-            .select_related("contract__borrower", "contract__household", "contract__cooperative")
-            .order_by("id")
+    loans = (
+        Loan.objects.filter(
+            status=Loan.Status.OPEN,
+            principal__gt=0,
+            due_date__gte=today,
+            due_date__lte=today + timedelta(days=windows[-1]),
         )
-        for loan in loans.iterator(chunk_size=500):
-            c = loan.contract
-            phone = c.borrower.phone or c.household.phone
-            text = _(
-                "【%(coop)s】%(name)s您好，您的借款（借据 %(n)s）本金余额 %(p)s 元将于 %(d)s 到期，"
-                "请按时归还。"
-            ) % {
-                "coop": c.cooperative.name,
-                "name": c.borrower.name,
-                "n": loan.number,
-                "p": yuan(loan.principal),
-                "d": loan.due_date,
-            }
-            if sms_queue(
-                phone=phone, text=text, dedupe_key=f"loan-due:{loan.pk}:{loan.due_date}:{days}"
-            ):
-                queued += 1
+        .select_related("contract__borrower", "contract__household", "contract__cooperative")
+        .order_by("id")
+    )
+    for loan in loans.iterator(chunk_size=500):
+        c = loan.contract
+        phone = c.borrower.phone or c.household.phone
+        text = _(
+            "【%(coop)s】%(name)s您好，您的借款（借据 %(n)s）本金余额 %(p)s 元将于 %(d)s 到期，"
+            "请按时归还。"
+        ) % {
+            "coop": c.cooperative.name,
+            "name": c.borrower.name,
+            "n": loan.number,
+            "p": yuan(loan.principal),
+            "d": loan.due_date,
+        }
+        days = next(d for d in windows if loan.due_date <= today + timedelta(days=d))
+        if sms_queue(
+            phone=phone, text=text, dedupe_key=f"loan-due:{loan.pk}:{loan.due_date}:{days}"
+        ):
+            queued += 1
     return queued

@@ -198,10 +198,13 @@ def grant_single(request, pk):
     existing = CreditContract.objects.filter(application=app).first()
     if existing:
         return redirect("loans:contract_detail", existing.pk)
+    from ratings.notices.gate import signing_earliest
+
     form = SingleGrantForm(
         request.POST or None,
         officers=services.signing_officers(village.cooperative),
         initial={"officer": village.officer_id},
+        earliest=signing_earliest(application=app),
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

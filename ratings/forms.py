@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from creditcoop.forms import AmountField
 from creditcoop.models import Role, Staff
 from villages.models import Village
 
@@ -35,14 +36,14 @@ class CampaignForm(forms.Form):
 
 
 class AddHouseholdsForm(forms.Form):
-    requested_amount = forms.DecimalField(
+    requested_amount = AmountField(
         label=_("默认申请金额（元）"), min_value=1, max_digits=14, decimal_places=2, initial=30000
     )
 
 
 class ApplicationForm(forms.Form):
     applicant = forms.ModelChoiceField(label=_("申请人"), queryset=None)
-    requested_amount = forms.DecimalField(
+    requested_amount = AmountField(
         label=_("申请金额（元）"), min_value=1, max_digits=14, decimal_places=2
     )
     purpose = forms.CharField(label=_("用途"), max_length=100, required=False)
@@ -80,11 +81,11 @@ class InvestigationForm(VersionedForm):
         label=_("调查情况"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
     family_size = forms.IntegerField(label=_("家庭人口"), min_value=1, max_value=30)
-    net_assets = forms.DecimalField(label=_("家庭净资产（元）"), max_digits=14, decimal_places=2)
-    annual_net_income = forms.DecimalField(
+    net_assets = AmountField(label=_("家庭净资产（元）"), max_digits=14, decimal_places=2)
+    annual_net_income = AmountField(
         label=_("家庭年纯收入（元）"), min_value=0, max_digits=14, decimal_places=2
     )
-    other_debt = forms.DecimalField(
+    other_debt = AmountField(
         label=_("其他负债（元）"), min_value=0, max_digits=14, decimal_places=2, initial=0
     )
     main_business = forms.CharField(label=_("主营项目"), max_length=100, required=False)
@@ -156,7 +157,7 @@ class ScoresForm(VersionedForm):
 
 
 class LineForm(VersionedForm):
-    amount = forms.DecimalField(label=_("额度（元）"), min_value=0, max_digits=14, decimal_places=2)
+    amount = AmountField(label=_("额度（元）"), min_value=0, max_digits=14, decimal_places=2)
     term_months = forms.IntegerField(
         label=_("期限（月）"), min_value=1, max_value=24, required=False
     )

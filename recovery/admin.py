@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from creditcoop.audit import audit_record, diff, snapshot
+from villages.idcard import normalize_id
 
 from .models import BadCreditRecord
 
@@ -30,7 +31,7 @@ class BadCreditRecordAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         before = snapshot(BadCreditRecord.objects.get(pk=obj.pk), FIELDS) if change else {}
-        obj.id_number = obj.id_number.strip().upper()
+        obj.id_number = normalize_id(obj.id_number)
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)

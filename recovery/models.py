@@ -60,11 +60,11 @@ class BadCreditRecord(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from villages.idcard import id_number_error
+        from villages.idcard import id_number_error, normalize_id
 
         errors = {}
         if self.id_number:
-            self.id_number = self.id_number.strip().upper()
+            self.id_number = normalize_id(self.id_number)
             message = id_number_error(self.id_number)
             if message:
                 errors["id_number"] = message

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from creditcoop.forms import AmountField
 from creditcoop.models import Role, Staff
 
 from .idcard import id_number_error, normalize_id, phone_error
@@ -109,11 +110,11 @@ class PromotionSurveyForm(forms.Form):
     resident_households = forms.IntegerField(label=_("常住农户数"), min_value=0)
     local_households = forms.IntegerField(label=_("长期在本地经营农户数"), min_value=0)
     certificate_count = forms.IntegerField(label=_("已发放贷款证户数"), min_value=0)
-    certificate_amount = forms.DecimalField(
+    certificate_amount = AmountField(
         label=_("贷款证授信金额（元）"), min_value=0, max_digits=14, decimal_places=2
     )
     npl_count = forms.IntegerField(label=_("不良贷款户数"), min_value=0)
-    npl_amount = forms.DecimalField(
+    npl_amount = AmountField(
         label=_("不良贷款金额（元）"), min_value=0, max_digits=14, decimal_places=2
     )
     note = forms.CharField(

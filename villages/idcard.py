@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from creditcoop.money import ascii_digits
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CODES = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
@@ -18,7 +20,7 @@ def check_digit(first17: str) -> str:
 
 def id_number_error(value: str) -> str | None:
     """A Chinese message saying what is wrong with the ID number, or None when valid."""
-    value = (value or "").strip().upper()
+    value = normalize_id(value)
     if not _ID_RE.match(value):
         return "身份证号码应为18位：前17位数字，最后一位为数字或X。"
     try:
@@ -39,7 +41,8 @@ def _today() -> date:
 
 
 def normalize_id(value: str) -> str:
-    return (value or "").strip().upper()
+    """An ID number as stored: ASCII digits and an upper-case X (see `ascii_digits`)."""
+    return ascii_digits(value).strip().upper()
 
 
 def birth_date(value: str) -> date:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from creditcoop.audit import audit_record, diff, snapshot
@@ -187,9 +187,11 @@ def household_update(
     address: str = "",
     phone: str = "",
     main_business: str = "",
+    removed: list[int] | tuple = (),
 ) -> Household:
     """Replace the household's details and family: members with a pk are updated, without
-    one are added, and existing members left out are removed."""
+    one are added, and the members in `removed` are deleted. Every existing member must be
+    either kept or removed by name: one missing from both is never deleted silently."""
     village = household.village
     _require_village_write(actor, village)
     errors = _household_check(village=village, group=group, phone=phone)
@@ -200,6 +202,13 @@ def household_update(
             for i, m in enumerate(members):
                 if m.pk and m.pk not in existing:
                     errors.setdefault((i, "name"), []).append("该成员不属于本户。")
+            kept = {m.pk for m in members if m.pk}
+            removed = {pk for pk in removed if pk in existing and pk not in kept}
+            missing = [m.name for pk, m in existing.items() if pk not in kept | removed]
+            if missing:
+                errors.setdefault(None, []).append(
+                    f"本户家庭成员已被他人修改（{'、'.join(missing)}），请重新打开修改页面再保存。"
+                )
             errors.update(_members_check(members, household=household))
             if errors:
                 raise VillageError(errors=errors)
@@ -212,10 +221,10 @@ def household_update(
             household.phone = phone.strip()
             household.main_business = main_business.strip()
             household.save()
-            kept = {m.pk for m in members if m.pk}
             # Removed members go first (their ID may be re-entered on a new row) and the head
             # is written last, so the unique-ID and one-head constraints never see two rows.
-            Member.objects.filter(household=household).exclude(pk__in=kept).delete()
+            for pk in sorted(removed):
+                _member_delete(existing[pk])
             for m in sorted(members, key=lambda m: m.relation == Member.Relation.HEAD):
                 if m.pk:
                     row = existing[m.pk]
@@ -238,6 +247,15 @@ def household_update(
     except IntegrityError as exc:
         _raise_duplicate(exc)
     return household
+
+
+def _member_delete(member: Member) -> None:
+    """Delete one family member, or say in words which records still name them."""
+    try:
+        member.delete()
+    except ProtectedError as exc:
+        kinds = sorted({str(obj._meta.verbose_name) for obj in exc.protected_objects})
+        raise VillageError(f"{member.name}已有{'、'.join(kinds)}，不能从本户删除。") from None
 
 
 def _as_input(m: Member) -> dict:

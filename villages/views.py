@@ -163,12 +163,18 @@ def household_detail(request, pk):
 
 
 def _member_inputs(formset):
-    """The filled, not-deleted rows as service inputs, with the forms they came from."""
-    inputs, forms = [], []
+    """The kept rows as service inputs, with the forms they came from, and the ids of the
+    members whose "删除" box is ticked. A registered member's row counts even when unchanged;
+    an added row left blank does not."""
+    inputs, forms, removed = [], [], []
     for form in formset.forms:
-        if not form.has_changed() or form.cleaned_data.get("DELETE"):
-            continue
         d = form.cleaned_data
+        if d.get("DELETE"):
+            if d.get("member_id"):
+                removed.append(d["member_id"])
+            continue
+        if not form.has_changed() and not d.get("member_id"):
+            continue
         inputs.append(
             MemberInput(
                 name=d.get("name", ""),
@@ -179,7 +185,7 @@ def _member_inputs(formset):
             )
         )
         forms.append(form)
-    return inputs, forms
+    return inputs, forms, removed
 
 
 def _household_form_view(request, *, village, household=None):
@@ -209,7 +215,7 @@ def _household_form_view(request, *, village, household=None):
         form = HouseholdForm(request.POST, village=village)
         formset = MemberFormSet(request.POST, prefix="m", initial=initial_members)
         if form.is_valid() & formset.is_valid():
-            inputs, member_forms = _member_inputs(formset)
+            inputs, member_forms, removed = _member_inputs(formset)
             kwargs = dict(
                 actor=request.user,
                 group=form.cleaned_data["group"],
@@ -223,8 +229,19 @@ def _household_form_view(request, *, village, household=None):
                     household = services.household_create(village=village, **kwargs)
                     messages.success(request, f"已登记{household}。")
                 else:
-                    household = services.household_update(household=household, **kwargs)
-                    messages.success(request, f"已保存{household}。")
+                    household = services.household_update(
+                        household=household, removed=removed, **kwargs
+                    )
+                    gone = [
+                        f.initial.get("name") or f.cleaned_data.get("name", "")
+                        for f in formset.deleted_forms
+                        if f.cleaned_data.get("member_id") in removed
+                    ]
+                    messages.success(
+                        request,
+                        f"已保存{household}。"
+                        + (f"已删除家庭成员：{'、'.join(gone)}。" if gone else ""),
+                    )
                 return redirect("villages:household_detail", household.pk)
             except VillageError as exc:
                 for key, msgs in exc.errors.items():

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from creditcoop.forms import AmountField
 from creditcoop.models import Role, Staff
 from villages.idcard import id_number_error, normalize_id, phone_error
 from villages.models import Village
@@ -26,7 +27,7 @@ class WalkinForm(forms.Form):
     loan_type = forms.ModelChoiceField(
         label=_("贷款种类"), queryset=LoanType.objects.filter(is_active=True), required=False
     )
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("申请金额（元）"),
         max_digits=14,
         decimal_places=2,

@@ -18,15 +18,19 @@ LPR = Decimal("0.031000")
 TERMS = GrantTerms(lpr_rate=LPR, basis_points=125)  # 3.10% + 1.25% = 4.35%
 
 
-def passed_application(org, **kwargs) -> CreditApplication:
-    """A line-set application of village A1 whose public notice has run its course."""
+def passed_application(org, *, ended_before=None, **kwargs) -> CreditApplication:
+    """A line-set application of village A1 whose public notice has run its course (before
+    the day `ended_before` when given)."""
     app = application(org, status=CreditApplication.Status.LINE_SET, **kwargs)
-    notice_passed_for(application=app, actor=app.village.officer)
+    days_ago = 10
+    if ended_before is not None:
+        days_ago = max(days_ago, (timezone.localdate() - ended_before).days + 8)
+    notice_passed_for(application=app, actor=app.village.officer, days_ago=days_ago)
     return app
 
 
 def contract(org, *, app=None, signed_on=None, terms=TERMS, today=None, **kwargs):
-    app = app or passed_application(org, **kwargs)
+    app = app or passed_application(org, ended_before=signed_on, **kwargs)
     signed_on = signed_on or timezone.localdate()
     return services.credit_grant(
         application=app,

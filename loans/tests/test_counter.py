@@ -326,3 +326,40 @@ def test_reminders_7_days_and_1_day_before_due_never_twice(org, contract):
     assert all(loan.number in m.text and "2027-06-10" in m.text for m in msgs)
     lf.repay(org, loan, "1000", paid_on=TODAY)
     assert drawdown_due_reminders(today="2027-06-09") == 0
+
+
+def test_reminders_missed_during_an_outage_are_sent_late_once(org, contract):
+    from creditcoop.models import SmsMessage
+    from loans.tasks import drawdown_due_reminders
+
+    contract.borrower.phone = "13800138000"
+    contract.borrower.save()
+    short = lf.draw(org, contract, "1000", today=TODAY, due_date=date(2027, 6, 10))
+    long = lf.draw(org, contract, "2000", today=TODAY, due_date=date(2027, 6, 12))
+    # Down 06-02 … 06-04 (the 7-day day of the first loan, 06-03, is missed).
+    assert drawdown_due_reminders(today="2027-06-05") == 2  # both are within 7 days now
+    for day in ("2027-06-05", "2027-06-06", "2027-06-07", "2027-06-08"):
+        assert drawdown_due_reminders(today=day) == 0
+    assert drawdown_due_reminders(today="2027-06-09") == 1  # the first loan's 1-day reminder
+    # Down 06-10 … 06-12 (the second loan's 1-day day, 06-11, is missed): made up on its
+    # due day, once.
+    assert drawdown_due_reminders(today="2027-06-12") == 1
+    assert drawdown_due_reminders(today="2027-06-12") == 0
+    assert drawdown_due_reminders(today="2027-06-13") == 0
+    texts = list(SmsMessage.objects.values_list("text", flat=True))
+    assert sum(short.number in t for t in texts) == 2
+    assert sum(long.number in t for t in texts) == 2
+
+
+def test_reminder_after_a_long_outage_is_the_last_one_only(org, contract):
+    from creditcoop.models import SmsMessage
+    from loans.tasks import drawdown_due_reminders
+
+    contract.borrower.phone = "13800138000"
+    contract.borrower.save()
+    loan = lf.draw(org, contract, "1000", today=TODAY, due_date=date(2027, 6, 10))
+    # Down from 05-20 to the morning of 06-10: one reminder, on the due day, not two at once.
+    assert drawdown_due_reminders(today="2027-06-10") == 1
+    assert drawdown_due_reminders(today="2027-06-10") == 0
+    msg = SmsMessage.objects.get()
+    assert loan.number in msg.text and msg.dedupe_key.endswith(":1")

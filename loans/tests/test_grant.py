@@ -263,3 +263,68 @@ def test_other_database_refusals_are_not_reported_as_a_second_contract(org):
     # Any other refusal names what the database refused instead of guessing.
     message = services._contract_save_error(IntegrityError("check failed"), first)
     assert "不符合数据规则（未知约束）" in message and "有效授信合同" not in message
+
+
+def _sign(org, app, signed_on):
+    return services.credit_grant(
+        application=app,
+        actor=org.director,
+        officer=app.village.officer,
+        signed_on=signed_on,
+        borrower_present=True,
+        terms=lf.TERMS,
+    )
+
+
+def test_contract_may_not_be_dated_inside_its_notice_period(org):
+    """Posted 10 days ago for 7 days: the day before posting and the fourth day of the notice
+    are refused as signing (and start) dates; the day after the notice ended is accepted."""
+    app = lf.passed_application(org)
+    batch = app.notice_entries.get().batch
+    for early in (batch.start_date - timedelta(days=1), batch.start_date + timedelta(days=3)):
+        with pytest.raises(LoanError, match="早于公示期满"):
+            _sign(org, app, early)
+        assert not CreditContract.objects.filter(application=app).exists()
+    contract = _sign(org, app, batch.end_date + timedelta(days=1))
+    assert contract.signed_on == contract.start_date == batch.end_date + timedelta(days=1)
+
+
+def test_contract_may_not_be_dated_before_its_last_objection_was_closed(org):
+    from ratings.notices import services as notices
+    from ratings.notices.models import Objection
+
+    app = application(org, status=CreditApplication.Status.LINE_SET)
+    batch = notice_passed_for(application=app, actor=org.officer1, days_ago=20)
+    objection = notices.objection_file(
+        batch=batch,
+        entry=batch.entries.get(),
+        text="有外债",
+        recorded_by=org.officer1,
+        channel=Objection.Channel.PHONE,
+    )
+    notices.objection_investigate(objection=objection, actor=org.director, findings="不属实")
+    notices.objection_decide(
+        objection=objection,
+        actor=org.director,
+        outcome=Objection.Outcome.REJECTED,
+        reply="经入户核实，情况不属实",
+    )
+    with pytest.raises(LoanError, match="早于公示期满、异议办结之日"):
+        _sign(org, app, timezone.localdate() - timedelta(days=1))
+    assert _sign(org, app, timezone.localdate()).signed_on == timezone.localdate()
+
+
+def test_bad_credit_entered_with_full_width_digits_still_blocks_the_grant(org):
+    from recovery.selectors import bad_records_for
+
+    app = lf.passed_application(org)
+    id_number = app.applicant.id_number
+    full = id_number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    record = BadCreditRecord(id_number=full, name=app.applicant.name, kind="blacklist")
+    record.full_clean()
+    record.save()
+    assert record.id_number == id_number
+    assert list(bad_records_for(id_numbers=[full])) == [record]
+    with pytest.raises(LoanError):
+        lf.contract(org, app=app)
+    assert not CreditContract.objects.filter(application=app).exists()

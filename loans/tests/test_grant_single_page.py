@@ -1,6 +1,7 @@
 """Single grant page: the gate's answer on screen, face-to-face signing, errors keep input."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -68,4 +69,18 @@ def test_single_grant_permissions(org, login):
     assert login(org.officer2).get(url).status_code == 404
     assert login(org.teller).get(url).status_code == 403
     assert login(org.auditor).post(url, _post(app, org.officer1)).status_code == 403
+    assert not CreditContract.objects.filter(application=app).exists()
+
+
+def test_signing_inside_the_notice_period_is_refused_on_the_page(org, login):
+    app = lf.passed_application(org)
+    batch = app.notice_entries.get().batch
+    earliest = batch.end_date + timedelta(days=1)
+    client = login(org.officer1)
+    url = reverse("loans:grant_single", args=[app.pk])
+    page = client.get(url).content.decode()
+    assert f'min="{earliest.isoformat()}"' in page and f"面签日期最早为 {earliest}" in page
+    inside = (batch.start_date + timedelta(days=3)).isoformat()
+    body = client.post(url, _post(app, org.officer1, signed_on=inside)).content.decode()
+    assert "早于公示期满、异议办结之日" in body
     assert not CreditContract.objects.filter(application=app).exists()

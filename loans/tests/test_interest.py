@@ -253,3 +253,55 @@ def test_periodic_jobs_are_scheduled():
     # Daily, and the settlement before the classification so the night's class sees it.
     assert settle.day_of_month == set(range(1, 32))
     assert (min(settle.hour), min(settle.minute)) < (min(classify.hour), min(classify.minute))
+
+
+def test_loan_drawn_on_the_settlement_day_is_billed_that_day_in_its_quarter(org):
+    """10,000 at 6.12% (3.10% + 302 bp) drawn on 20 March: 10,000 × 1 × 0.0612 / 360 = 1.70
+    in the March settlement; June bills 03-21 … 06-20 = 92 days: 156.40."""
+    terms = services.GrantTerms(lpr_rate=lf.LPR, basis_points=302)
+    c = lf.contract(org, signed_on=date(2027, 12, 1), today=date(2027, 12, 1), terms=terms)
+    assert c.annual_rate == Decimal("0.061200")
+    loan = lf.draw(org, c, "10000.00", today=date(2028, 3, 20), due_date=date(2028, 12, 1))
+    expected = Loan.objects.get(pk=loan.pk)
+    interest.loan_accrue_to(expected, date(2028, 3, 21))
+    interest.loan_settle(expected, date(2028, 3, 20))
+    assert expected.interest_due == Decimal("1.70")
+
+    assert services.interest_settle(today=date(2028, 3, 21)).settled_now == 1
+    loan.refresh_from_db()
+    assert loan.interest_due == expected.interest_due == Decimal("1.70")
+    assert loan.last_settled_on == date(2028, 3, 20)
+    assert loan.accrued_through == date(2028, 3, 21)
+    assert services.interest_settle(today=date(2028, 3, 22)).settled_now == 0
+    lf.repay(org, loan, "1.70", paid_on=date(2028, 3, 21))
+    services.interest_settle(today=date(2028, 6, 21))
+    loan.refresh_from_db()
+    assert loan.interest_due == Decimal("156.40")
+
+
+def test_settlement_after_a_three_day_outage_settles_the_quarter_once(org):
+    loan = _loan(org, drawn=date(2028, 1, 2), due=date(2028, 12, 1))
+    # Down from the 20th to the 23rd: the first run, on the 24th, settles 03-20 (79 days).
+    assert services.interest_settle(today=date(2028, 3, 24)).settled_now == 1
+    assert services.interest_settle(today=date(2028, 3, 25)).settled_now == 0
+    loan.refresh_from_db()
+    assert loan.interest_due == Decimal("95.46") and loan.last_settled_on == date(2028, 3, 20)
+
+
+def test_settlement_dates_missed_during_a_long_outage_are_each_settled_once(org):
+    """Down from 03-19 to 06-24: the run of 06-25 settles March first (79 days, 95.46,
+    payable 03-21) and then June, where the unpaid March interest bears compound interest:
+    normal 10,000 × 92 × 0.0435 / 360 = 111.17; compound 95.46 × 92 × 0.06525 / 360 = 1.59."""
+    loan = _loan(org, drawn=date(2028, 1, 2), due=date(2028, 12, 1))
+    assert services.interest_settle(today=date(2028, 6, 25)).settled_now == 2
+    assert services.interest_settle(today=date(2028, 6, 26)).settled_now == 0
+    loan.refresh_from_db()
+    assert loan.interest_due == Decimal("206.63") and loan.penalty_due == Decimal("1.59")
+    assert loan.interest_due_since == date(2028, 3, 21)
+    runs = dict(SettlementRun.objects.values_list("settle_date", "loan_count"))
+    assert runs[date(2028, 3, 20)] == 1 and runs[date(2028, 6, 20)] == 1
+    # A year down: every quarter in between is settled in turn, each once.
+    services.interest_settle(today=date(2029, 6, 22))
+    loan.refresh_from_db()
+    assert loan.last_settled_on == date(2029, 6, 20)
+    assert SettlementRun.objects.filter(loan_count=1).count() == 6

@@ -29,7 +29,7 @@ def book(org):
     lf.draw(org, overdue, "2500", today=today - timedelta(days=190), due_date=today - timedelta(10))
     current = lf.contract(org, signed_on=signed)
     lf.draw(org, current, "1000", today=today, due_date=today + timedelta(days=100))
-    app = lf.passed_application(org, group=org.group_a2)
+    app = lf.passed_application(org, group=org.group_a2, ended_before=signed)
     other = lf.contract(org, app=app, signed_on=signed)
     services.loans_classify(today=today)
     for c, name in ((overdue, "逾期户"), (current, "正常户"), (other, "李屯户")):

@@ -265,3 +265,17 @@ def test_committee_member_reads_no_books(org, login, contract):
         reverse("loans:certificate_print", args=[contract.certificate.pk]),
     ):
         assert client.get(url).status_code == 403, url
+
+
+def test_counter_takes_id_number_and_amount_typed_in_full_width(org, login, contract):
+    full = str.maketrans("0123456789X.", "０１２３４５６７８９Ｘ．")
+    data = _draw_post(
+        contract,
+        id_number=contract.borrower.id_number.translate(full),
+        amount="5000.50".translate(full),
+    )
+    r = login(org.teller).post(reverse("loans:counter"), data)
+    assert r.status_code == 302
+    loan = Loan.objects.get()
+    assert loan.principal == Decimal("5000.50")
+    assert not CounterRefusal.objects.exists()

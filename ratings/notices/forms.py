@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from creditcoop.forms import AmountField
 from ratings.models import Grade
 
 from .models import MIN_PERIOD_DAYS, NoticeBatch, NoticeEntry, Objection
@@ -141,7 +142,7 @@ class DecideForm(forms.Form):
         choices=[("", "—")] + list(Grade.choices),
         required=False,
     )
-    new_line = forms.DecimalField(
+    new_line = AmountField(
         label=_("调整后授信额度（元）"),
         required=False,
         min_value=0,

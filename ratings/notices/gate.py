@@ -13,7 +13,7 @@ made while an objection is being registered waits and then sees it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import Q
@@ -110,3 +110,32 @@ def assert_grantable(*, application, today: date | None = None) -> None:
     reason = grant_blocker(application=application, today=today)
     if reason is not None:
         raise NoticeGateError(reason)
+
+
+def signing_earliest(*, application) -> date | None:
+    """The first day a contract for this application may be signed: the day after the last
+    notice the household was posted on ended, and not before the day its last objection
+    (the same objections the gate waits for) was closed. None when it was never posted."""
+    posted_on = NoticeEntry.objects.filter(household_id=application.household_id).values("batch_id")
+    last_end = (
+        NoticeBatch.objects.filter(pk__in=posted_on, end_date__isnull=False)
+        .exclude(status=NoticeBatch.Status.DRAFT)
+        .order_by("-end_date")
+        .values_list("end_date", flat=True)
+        .first()
+    )
+    if last_end is None:
+        return None
+    earliest = last_end + timedelta(days=1)
+    last_closed = (
+        Objection.objects.filter(closed_at__isnull=False)
+        .filter(
+            Q(household_id=application.household_id) | Q(batch_id__in=posted_on, entry__isnull=True)
+        )
+        .order_by("-closed_at")
+        .values_list("closed_at", flat=True)
+        .first()
+    )
+    if last_closed is not None:
+        earliest = max(earliest, timezone.localdate(last_closed))
+    return earliest

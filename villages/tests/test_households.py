@@ -4,6 +4,7 @@ import pytest
 
 from creditcoop.models import AuditLog
 from tests import factories as f
+from tests.html import form_data
 from villages.idcard import check_digit
 from villages.models import Household, Member
 
@@ -155,12 +156,20 @@ def test_edit_changes_head_removes_and_adds_members(org, login, zhang_san):
     data = post_data(
         org,
         [
-            # 张三 moves out; his wife becomes head; a son is added.
+            # 张三 moves out (his row's 删除 box ticked); his wife becomes head; a son is added.
+            {
+                "member_id": head.pk,
+                "name": "张三",
+                "relation": "head",
+                "id_number": head.id_number,
+                "DELETE": "on",
+            },
             {"member_id": wife.pk, "name": "王芳", "relation": "head", "id_number": wife.id_number},
             {"name": "张小明", "relation": "child", "id_number": son_id},
         ],
         address="张庄村二组1号",
     )
+    data["m-INITIAL_FORMS"] = "2"
     resp = login(org.officer1).post(f"/villages/households/{zhang_san.pk}/edit/", data)
     assert resp.status_code == 302
     zhang_san.refresh_from_db()
@@ -245,3 +254,110 @@ def test_birth_date_is_judged_by_the_date_in_shanghai(monkeypatch):
     assert id_number_error(f.make_id_number(8, birth=date(1899, 12, 31))) == (
         "身份证号码中的出生日期不合理。"
     )
+
+
+@pytest.fixture
+def three_members(org, zhang_san):
+    f.MemberFactory(household=zhang_san, name="张小明", relation=Member.Relation.CHILD)
+    return zhang_san
+
+
+def _edit_page(client, household):
+    url = f"/villages/households/{household.pk}/edit/"
+    return url, form_data(client.get(url).content.decode())
+
+
+def test_edit_keeps_members_the_user_did_not_touch(org, login, three_members):
+    client = login(org.officer1)
+    url, data = _edit_page(client, three_members)
+    assert data["m-TOTAL_FORMS"] == "3" and data["m-INITIAL_FORMS"] == "3"
+    data["phone"] = "13900000009"
+    resp = client.post(url, data)
+    assert resp.status_code == 302
+    three_members.refresh_from_db()
+    assert three_members.phone == "13900000009"
+    assert sorted(three_members.members.values_list("name", flat=True)) == [
+        "张三",
+        "张小明",
+        "王芳",
+    ]
+
+    url, data = _edit_page(client, three_members)
+    data["address"] = "张庄村三组8号"
+    resp = client.post(url, data)
+    assert resp.status_code == 302, "只改住址也能保存"
+    three_members.refresh_from_db()
+    assert three_members.address == "张庄村三组8号" and three_members.members.count() == 3
+
+
+def test_edit_removes_only_the_member_whose_box_is_ticked(org, login, three_members):
+    client = login(org.officer1)
+    url, data = _edit_page(client, three_members)
+    son = three_members.members.get(name="张小明")
+    row = next(k[: -len("member_id")] for k, v in data.items() if v == str(son.pk))
+    data[row + "DELETE"] = "on"
+    resp = client.post(url, data, follow=True)
+    assert "已删除家庭成员：张小明" in resp.content.decode()
+    assert sorted(three_members.members.values_list("name", flat=True)) == ["张三", "王芳"]
+    log = AuditLog.objects.get(action="修改农户")
+    assert [m["name"] for m in log.changes["members"][1]] == ["张三", "王芳"]
+
+
+def test_member_added_by_someone_else_meanwhile_is_not_deleted(org, login, three_members):
+    client = login(org.officer1)
+    url, data = _edit_page(client, three_members)
+    f.MemberFactory(household=three_members, name="李四", relation=Member.Relation.OTHER)
+    before = db_counts()
+    resp = client.post(url, data | {"phone": "13900000009"})
+    assert resp.status_code == 200
+    assert "本户家庭成员已被他人修改（李四）" in resp.content.decode()
+    assert db_counts() == before
+
+
+def test_removing_a_member_with_signed_consent_is_refused_in_words(org, login, three_members):
+    from ratings.tests.factories import S, application
+
+    wife = three_members.members.get(name="王芳")
+    application(org, h=three_members, status=S.INITIAL)
+    client = login(org.officer1)
+    url, data = _edit_page(client, three_members)
+    row = next(k[: -len("member_id")] for k, v in data.items() if v == str(wife.pk))
+    data[row + "DELETE"] = "on"
+    before = db_counts()
+    resp = client.post(url, data)
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert "王芳已有家庭成员同意书，不能从本户删除" in body
+    assert db_counts() == before
+
+
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def test_id_number_typed_with_full_width_digits_is_stored_in_ascii_and_not_registered_twice(
+    org, login
+):
+    client = login(org.officer1)
+    head_id = f.make_id_number(3, area="410105")
+    typed = head_id.translate(FULL_WIDTH)
+    assert typed != head_id
+    url = f"/villages/{org.village_a1.pk}/households/add/"
+    data = post_data(org, [{"name": "张三", "relation": "head", "id_number": typed}])
+    assert client.post(url, data).status_code == 302
+    assert Member.objects.get().id_number == head_id
+    # The same person again, typed in full width and in Arabic-Indic digits: refused.
+    arabic = head_id.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    for again in (typed, arabic):
+        before = db_counts()
+        data = post_data(org, [{"name": "张三", "relation": "head", "id_number": again}])
+        body = client.post(url, data).content.decode()
+        assert "同一人不能重复登记" in body
+        assert db_counts() == before
+
+
+def test_id_helper_folds_every_digit_and_an_x_to_ascii():
+    from villages.idcard import id_number_error, normalize_id
+
+    assert normalize_id(" １１０１０５１９４９１２３１００２ｘ ") == "11010519491231002X"
+    assert id_number_error("１１０１０５１９４９１２３１００２Ｘ") is None
+    assert normalize_id("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X") == "11010519491231002X"
