@@ -168,7 +168,7 @@ def _close_expired_contract(household, *, on: date, actor) -> None:
             revoke_reason=_("授信到期，换发新证"),
         )
         audit_record(
-            actor=actor, action="contract_close", obj=contract, changes={"status": "closed"}
+            actor=actor, action="loans.contract_close", obj=contract, changes={"status": "closed"}
         )
 
 
@@ -267,7 +267,7 @@ def credit_grant(
         raise LoanError(_contract_save_error(e, contract)) from e
     audit_record(
         actor=actor,
-        action="contract_sign",
+        action="loans.contract_sign",
         obj=contract,
         changes={
             "line": contract.line,
@@ -318,7 +318,7 @@ def certificate_issue(*, contract: CreditContract, actor, on: date) -> LoanCerti
         issued_on=on,
         issued_by=actor,
     )
-    audit_record(actor=actor, action="certificate_issue", obj=certificate)
+    audit_record(actor=actor, action="loans.certificate_issue", obj=certificate)
     if first:
         s = LoanSettings.current()
         incentive = CommitteeIncentive.objects.create(
@@ -331,7 +331,7 @@ def certificate_issue(*, contract: CreditContract, actor, on: date) -> LoanCerti
         )
         audit_record(
             actor=actor,
-            action="incentive_accrue",
+            action="loans.incentive_accrue",
             obj=incentive,
             cooperative=contract.cooperative,
             changes={
@@ -436,7 +436,7 @@ def village_credit_grant(
     batch.save(update_fields=["granted_count", "granted_total", "refusals"])
     audit_record(
         actor=actor,
-        action="village_grant",
+        action="loans.village_grant",
         obj=batch,
         cooperative=village.cooperative,
         changes={"granted": count, "total": total, "refused": len(refusals)},
@@ -595,7 +595,7 @@ def _draw(
     contract.save(update_fields=["outstanding"])
     audit_record(
         actor=teller,
-        action="loan_draw",
+        action="loans.loan_draw",
         obj=loan,
         cooperative=contract.cooperative,
         changes={"amount": amount, "due_date": due_date, "outstanding": contract.outstanding},
@@ -666,7 +666,7 @@ def counter_refusal_record(*, teller, refusal, certificate_number, id_number, am
     if created:
         audit_record(
             actor=teller,
-            action="counter_refuse",
+            action="loans.counter_refuse",
             obj=row,
             cooperative=teller.cooperative,
             changes={"reason": refusal.reason, "message": refusal.message},
@@ -788,7 +788,7 @@ def loan_repay(
     )
     audit_record(
         actor=teller,
-        action="loan_repay",
+        action="loans.loan_repay",
         obj=repayment,
         cooperative=contract.cooperative,
         changes={
@@ -836,7 +836,7 @@ def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
     repayment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
     audit_record(
         actor=actor,
-        action="repayment_reverse",
+        action="loans.repayment_reverse",
         obj=repayment,
         cooperative=contract.cooperative,
         changes={"amount": repayment.amount, "reason": reason},
@@ -984,7 +984,7 @@ def loan_classify_manual(
         )
     audit_record(
         actor=actor,
-        action="loan_classify",
+        action="loans.loan_classify",
         obj=loan,
         cooperative=loan.contract.cooperative,
         changes={"risk_class": [old, to_class], "reason": reason},

@@ -115,6 +115,7 @@ PAGES: dict[str, Page] = {
     # creditcoop
     "home": Page(GET),
     "audit_list": Page(GET),
+    "audit_export": Page(GET),
     "notification_list": Page(GET),
     "notification_read_all": Page(POST),
     # villages

@@ -165,7 +165,7 @@ def household_create(
                 Member.objects.create(household=household, **_member_row(m))
             audit_record(
                 actor=actor,
-                action="登记农户",
+                action="villages.household_create",
                 obj=household,
                 changes={
                     **snapshot(household, HOUSEHOLD_FIELDS),
@@ -230,7 +230,7 @@ def household_update(
                 changes["members"] = [before_members, after_members]
             audit_record(
                 actor=actor,
-                action="修改农户",
+                action="villages.household_update",
                 obj=household,
                 changes=changes,
                 cooperative=village.cooperative,
@@ -259,7 +259,7 @@ def village_group_create(*, actor, village: Village, number: int, name: str) -> 
             group = VillageGroup.objects.create(village=village, number=number, name=name)
             audit_record(
                 actor=actor,
-                action="新增村民小组",
+                action="villages.group_create",
                 obj=group,
                 changes={"number": number, "name": name},
                 cooperative=village.cooperative,
@@ -319,11 +319,11 @@ def committee_member_save(
         if member is None:
             before = {}
             member = CommitteeMember(village=village)
-            action = "新增评审小组成员"
+            action = "villages.committee_member_add"
         else:
             member = CommitteeMember.objects.select_for_update().get(pk=member.pk, village=village)
             before = snapshot(member, COMMITTEE_FIELDS)
-            action = "修改评审小组成员"
+            action = "villages.committee_member_update"
         member.post, member.name, member.phone, member.staff = post, name, phone, staff
         member.term_start, member.term_end = term_start, term_end
         member.save()
@@ -353,7 +353,7 @@ def committee_member_end_term(*, actor, member: CommitteeMember, end_date=None) 
         member.save(update_fields=["term_end"])
         audit_record(
             actor=actor,
-            action="结束评审小组成员任期",
+            action="villages.committee_member_end",
             obj=member,
             changes=diff(before, snapshot(member, ["term_end"])),
             cooperative=village.cooperative,
@@ -400,7 +400,7 @@ def work_schedule_save(
         schedule.save()
         audit_record(
             actor=actor,
-            action="保存工作配档表",
+            action="villages.schedule_save",
             obj=schedule,
             changes=diff(before, snapshot(schedule, SCHEDULE_FIELDS)),
             cooperative=village.cooperative,
@@ -476,7 +476,7 @@ def promotion_survey_record(
             _survey_event(survey, actor=actor, from_status="")
             audit_record(
                 actor=actor,
-                action="录入推广村调查",
+                action="villages.survey_create",
                 obj=survey,
                 changes=snapshot(survey, SURVEY_FIELDS),
                 cooperative=village.cooperative,
@@ -489,7 +489,7 @@ def promotion_survey_record(
             survey.save()
             audit_record(
                 actor=actor,
-                action="修改推广村调查",
+                action="villages.survey_update",
                 obj=survey,
                 changes=diff(before, snapshot(survey, SURVEY_FIELDS)),
                 cooperative=village.cooperative,
@@ -513,7 +513,7 @@ def promotion_propose(*, actor, survey: PromotionSurvey, reason: str = "") -> Pr
         )
         audit_record(
             actor=actor,
-            action="推荐推广村",
+            action="villages.survey_propose",
             obj=survey,
             changes={"status": [PromotionSurvey.Status.SURVEYED, survey.status], "reason": reason},
             cooperative=survey.village.cooperative,
@@ -550,7 +550,7 @@ def promotion_decide(
             village.save(update_fields=["is_promotion"])
         audit_record(
             actor=actor,
-            action="批准推广村" if approve else "不批准推广村",
+            action="villages.survey_approve" if approve else "villages.survey_reject",
             obj=survey,
             changes={"status": [before, survey.status], "reason": reason},
             cooperative=village.cooperative,
@@ -615,7 +615,7 @@ def household_import_confirm(*, actor, village: Village, token) -> int:
             batch.save(update_fields=["status", "rows"])
             audit_record(
                 actor=actor,
-                action="导入农户",
+                action="villages.household_import",
                 obj=village,
                 changes={
                     "file": batch.file_name,

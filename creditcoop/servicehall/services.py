@@ -839,7 +839,7 @@ def shift_add(*, roster_id: int, actor: Staff, day: date, post: str, staff: Staf
         shift = DutyShift.objects.create(roster=roster, date=day, post=post, staff=staff)
         audit_record(
             actor=actor,
-            action="duty_shift_add",
+            action="servicehall.duty_shift_add",
             obj=roster,
             changes={"date": day.isoformat(), "post": post, "staff": staff.name},
         )
@@ -853,7 +853,7 @@ def shift_remove(*, shift_id: int, actor: Staff) -> None:
         _check_roster_editor(actor, roster)
         audit_record(
             actor=actor,
-            action="duty_shift_remove",
+            action="servicehall.duty_shift_remove",
             obj=roster,
             changes={"date": shift.date.isoformat(), "post": shift.post, "staff": shift.staff.name},
         )
@@ -905,7 +905,7 @@ def roster_autofill(*, roster_id: int, actor: Staff | None) -> int:
         DutyShift.objects.bulk_create(new)
         if new:
             audit_record(
-                actor=actor, action="duty_roster_autofill", obj=roster, changes={"shifts": len(new)}
+                actor=actor, action="servicehall.duty_roster_autofill", obj=roster, changes={"shifts": len(new)}
             )
     return len(new)
 
@@ -920,7 +920,7 @@ def roster_publish(*, roster_id: int, actor: Staff) -> DutyRoster:
         roster.published_at = timezone.now()
         roster.published_by = actor
         roster.save(update_fields=["published_at", "published_by"])
-        audit_record(actor=actor, action="duty_roster_publish", obj=roster)
+        audit_record(actor=actor, action="servicehall.duty_roster_publish", obj=roster)
     return roster
 
 
@@ -933,7 +933,7 @@ def roster_withdraw(*, roster_id: int, actor: Staff) -> DutyRoster:
         roster.published_at = None
         roster.published_by = None
         roster.save(update_fields=["published_at", "published_by"])
-        audit_record(actor=actor, action="duty_roster_withdraw", obj=roster)
+        audit_record(actor=actor, action="servicehall.duty_roster_withdraw", obj=roster)
     return roster
 
 
@@ -996,7 +996,7 @@ def walkin_register(
         )
         audit_record(
             actor=actor,
-            action="walkin_register",
+            action="servicehall.walkin_register",
             obj=walkin,
             changes=snapshot(
                 walkin,
@@ -1097,7 +1097,7 @@ def walkin_answer(
         )
         audit_record(
             actor=actor,
-            action="walkin_answer",
+            action="servicehall.walkin_answer",
             obj=walkin,
             changes={"status": [before, to], "reason": reason},
         )
@@ -1151,7 +1151,7 @@ def walkin_decide(*, walkin_id: int, actor: Staff, approved: bool, note: str, to
         )
         audit_record(
             actor=actor,
-            action="walkin_decide",
+            action="servicehall.walkin_decide",
             obj=walkin,
             changes={"status": [before, to], "note": note},
         )
