@@ -64,18 +64,27 @@ class Workflow:
     def __init__(
         self,
         states: type[models.TextChoices],
-        transitions: dict[str, Iterable[str]],
+        transitions: dict[str, Iterable[str]] | None = None,
         *,
+        actions: dict[str, tuple[str, str]] | None = None,
         field: str = "status",
         events: EventBuilder | None = None,
-        actions: dict[str, tuple[str, str]] | None = None,
     ):
+        """``transitions`` maps a state to the states it may move to; ``actions`` names
+        steps for templates and services (``"publish": (DRAFT, PUBLISHED)``), and every
+        named step that changes the state is a transition too. A step that keeps the state
+        (``"edit": (DRAFT, DRAFT)``) is allowed in that state but is not a transition."""
         self.states = states
-        self.transitions = {str(k): frozenset(str(t) for t in v) for k, v in transitions.items()}
+        self.actions = {k: (str(a), str(b)) for k, (a, b) in (actions or {}).items()}
+        moves: dict[str, set[str]] = {}
+        for k, v in (transitions or {}).items():
+            moves.setdefault(str(k), set()).update(str(t) for t in v)
+        for a, b in self.actions.values():
+            if a != b:
+                moves.setdefault(a, set()).add(b)
+        self.transitions = {k: frozenset(v) for k, v in moves.items()}
         self.field = field
         self._events = events
-        # Named steps for templates and services ("publish", "edit"): name → (from, to).
-        self.actions = {k: (str(a), str(b)) for k, (a, b) in (actions or {}).items()}
 
     # ----------------------------------------------------------------- reading
     def allowed(self, from_state) -> frozenset[str]:
@@ -144,7 +153,7 @@ def _cooperative_id(obj):
 
 def _audit_changes(move: Move) -> dict:
     changes = {"status": [move.from_state, move.to_state], **(move.changes or {})}
-    if move.reason and "reason" not in changes:
+    if move.reason and "reason" not in changes and "note" not in changes:
         changes["reason"] = move.reason
     return changes
 
@@ -212,8 +221,19 @@ def transition(
     return obj
 
 
-def transition_many(objs, to, *, actor, reason: str = "", action: str | None = None) -> list:
-    """Move many objects of one model to ``to`` set-wise: one UPDATE, bulk events/audit."""
+def transition_many(
+    objs,
+    to,
+    *,
+    actor,
+    reason: str = "",
+    action: str | None = None,
+    values: dict | None = None,
+    changes: dict | None = None,
+) -> list:
+    """Move many objects of one model (locked by the caller) to ``to`` set-wise: one
+    UPDATE (with ``values`` for other fields), then the events and audit rows with one bulk
+    insert each."""
     objs = list(objs)
     if not objs:
         return objs
@@ -223,7 +243,11 @@ def transition_many(objs, to, *, actor, reason: str = "", action: str | None = N
         before = workflow.state_of(obj)
         workflow.check(before, to)
         setattr(obj, workflow.field, to)
-        moves.append(Move(obj, before, str(to), actor, reason, None, action))
-    type(objs[0]).objects.filter(pk__in=[o.pk for o in objs]).update(**{workflow.field: to})
+        for k, v in (values or {}).items():
+            setattr(obj, k, v)
+        moves.append(Move(obj, before, str(to), actor, reason, changes, action))
+    type(objs[0]).objects.filter(pk__in=[o.pk for o in objs]).update(
+        **{workflow.field: to, **(values or {})}
+    )
     record_many(moves)
     return objs

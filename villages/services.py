@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from creditcoop.audit import audit_record, diff, snapshot
 from creditcoop.models import Role, Staff
+from creditcoop.workflow import transition
 
 from .idcard import id_number_error, normalize_id, phone_error
 from .models import (
@@ -505,17 +506,15 @@ def promotion_propose(*, actor, survey: PromotionSurvey, reason: str = "") -> Pr
         survey = PromotionSurvey.objects.select_for_update().get(pk=survey.pk)
         if not survey.can("propose"):
             raise VillageError(f"当前状态为“{survey.get_status_display()}”，不能推荐。")
-        survey.status = PromotionSurvey.Status.PROPOSED
         survey.proposed_by, survey.proposed_at = actor, timezone.now()
-        survey.save()
-        _survey_event(
-            survey, actor=actor, from_status=PromotionSurvey.Status.SURVEYED, reason=reason
-        )
-        audit_record(
+        transition(
+            survey,
+            PromotionSurvey.Status.PROPOSED,
             actor=actor,
+            reason=reason,
+            fields=["proposed_by", "proposed_at"],
             action="villages.survey_propose",
-            obj=survey,
-            changes={"status": [PromotionSurvey.Status.SURVEYED, survey.status], "reason": reason},
+            changes={"reason": reason},
             cooperative=survey.village.cooperative,
         )
     return survey
@@ -539,22 +538,21 @@ def promotion_decide(
         if survey.proposed_by_id == actor.pk:
             raise VillageError("推荐人不能审批自己推荐的推广村。")
         village = Village.objects.select_for_update().get(pk=survey.village_id)
-        before = survey.status
-        survey.status = PromotionSurvey.TRANSITIONS[action][1]
         survey.decided_by, survey.decided_at = actor, timezone.now()
         survey.decision_reason = reason
-        survey.save()
-        _survey_event(survey, actor=actor, from_status=before, reason=reason)
+        transition(
+            survey,
+            survey.workflow.target(action),
+            actor=actor,
+            reason=reason,
+            fields=["decided_by", "decided_at", "decision_reason"],
+            action=f"villages.survey_{action}",
+            changes={"reason": reason},
+            cooperative=village.cooperative,
+        )
         if approve:
             village.is_promotion = True
             village.save(update_fields=["is_promotion"])
-        audit_record(
-            actor=actor,
-            action="villages.survey_approve" if approve else "villages.survey_reject",
-            obj=survey,
-            changes={"status": [before, survey.status], "reason": reason},
-            cooperative=village.cooperative,
-        )
     return survey
 
 
