@@ -117,7 +117,9 @@ ACTIONS = {
     "loans.loan_repay": _("还款"),
     "loans.repayment_reverse": _("冲正还款"),
     "loans.loan_classify": _("调整风险分类"),
-    "loans.loan_closed": _("贷款结清"),
+    "loans.loan_close": _("贷款结清"),
+    "loans.loan_reopen": _("冲正后贷款恢复未结清"),
+    "loans.certificate_revoke": _("收回贷款证"),
     # recovery
     "recovery.bad_record_create": _("新增不良信用记录"),
     "recovery.bad_record_change": _("修改不良信用记录"),

@@ -124,10 +124,12 @@ class Workflow:
         return self.actions[action][1]
 
     # ----------------------------------------------------------------- writing
-    def event_row(self, move: Move) -> models.Model:
+    def event_row(self, move: Move, *, cooperative=None) -> models.Model:
         if self._events is not None:
             return self._events(move)
         from .models import WorkflowEvent
+
+        coop_id = getattr(cooperative, "pk", cooperative)
 
         return WorkflowEvent(
             object_type=move.obj._meta.label_lower,
@@ -136,7 +138,7 @@ class Workflow:
             to_state=move.to_state,
             actor=move.actor if getattr(move.actor, "pk", None) else None,
             reason=move.reason,
-            cooperative_id=_cooperative_id(move.obj),
+            cooperative_id=coop_id if coop_id is not None else _cooperative_id(move.obj),
         )
 
 
@@ -164,7 +166,7 @@ def _default_action(obj, to) -> str:
 
 def record(move: Move, *, cooperative=None):
     """The event row and the audit row of one move already written to the object."""
-    event = _workflow_of(move.obj).event_row(move)
+    event = _workflow_of(move.obj).event_row(move, cooperative=cooperative)
     event.save()
     audit_record(
         actor=move.actor,

@@ -21,6 +21,7 @@ from creditcoop.models import Role
 from creditcoop.money import ZERO, to_fen, yuan
 from creditcoop.notify import notify_directors
 from creditcoop.sms import sms_queue
+from creditcoop.workflow import transition, transition_many
 from ratings.models import CreditApplication
 from recovery.selectors import bad_records_for
 from villages.idcard import mask_id
@@ -151,7 +152,9 @@ def _family_block(household) -> str | None:
 def _close_expired_contract(household, *, on: date, actor) -> None:
     """A household may hold one active contract: an expired, fully repaid one is closed and
     its certificate taken back before a new one is granted."""
-    old = CreditContract.objects.select_for_update().filter(household=household, status="active")
+    old = CreditContract.objects.select_for_update().filter(
+        household=household, status=CreditContract.Status.ACTIVE
+    )
     for contract in old:
         if contract.end_date >= on or contract.outstanding > 0:
             raise LoanError(
@@ -160,15 +163,19 @@ def _close_expired_contract(household, *, on: date, actor) -> None:
                 )
                 % {"n": contract.number, "d": contract.end_date, "b": yuan(contract.outstanding)}
             )
-        contract.status = CreditContract.Status.CLOSED
-        contract.save(update_fields=["status"])
-        LoanCertificate.objects.filter(contract=contract, status="active").update(
-            status=LoanCertificate.Status.REVOKED,
-            revoked_on=on,
-            revoke_reason=_("授信到期，换发新证"),
+        transition(
+            contract, CreditContract.Status.CLOSED, actor=actor, action="loans.contract_close"
         )
-        audit_record(
-            actor=actor, action="loans.contract_close", obj=contract, changes={"status": "closed"}
+        reason = _("授信到期，换发新证")
+        transition_many(
+            LoanCertificate.objects.select_for_update().filter(
+                contract=contract, status=LoanCertificate.Status.ACTIVE
+            ),
+            LoanCertificate.Status.REVOKED,
+            actor=actor,
+            reason=reason,
+            action="loans.certificate_revoke",
+            values={"revoked_on": on, "revoke_reason": reason},
         )
 
 
@@ -766,10 +773,16 @@ def loan_repay(
     elif to_interest >= arrears:
         # The old arrears are paid; what is left was settled today and is due from today.
         loan.interest_due_since = paid_on
-    if loan.total_due == 0:
-        loan.status = Loan.Status.CLOSED
     loan.revision += 1
     loan.save()
+    if loan.total_due == 0:
+        transition(
+            loan,
+            Loan.Status.CLOSED,
+            actor=teller,
+            action="loans.loan_close",
+            cooperative=contract.cooperative,
+        )
     contract.outstanding -= to_principal
     contract.save(update_fields=["outstanding"])
     repayment = Repayment.objects.create(
@@ -826,8 +839,21 @@ def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
         )
     if contract.outstanding + repayment.to_principal > contract.line:
         raise LoanError(_("还款释放的额度已被新的借款占用，不能冲正。"))
+    reopens = (
+        loan.status == Loan.Status.CLOSED and repayment.loan_before["status"] == Loan.Status.OPEN
+    )
     _restore(loan, repayment.loan_before)
+    loan.status = Loan.Status.CLOSED if reopens else loan.status
     loan.save()
+    if reopens:
+        transition(
+            loan,
+            Loan.Status.OPEN,
+            actor=actor,
+            reason=reason,
+            action="loans.loan_reopen",
+            cooperative=contract.cooperative,
+        )
     contract.outstanding += repayment.to_principal
     contract.save(update_fields=["outstanding"])
     repayment.reversed_at = timezone.now()

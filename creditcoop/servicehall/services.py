@@ -79,6 +79,7 @@ from creditcoop.audit import _plain, audit_record, snapshot
 from creditcoop.models import AuditLog, Role, Staff
 from creditcoop.money import ZERO, to_fen, yuan
 from creditcoop.notify import notify, notify_directors
+from creditcoop.workflow import transition
 
 from . import selectors
 from .models import (
@@ -905,7 +906,10 @@ def roster_autofill(*, roster_id: int, actor: Staff | None) -> int:
         DutyShift.objects.bulk_create(new)
         if new:
             audit_record(
-                actor=actor, action="servicehall.duty_roster_autofill", obj=roster, changes={"shifts": len(new)}
+                actor=actor,
+                action="servicehall.duty_roster_autofill",
+                obj=roster,
+                changes={"shifts": len(new)},
             )
     return len(new)
 
@@ -1062,8 +1066,7 @@ def _walkin_for_update(walkin_id: int, to: str) -> Walkin:
         .select_related("loan_type", "cooperative")
         .get(pk=walkin_id)
     )
-    if not walkin.can(to):
-        raise DomainError(_("当前状态“%(s)s”不能办理此操作。") % {"s": walkin.get_status_display()})
+    Walkin.workflow.check(walkin.status, to)
     return walkin
 
 
@@ -1083,23 +1086,23 @@ def walkin_answer(
             raise DomainError(_("只有包村信贷员或本社主任、副主任可以答复客户。"))
         if not enters_approval and not reason:
             raise DomainError(_("不予受理时必须填写告知客户的原因。"))
-        before = walkin.status
-        walkin.status = to
         walkin.answered_on = today
         walkin.refusal_reason = "" if enters_approval else reason
-        walkin.save(update_fields=["status", "answered_on", "refusal_reason"])
+        transition(
+            walkin,
+            to,
+            actor=actor,
+            reason=reason,
+            fields=["answered_on", "refusal_reason"],
+            action="servicehall.walkin_answer",
+            changes={"reason": reason},
+        )
         deadline_stop(
             target=walkin,
             kind=DeadlineKind.WALKIN_ANSWER,
             reason=_("已答复客户：进入审批") if enters_approval else _("已答复客户：不予受理"),
             on=today,
             actor=actor,
-        )
-        audit_record(
-            actor=actor,
-            action="servicehall.walkin_answer",
-            obj=walkin,
-            changes={"status": [before, to], "reason": reason},
         )
         if enters_approval:
             approver = _coop_director(walkin.cooperative) or walkin.officer
@@ -1137,23 +1140,23 @@ def walkin_decide(*, walkin_id: int, actor: Staff, approved: bool, note: str, to
             raise DomainError(_("只有本社主任、副主任可以办结审批。"))
         if not approved and not note:
             raise DomainError(_("审批不同意时必须填写意见。"))
-        before = walkin.status
-        walkin.status = to
         walkin.decided_on = today
         walkin.decision_note = note[:300]
-        walkin.save(update_fields=["status", "decided_on", "decision_note"])
+        transition(
+            walkin,
+            to,
+            actor=actor,
+            reason=note,
+            fields=["decided_on", "decision_note"],
+            action="servicehall.walkin_decide",
+            changes={"note": note},
+        )
         deadline_stop(
             target=walkin,
             kind=DeadlineKind.WALKIN_APPROVAL,
             reason=_("审批办结：同意") if approved else _("审批办结：不同意"),
             on=today,
             actor=actor,
-        )
-        audit_record(
-            actor=actor,
-            action="servicehall.walkin_decide",
-            obj=walkin,
-            changes={"status": [before, to], "note": note},
         )
     return walkin
 

@@ -140,7 +140,9 @@ def test_auditor_sees_union_wide_director_only_own_cooperative(org, login):
 
 def _household_update(org, **changes):
     household = f.HouseholdFactory(group=org.group_a1, head_name="张三")
-    audit_record(actor=org.officer1, action="villages.household_update", obj=household, changes=changes)
+    audit_record(
+        actor=org.officer1, action="villages.household_update", obj=household, changes=changes
+    )
     return household
 
 
@@ -194,7 +196,7 @@ def test_export_holds_the_filtered_trail_in_readable_words(org, login):
 
     from openpyxl import load_workbook
 
-    household = _household_update(org, head_name=["=HYPERLINK(\"x\")", "张叁"])
+    household = _household_update(org, head_name=['=HYPERLINK("x")', "张叁"])
     audit_record(actor=org.officer1, action="修改张庄村", obj=org.village_a1)
     audit_record(actor=org.officer_b, action="乙社操作", obj=org.village_b1)
     resp = login(org.director).get("/audit/export/", {"object_type": "villages.household"})
@@ -210,7 +212,7 @@ def test_export_holds_the_filtered_trail_in_readable_words(org, login):
         "农户",
         str(household.pk),
     )
-    assert changes.endswith("=HYPERLINK(\"x\") → 张叁") and not changes.startswith("=")
+    assert changes.endswith('=HYPERLINK("x") → 张叁') and not changes.startswith("=")
     assert coop == org.coop_a.name
 
 

@@ -452,17 +452,6 @@ class ObjectionEvent(models.Model):
         verbose_name_plural = _("异议处理记录")
         ordering = ["objection_id", "at", "id"]
 
-    @classmethod
-    def from_move(cls, move) -> ObjectionEvent:
-        return cls(
-            objection=move.obj,
-            action=move.action.removeprefix("notices.objection_"),
-            actor=move.actor if getattr(move.actor, "pk", None) else None,
-            from_status=move.from_state,
-            to_status=move.to_state if move.to_state != move.from_state else "",
-            note=move.reason,
-        )
-
     ACTION_LABELS = {
         "file": _("受理异议"),
         "assign": _("指定调查人"),
@@ -480,3 +469,14 @@ class ObjectionEvent(models.Model):
     @property
     def action_label(self):
         return self.ACTION_LABELS.get(self.action, self.action)
+
+    @classmethod
+    def from_move(cls, move) -> ObjectionEvent:
+        return cls(
+            objection=move.obj,
+            action=move.action.removeprefix("notices.objection_"),
+            actor=move.actor if getattr(move.actor, "pk", None) else None,
+            from_status=move.from_state,
+            to_status=move.to_state if move.to_state != move.from_state else "",
+            note=move.reason,
+        )

@@ -28,13 +28,13 @@ from creditcoop.audit import audit_record, audit_record_many, audit_row
 from creditcoop.models import Role, Staff
 from creditcoop.notify import directors_of, notify_directors
 from creditcoop.servicehall.models import Deadline, DeadlineKind, LoanType
-from creditcoop.workflow import Move, record, transition, transition_many
 from creditcoop.servicehall.services import (
     DeadlineError,
     deadline_open,
     deadline_reassign,
     deadline_stop,
 )
+from creditcoop.workflow import Move, record, transition, transition_many
 from ratings.models import CreditApplication
 from villages.idcard import mask_name
 

@@ -30,7 +30,9 @@ def test_officer_adds_committee_member_with_audit(org, login):
     assert resp.status_code == 302
     member = CommitteeMember.objects.get(name="钱文书")
     assert member.village == org.village_a1 and member.post == "clerk"
-    assert AuditLog.objects.filter(action="villages.committee_member_add", object_id=str(member.pk)).exists()
+    assert AuditLog.objects.filter(
+        action="villages.committee_member_add", object_id=str(member.pk)
+    ).exists()
     assert "钱文书" in client.get(f"/villages/{org.village_a1.pk}/committee/").content.decode()
 
 

@@ -43,7 +43,9 @@ def test_application_goes_to_the_village_officer_with_a_working_day_deadline(
     assert (
         "李四" in note.text and "2026-02-14" in note.text and note.link == walkin.get_absolute_url()
     )
-    assert AuditLog.objects.filter(action="servicehall.walkin_register", object_id=str(walkin.pk)).exists()
+    assert AuditLog.objects.filter(
+        action="servicehall.walkin_register", object_id=str(walkin.pk)
+    ).exists()
 
 
 def test_enquiry_is_kept_without_deadline(org):
