@@ -55,6 +55,13 @@ class Move:
     reason: str = ""
     changes: dict | None = None
     action: str | None = None
+    # The cooperative the rows belong to (a Cooperative or its id); found from obj if None.
+    cooperative: object = None
+
+
+def pipeline(next_of: dict, *exits) -> dict[str, set[str]]:
+    """Transitions of a pipeline: each step may move to the one after it or to an exit."""
+    return {step: {following, *exits} for step, following in next_of.items()}
 
 
 EventBuilder = Callable[[Move], models.Model]
@@ -129,6 +136,8 @@ class Workflow:
             return self._events(move)
         from .models import WorkflowEvent
 
+        if cooperative is None:
+            cooperative = move.cooperative
         coop_id = getattr(cooperative, "pk", cooperative)
 
         return WorkflowEvent(
@@ -154,7 +163,9 @@ def _cooperative_id(obj):
 
 
 def _audit_changes(move: Move) -> dict:
-    changes = {"status": [move.from_state, move.to_state], **(move.changes or {})}
+    changes = dict(move.changes or {})
+    if move.from_state != move.to_state:
+        changes = {"status": [move.from_state, move.to_state], **changes}
     if move.reason and "reason" not in changes and "note" not in changes:
         changes["reason"] = move.reason
     return changes
@@ -173,9 +184,25 @@ def record(move: Move, *, cooperative=None):
         action=move.action or _default_action(move.obj, move.to_state),
         obj=move.obj,
         changes=_audit_changes(move),
-        cooperative=cooperative,
+        cooperative=cooperative if cooperative is not None else _coop_instance(move),
     )
     return event
+
+
+def _coop_instance(move: Move):
+    return move.cooperative if isinstance(move.cooperative, models.Model) else None
+
+
+def _audit_row_of(move: Move):
+    coop = move.cooperative
+    return audit_row(
+        actor=move.actor,
+        action=move.action or _default_action(move.obj, move.to_state),
+        obj=move.obj,
+        changes=_audit_changes(move),
+        cooperative=coop if isinstance(coop, models.Model) else None,
+        cooperative_id=coop if coop is not None and not isinstance(coop, models.Model) else None,
+    )
 
 
 def record_many(moves: list[Move]) -> None:
@@ -188,15 +215,7 @@ def record_many(moves: list[Move]) -> None:
         by_table.setdefault(type(row), []).append(row)
     for model, rows in by_table.items():
         model.objects.bulk_create(rows)
-    audit_record_many(
-        audit_row(
-            actor=m.actor,
-            action=m.action or _default_action(m.obj, m.to_state),
-            obj=m.obj,
-            changes=_audit_changes(m),
-        )
-        for m in moves
-    )
+    audit_record_many(_audit_row_of(m) for m in moves)
 
 
 def transition(
