@@ -116,7 +116,7 @@ class Workflow:
     def check(self, from_state, to) -> None:
         if str(to) not in self.allowed(from_state):
             raise DomainError(
-                _("当前状态为“%(from)s”，不能转为“%(to)s”。")
+                _("当前状态为“%(from)s”，不能办理此操作（不能转为“%(to)s”）。")
                 % {"from": self.label(from_state), "to": self.label(to)}
             )
 
