@@ -1066,7 +1066,8 @@ def _walkin_for_update(walkin_id: int, to: str) -> Walkin:
         .select_related("loan_type", "cooperative")
         .get(pk=walkin_id)
     )
-    Walkin.workflow.check(walkin.status, to)
+    if not walkin.can(to):
+        raise DomainError(_("当前状态“%(s)s”不能办理此操作。") % {"s": walkin.get_status_display()})
     return walkin
 
 
