@@ -326,3 +326,23 @@ def test_reminders_7_days_and_1_day_before_due_never_twice(org, contract):
     assert all(loan.number in m.text and "2027-06-10" in m.text for m in msgs)
     lf.repay(org, loan, "1000", paid_on=TODAY)
     assert drawdown_due_reminders(today="2027-06-09") == 0
+
+
+def test_paying_off_closes_the_loan_and_a_reversal_reopens_it_each_with_one_event(org, contract):
+    from creditcoop.models import AuditLog, WorkflowEvent
+
+    loan = lf.draw(org, contract, "1000", today=TODAY, due_date=date(2027, 12, 1))
+    r = lf.repay(org, loan, "1000", paid_on=TODAY)
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.CLOSED
+    services.repayment_reverse(repayment=r, actor=org.teller, reason="金额录错")
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.OPEN
+    moves = WorkflowEvent.objects.filter(object_type="loans.loan", object_id=str(loan.pk))
+    assert [(e.from_state, e.to_state, e.actor) for e in moves] == [
+        ("open", "closed", org.teller),
+        ("closed", "open", org.teller),
+    ]
+    assert moves.last().reason == "金额录错" and moves.last().cooperative == contract.cooperative
+    actions = AuditLog.objects.filter(object_type="loans.loan").values_list("action", flat=True)
+    assert {"loans.loan_close", "loans.loan_reopen"} <= set(actions)
