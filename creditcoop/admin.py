@@ -33,7 +33,7 @@ class AuditedAdmin:
     def save_model(self, request, obj, form, change):
         old = type(obj)._default_manager.filter(pk=obj.pk).first() if change else None
         super().save_model(request, obj, form, change)
-        self._audit(request, obj, "后台修改" if change else "后台新增", form, old)
+        self._audit(request, obj, "admin.change" if change else "admin.create", form, old)
 
     def delete_model(self, request, obj):
         self._audit_deletion(request, obj)
@@ -56,9 +56,9 @@ class AuditedAdmin:
             if obj in formset.deleted_objects:
                 continue
             if obj in formset.new_objects:
-                self._audit(request, obj, "后台新增", inline_form, None)
+                self._audit(request, obj, "admin.create", inline_form, None)
             elif any(obj is changed for changed, _fields in formset.changed_objects):
-                self._audit(request, obj, "后台修改", inline_form, old_rows.get(obj.pk))
+                self._audit(request, obj, "admin.change", inline_form, old_rows.get(obj.pk))
         for obj in formset.deleted_objects:
             self._audit_deletion(request, obj)
 
@@ -77,11 +77,11 @@ class AuditedAdmin:
                 changes[name] = new
             else:
                 changes[name] = [_admin_value(getattr(old, name), field), new]
-        if changes or action != "后台修改":
+        if changes or action != "admin.change":
             audit_record(actor=request.user, action=action, obj=obj, changes=changes)
 
     def _audit_deletion(self, request, obj):
-        audit_record(actor=request.user, action="后台删除", obj=obj, changes={"对象": str(obj)})
+        audit_record(actor=request.user, action="admin.delete", obj=obj, changes={"对象": str(obj)})
 
 
 def _admin_value(value, field=None):
@@ -161,7 +161,7 @@ class StaffAdmin(AuditedAdmin, UserAdmin):
             if request.method == "POST" and response.status_code == 302:
                 audit_record(
                     actor=request.user,
-                    action="后台重设密码",
+                    action="admin.password_reset",
                     obj=Staff.objects.get(pk=id),
                     changes={"password": "（已修改）"},
                 )

@@ -1,4 +1,10 @@
-"""The audit trail: every service write calls `audit_record` inside its transaction."""
+"""The audit trail: every service write calls `audit_record` inside its transaction.
+
+Rows are built in one place (`audit_row`); bulk paths build them with `audit_row` and
+insert them with `audit_record_many`. Actions are named `<app>.<verb>` (for example
+`loans.loan_draw`, `villages.household_update`); their Chinese names, and those of object
+types and fields, are in `creditcoop/audit_labels.py`.
+"""
 
 from __future__ import annotations
 
@@ -31,20 +37,47 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-def audit_record(
-    *, actor, action: str, obj: models.Model, changes: dict | None = None, cooperative=None
+def audit_row(
+    *,
+    actor,
+    action: str,
+    obj: models.Model,
+    changes: dict | None = None,
+    cooperative=None,
+    cooperative_id=None,
 ) -> AuditLog:
-    if cooperative is None:
+    """An unsaved audit row for `obj`; the cooperative is found from the object if not given."""
+    if cooperative is None and cooperative_id is None:
         cooperative = _cooperative_of(obj)
-    return AuditLog.objects.create(
+    row = AuditLog(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
         changes={k: _plain(v) for k, v in (changes or {}).items()},
-        cooperative=cooperative,
     )
+    if cooperative is not None:
+        row.cooperative = cooperative
+    else:
+        row.cooperative_id = cooperative_id
+    return row
+
+
+def audit_record(
+    *, actor, action: str, obj: models.Model, changes: dict | None = None, cooperative=None
+) -> AuditLog:
+    row = audit_row(actor=actor, action=action, obj=obj, changes=changes, cooperative=cooperative)
+    row.save()
+    return row
+
+
+def audit_record_many(rows) -> list[AuditLog]:
+    """Insert rows built with `audit_row` in one statement (bulk steps, periodic jobs)."""
+    rows = list(rows)
+    if rows:
+        AuditLog.objects.bulk_create(rows)
+    return rows
 
 
 def _cooperative_of(obj):

@@ -12,7 +12,7 @@ class AmountField(forms.DecimalField):
 
 
 class AuditFilterForm(forms.Form):
-    object_type = forms.CharField(label="对象类型", required=False)
+    object_type = forms.ChoiceField(label="对象类型", required=False)
     object_id = forms.CharField(label="对象编号", required=False)
     actor = forms.CharField(label="操作人（工号或姓名）", required=False)
     date_from = forms.DateField(
@@ -21,3 +21,9 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(
         label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args, **kwargs):
+        from .audit_labels import object_type_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["object_type"].choices = [("", "全部"), *object_type_choices()]

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.money import MONEY, RATE
+from creditcoop.workflow import Workflow
 
 STAFF = settings.AUTH_USER_MODEL
 # Interest products (计息积数 = balance × days) are exact: two decimals, wide.
@@ -133,6 +134,8 @@ class CreditContract(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("有效")
         CLOSED = "closed", _("已终止")
+
+    workflow = Workflow(Status, {Status.ACTIVE: {Status.CLOSED}})
 
     class RateKind(models.TextChoices):
         FIXED = "fixed", _("固定利率")
@@ -282,6 +285,8 @@ class LoanCertificate(models.Model):
         ACTIVE = "active", _("有效")
         REVOKED = "revoked", _("已收回")
 
+    workflow = Workflow(Status, {Status.ACTIVE: {Status.REVOKED}})
+
     number = models.CharField(_("贷款证编号"), max_length=30, unique=True)
     contract = models.OneToOneField(
         CreditContract,
@@ -364,6 +369,9 @@ class Loan(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("未结清")
         CLOSED = "closed", _("已结清")
+
+    # A reversed repayment may reopen a loan it had closed.
+    workflow = Workflow(Status, {Status.OPEN: {Status.CLOSED}, Status.CLOSED: {Status.OPEN}})
 
     number = models.CharField(_("借据编号"), max_length=30, unique=True)
     contract = models.ForeignKey(

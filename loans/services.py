@@ -23,6 +23,7 @@ from creditcoop.models import Role
 from creditcoop.money import ZERO, to_fen, yuan
 from creditcoop.notify import notify_directors
 from creditcoop.sms import sms_queue
+from creditcoop.workflow import transition, transition_many
 from ratings.models import CreditApplication
 from recovery.selectors import bad_records_for
 from villages.idcard import mask_id, normalize_id
@@ -153,7 +154,9 @@ def _family_block(household) -> str | None:
 def _close_expired_contract(household, *, on: date, actor) -> None:
     """A household may hold one active contract: an expired, fully repaid one is closed and
     its certificate taken back before a new one is granted."""
-    old = CreditContract.objects.select_for_update().filter(household=household, status="active")
+    old = CreditContract.objects.select_for_update().filter(
+        household=household, status=CreditContract.Status.ACTIVE
+    )
     for contract in old:
         if contract.end_date >= on or contract.outstanding > 0:
             raise LoanError(
@@ -162,15 +165,19 @@ def _close_expired_contract(household, *, on: date, actor) -> None:
                 )
                 % {"n": contract.number, "d": contract.end_date, "b": yuan(contract.outstanding)}
             )
-        contract.status = CreditContract.Status.CLOSED
-        contract.save(update_fields=["status"])
-        LoanCertificate.objects.filter(contract=contract, status="active").update(
-            status=LoanCertificate.Status.REVOKED,
-            revoked_on=on,
-            revoke_reason=_("授信到期，换发新证"),
+        transition(
+            contract, CreditContract.Status.CLOSED, actor=actor, action="loans.contract_close"
         )
-        audit_record(
-            actor=actor, action="contract_close", obj=contract, changes={"status": "closed"}
+        reason = _("授信到期，换发新证")
+        transition_many(
+            LoanCertificate.objects.select_for_update().filter(
+                contract=contract, status=LoanCertificate.Status.ACTIVE
+            ),
+            LoanCertificate.Status.REVOKED,
+            actor=actor,
+            reason=reason,
+            action="loans.certificate_revoke",
+            values={"revoked_on": on, "revoke_reason": reason},
         )
 
 
@@ -278,7 +285,7 @@ def credit_grant(
         raise LoanError(_contract_save_error(e, contract)) from e
     audit_record(
         actor=actor,
-        action="contract_sign",
+        action="loans.contract_sign",
         obj=contract,
         changes={
             "line": contract.line,
@@ -329,7 +336,7 @@ def certificate_issue(*, contract: CreditContract, actor, on: date) -> LoanCerti
         issued_on=on,
         issued_by=actor,
     )
-    audit_record(actor=actor, action="certificate_issue", obj=certificate)
+    audit_record(actor=actor, action="loans.certificate_issue", obj=certificate)
     if first:
         s = LoanSettings.current()
         incentive = CommitteeIncentive.objects.create(
@@ -342,7 +349,7 @@ def certificate_issue(*, contract: CreditContract, actor, on: date) -> LoanCerti
         )
         audit_record(
             actor=actor,
-            action="incentive_accrue",
+            action="loans.incentive_accrue",
             obj=incentive,
             cooperative=contract.cooperative,
             changes={
@@ -447,7 +454,7 @@ def village_credit_grant(
     batch.save(update_fields=["granted_count", "granted_total", "refusals"])
     audit_record(
         actor=actor,
-        action="village_grant",
+        action="loans.village_grant",
         obj=batch,
         cooperative=village.cooperative,
         changes={"granted": count, "total": total, "refused": len(refusals)},
@@ -606,7 +613,7 @@ def _draw(
     contract.save(update_fields=["outstanding"])
     audit_record(
         actor=teller,
-        action="loan_draw",
+        action="loans.loan_draw",
         obj=loan,
         cooperative=contract.cooperative,
         changes={"amount": amount, "due_date": due_date, "outstanding": contract.outstanding},
@@ -677,7 +684,7 @@ def counter_refusal_record(*, teller, refusal, certificate_number, id_number, am
     if created:
         audit_record(
             actor=teller,
-            action="counter_refuse",
+            action="loans.counter_refuse",
             obj=row,
             cooperative=teller.cooperative,
             changes={"reason": refusal.reason, "message": refusal.message},
@@ -777,10 +784,16 @@ def loan_repay(
     elif to_interest >= arrears:
         # The old arrears are paid; what is left was settled today and is due from today.
         loan.interest_due_since = paid_on
-    if loan.total_due == 0:
-        loan.status = Loan.Status.CLOSED
     loan.revision += 1
     loan.save()
+    if loan.total_due == 0:
+        transition(
+            loan,
+            Loan.Status.CLOSED,
+            actor=teller,
+            action="loans.loan_close",
+            cooperative=contract.cooperative,
+        )
     contract.outstanding -= to_principal
     contract.save(update_fields=["outstanding"])
     repayment = Repayment.objects.create(
@@ -799,7 +812,7 @@ def loan_repay(
     )
     audit_record(
         actor=teller,
-        action="loan_repay",
+        action="loans.loan_repay",
         obj=repayment,
         cooperative=contract.cooperative,
         changes={
@@ -837,8 +850,21 @@ def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
         )
     if contract.outstanding + repayment.to_principal > contract.line:
         raise LoanError(_("还款释放的额度已被新的借款占用，不能冲正。"))
+    reopens = (
+        loan.status == Loan.Status.CLOSED and repayment.loan_before["status"] == Loan.Status.OPEN
+    )
     _restore(loan, repayment.loan_before)
+    loan.status = Loan.Status.CLOSED if reopens else loan.status
     loan.save()
+    if reopens:
+        transition(
+            loan,
+            Loan.Status.OPEN,
+            actor=actor,
+            reason=reason,
+            action="loans.loan_reopen",
+            cooperative=contract.cooperative,
+        )
     contract.outstanding += repayment.to_principal
     contract.save(update_fields=["outstanding"])
     repayment.reversed_at = timezone.now()
@@ -847,7 +873,7 @@ def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
     repayment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
     audit_record(
         actor=actor,
-        action="repayment_reverse",
+        action="loans.repayment_reverse",
         obj=repayment,
         cooperative=contract.cooperative,
         changes={"amount": repayment.amount, "reason": reason},
@@ -1006,7 +1032,7 @@ def loan_classify_manual(
         )
     audit_record(
         actor=actor,
-        action="loan_classify",
+        action="loans.loan_classify",
         obj=loan,
         cooperative=loan.contract.cooperative,
         changes={"risk_class": [old, to_class], "reason": reason},

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.money import MONEY, to_fen
+from creditcoop.workflow import Workflow, pipeline
 
 STAFF = settings.AUTH_USER_MODEL
 
@@ -327,6 +328,12 @@ class CreditApplication(models.Model):
         Status.LINE_DIRECTOR: Status.LINE_SET,
     }
     OPEN_STATUSES = list(NEXT)
+    # Every open step may move on or be rejected; every step is one ApplicationEvent row.
+    workflow = Workflow(
+        Status,
+        pipeline(NEXT, Status.REJECTED),
+        events=lambda move: ApplicationEvent.from_move(move),
+    )
 
     household = models.ForeignKey(
         "villages.Household",
@@ -772,6 +779,18 @@ class ApplicationEvent(models.Model):
     @property
     def action_label(self):
         return self.ACTION_LABELS.get(self.action, self.action)
+
+    @classmethod
+    def from_move(cls, move):
+        return cls(
+            application=move.obj,
+            action=move.action.removeprefix("ratings."),
+            actor=move.actor,
+            from_status=move.from_state,
+            to_status=move.to_state if move.to_state != move.from_state else "",
+            changes=move.changes or {},
+            reason=move.reason,
+        )
 
     def change_rows(self) -> list[dict]:
         """Each change but the status, labelled: {label, before, after, pair}.

@@ -12,6 +12,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from creditcoop.badges import badge_class
+
 from .models import CreditApplication
 
 S = CreditApplication.Status
@@ -49,12 +51,7 @@ class RowRenderer:
         self.labels = {value: str(label) for value, label in S.choices}
 
     def render(self, a) -> str:
-        if a.status == S.REJECTED:
-            badge = "danger"
-        elif a.status == S.LINE_SET:
-            badge = "success"
-        else:
-            badge = "secondary"
+        badge = badge_class(a.status)
         initial = ""
         if a.initial_total is not None:
             initial = str(a.initial_total) + (f" / {a.initial_grade}" if a.initial_grade else "")
@@ -103,7 +100,7 @@ class RowRenderer:
             f"<td>{escape(a.household.group.name)}</td>"
             f'<td><a href="{self.detail_url}{a.pk}/">{escape(a.applicant.name)}</a></td>'
             f'<td class="money">{_money(a.requested_amount)}</td>'
-            f'<td><span class="badge bg-{badge}">{escape(self.labels[a.status])}</span>{due}</td>'
+            f'<td><span class="badge {badge}">{escape(self.labels[a.status])}</span>{due}</td>'
             f"<td>{initial}</td><td>{reviewed}</td><td><strong>{a.grade}</strong></td>"
             f'<td class="money">{proposed}</td>'
             f'<td class="money">{_money(a.officer_line)}</td>'

@@ -29,8 +29,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from creditcoop.audit import _plain, audit_record, diff, snapshot
-from creditcoop.models import AuditLog, Role, Staff
+from creditcoop.audit import audit_record, diff, snapshot
+from creditcoop.models import Role, Staff
 from creditcoop.money import to_fen
 from creditcoop.servicehall.models import LoanType
 from creditcoop.servicehall.services import (
@@ -39,6 +39,8 @@ from creditcoop.servicehall.services import (
     deadline_open_many,
     deadline_stop_many,
 )
+from creditcoop.workflow import Move, record_many
+from creditcoop.workflow import record as record_move
 from villages.models import CommitteeMember, Household, Member, Village
 
 from .models import (
@@ -234,29 +236,24 @@ def _require_status(app, *statuses):
 
 
 def _save(app, *, actor, action, before, from_status, reason="", fields=None):
+    if app.status != from_status:
+        CreditApplication.workflow.check(from_status, app.status)
     app.version += 1
     app.save(update_fields=None if fields is None else [*fields, "version", "updated_at"])
-    after = snapshot(app, TRACKED)
-    changes = diff(before, after)
-    ApplicationEvent.objects.create(
-        application=app,
-        action=action,
-        actor=actor,
-        from_status=from_status,
-        to_status=app.status if app.status != from_status else "",
-        changes=changes,
-        reason=reason,
+    changes = diff(before, snapshot(app, TRACKED))
+    record_move(
+        Move(
+            app,
+            from_status,
+            app.status,
+            actor,
+            reason,
+            changes,
+            f"ratings.{action}",
+            cooperative=app.village.cooperative,
+        )
     )
     _steps_follow([(app, from_status)], actor=actor)
-    if reason:
-        changes = {**changes, "reason": reason}
-    audit_record(
-        actor=actor,
-        action=f"ratings.{action}",
-        obj=app,
-        changes=changes,
-        cooperative=app.village.cooperative,
-    )
     return app
 
 
@@ -273,33 +270,24 @@ def _record_many(
     ``facts`` (plain values, e.g. the members present at a sitting) go into every row's
     changes beside the field changes.
     """
-    events, audits = [], []
+    moves = []
     for app, before, from_status in apps_before:
+        if app.status != from_status:
+            CreditApplication.workflow.check(from_status, app.status)
         changes = {**diff(before, snapshot(app, TRACKED)), **(facts or {})}
-        events.append(
-            ApplicationEvent(
-                application=app,
-                action=action,
-                actor=actor,
-                from_status=from_status,
-                to_status=app.status if app.status != from_status else "",
-                changes=changes,
-                reason=reason,
+        moves.append(
+            Move(
+                app,
+                from_status,
+                app.status,
+                actor,
+                reason,
+                changes,
+                f"ratings.{action}",
+                cooperative=app.village.cooperative_id,
             )
         )
-        audits.append(
-            AuditLog(
-                actor=actor,
-                action=f"ratings.{action}",
-                object_type=app._meta.label_lower,
-                object_id=str(app.pk),
-                object_repr=str(app)[:200],
-                changes={k: _plain(v) for k, v in changes.items()},
-                cooperative_id=app.village.cooperative_id,
-            )
-        )
-    ApplicationEvent.objects.bulk_create(events)
-    AuditLog.objects.bulk_create(audits)
+    record_many(moves)
     _steps_follow([(app, from_status) for app, _before, from_status in apps_before], actor=actor)
 
 

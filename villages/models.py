@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import Branch, Cooperative, Staff
 from creditcoop.money import MONEY
+from creditcoop.workflow import Workflow
 
 
 class Village(models.Model):
@@ -225,13 +226,23 @@ class PromotionSurvey(models.Model):
         APPROVED = "approved", _("联社已批准")
         REJECTED = "rejected", _("联社未批准")
 
-    # action → (from, to); templates ask survey.can(action), services enforce it.
-    TRANSITIONS = {
-        "edit": (Status.SURVEYED, Status.SURVEYED),
-        "propose": (Status.SURVEYED, Status.PROPOSED),
-        "approve": (Status.PROPOSED, Status.APPROVED),
-        "reject": (Status.PROPOSED, Status.REJECTED),
-    }
+    # Templates ask survey.can(step), services enforce it; each move is one PromotionEvent.
+    workflow = Workflow(
+        Status,
+        actions={
+            "edit": (Status.SURVEYED, Status.SURVEYED),
+            "propose": (Status.SURVEYED, Status.PROPOSED),
+            "approve": (Status.PROPOSED, Status.APPROVED),
+            "reject": (Status.PROPOSED, Status.REJECTED),
+        },
+        events=lambda move: PromotionEvent(
+            survey=move.obj,
+            from_status=move.from_state,
+            to_status=move.to_state,
+            actor=move.actor,
+            reason=move.reason[:500],
+        ),
+    )
     OPEN = [Status.SURVEYED, Status.PROPOSED]
 
     village = models.ForeignKey(
@@ -307,7 +318,7 @@ class PromotionSurvey(models.Model):
         return f"{self.village} 推广村调查"
 
     def can(self, action: str) -> bool:
-        return self.TRANSITIONS[action][0] == self.status
+        return self.workflow.can(self, action)
 
 
 class PromotionEvent(models.Model):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from creditcoop.audit import audit_record, diff, snapshot
 from creditcoop.models import Role, Staff
+from creditcoop.workflow import transition
 
 from .idcard import id_number_error, normalize_id, phone_error
 from .models import (
@@ -165,7 +166,7 @@ def household_create(
                 Member.objects.create(household=household, **_member_row(m))
             audit_record(
                 actor=actor,
-                action="登记农户",
+                action="villages.household_create",
                 obj=household,
                 changes={
                     **snapshot(household, HOUSEHOLD_FIELDS),
@@ -239,7 +240,7 @@ def household_update(
                 changes["members"] = [before_members, after_members]
             audit_record(
                 actor=actor,
-                action="修改农户",
+                action="villages.household_update",
                 obj=household,
                 changes=changes,
                 cooperative=village.cooperative,
@@ -277,7 +278,7 @@ def village_group_create(*, actor, village: Village, number: int, name: str) -> 
             group = VillageGroup.objects.create(village=village, number=number, name=name)
             audit_record(
                 actor=actor,
-                action="新增村民小组",
+                action="villages.group_create",
                 obj=group,
                 changes={"number": number, "name": name},
                 cooperative=village.cooperative,
@@ -337,11 +338,11 @@ def committee_member_save(
         if member is None:
             before = {}
             member = CommitteeMember(village=village)
-            action = "新增评审小组成员"
+            action = "villages.committee_member_add"
         else:
             member = CommitteeMember.objects.select_for_update().get(pk=member.pk, village=village)
             before = snapshot(member, COMMITTEE_FIELDS)
-            action = "修改评审小组成员"
+            action = "villages.committee_member_update"
         member.post, member.name, member.phone, member.staff = post, name, phone, staff
         member.term_start, member.term_end = term_start, term_end
         member.save()
@@ -371,7 +372,7 @@ def committee_member_end_term(*, actor, member: CommitteeMember, end_date=None) 
         member.save(update_fields=["term_end"])
         audit_record(
             actor=actor,
-            action="结束评审小组成员任期",
+            action="villages.committee_member_end",
             obj=member,
             changes=diff(before, snapshot(member, ["term_end"])),
             cooperative=village.cooperative,
@@ -418,7 +419,7 @@ def work_schedule_save(
         schedule.save()
         audit_record(
             actor=actor,
-            action="保存工作配档表",
+            action="villages.schedule_save",
             obj=schedule,
             changes=diff(before, snapshot(schedule, SCHEDULE_FIELDS)),
             cooperative=village.cooperative,
@@ -494,7 +495,7 @@ def promotion_survey_record(
             _survey_event(survey, actor=actor, from_status="")
             audit_record(
                 actor=actor,
-                action="录入推广村调查",
+                action="villages.survey_create",
                 obj=survey,
                 changes=snapshot(survey, SURVEY_FIELDS),
                 cooperative=village.cooperative,
@@ -507,7 +508,7 @@ def promotion_survey_record(
             survey.save()
             audit_record(
                 actor=actor,
-                action="修改推广村调查",
+                action="villages.survey_update",
                 obj=survey,
                 changes=diff(before, snapshot(survey, SURVEY_FIELDS)),
                 cooperative=village.cooperative,
@@ -523,17 +524,15 @@ def promotion_propose(*, actor, survey: PromotionSurvey, reason: str = "") -> Pr
         survey = PromotionSurvey.objects.select_for_update().get(pk=survey.pk)
         if not survey.can("propose"):
             raise VillageError(f"当前状态为“{survey.get_status_display()}”，不能推荐。")
-        survey.status = PromotionSurvey.Status.PROPOSED
         survey.proposed_by, survey.proposed_at = actor, timezone.now()
-        survey.save()
-        _survey_event(
-            survey, actor=actor, from_status=PromotionSurvey.Status.SURVEYED, reason=reason
-        )
-        audit_record(
+        transition(
+            survey,
+            PromotionSurvey.Status.PROPOSED,
             actor=actor,
-            action="推荐推广村",
-            obj=survey,
-            changes={"status": [PromotionSurvey.Status.SURVEYED, survey.status], "reason": reason},
+            reason=reason,
+            fields=["proposed_by", "proposed_at"],
+            action="villages.survey_propose",
+            changes={"reason": reason},
             cooperative=survey.village.cooperative,
         )
     return survey
@@ -557,22 +556,21 @@ def promotion_decide(
         if survey.proposed_by_id == actor.pk:
             raise VillageError("推荐人不能审批自己推荐的推广村。")
         village = Village.objects.select_for_update().get(pk=survey.village_id)
-        before = survey.status
-        survey.status = PromotionSurvey.TRANSITIONS[action][1]
         survey.decided_by, survey.decided_at = actor, timezone.now()
         survey.decision_reason = reason
-        survey.save()
-        _survey_event(survey, actor=actor, from_status=before, reason=reason)
+        transition(
+            survey,
+            survey.workflow.target(action),
+            actor=actor,
+            reason=reason,
+            fields=["decided_by", "decided_at", "decision_reason"],
+            action=f"villages.survey_{action}",
+            changes={"reason": reason},
+            cooperative=village.cooperative,
+        )
         if approve:
             village.is_promotion = True
             village.save(update_fields=["is_promotion"])
-        audit_record(
-            actor=actor,
-            action="批准推广村" if approve else "不批准推广村",
-            obj=survey,
-            changes={"status": [before, survey.status], "reason": reason},
-            cooperative=village.cooperative,
-        )
     return survey
 
 
@@ -633,7 +631,7 @@ def household_import_confirm(*, actor, village: Village, token) -> int:
             batch.save(update_fields=["status", "rows"])
             audit_record(
                 actor=actor,
-                action="导入农户",
+                action="villages.household_import",
                 obj=village,
                 changes={
                     "file": batch.file_name,

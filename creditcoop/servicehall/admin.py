@@ -43,7 +43,7 @@ class LoanTypeAdmin(admin.ModelAdmin):
             obj.refresh_from_db(fields=self.AUDITED)  # as stored: 0.065000, not 0.0650
             audit_record(
                 actor=request.user,
-                action="loan_type_change" if change else "loan_type_create",
+                action="servicehall.loan_type_change" if change else "servicehall.loan_type_create",
                 obj=obj,
                 changes=diff(before, snapshot(obj, self.AUDITED)),
             )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import Cooperative, Role, Staff
 from creditcoop.money import MONEY, RATE
+from creditcoop.workflow import Workflow
 
 ANSWER_DAY_CHOICES = [(2, _("2个工作日")), (5, _("5个工作日")), (7, _("7个工作日"))]
 APPROVAL_DAYS_MIN, APPROVAL_DAYS_MAX = 3, 30
@@ -152,14 +153,16 @@ class WalkinStatus(models.TextChoices):
     DECLINED = "declined", _("审批不同意")
 
 
-WALKIN_TRANSITIONS = {
-    WalkinStatus.INVESTIGATING: {WalkinStatus.IN_APPROVAL, WalkinStatus.REFUSED},
-    WalkinStatus.IN_APPROVAL: {WalkinStatus.APPROVED, WalkinStatus.DECLINED},
-}
-
-
 class Walkin(models.Model):
     """A walk-in enquiry or loan application registered by the duty officer (来访登记)."""
+
+    workflow = Workflow(
+        WalkinStatus,
+        {
+            WalkinStatus.INVESTIGATING: {WalkinStatus.IN_APPROVAL, WalkinStatus.REFUSED},
+            WalkinStatus.IN_APPROVAL: {WalkinStatus.APPROVED, WalkinStatus.DECLINED},
+        },
+    )
 
     cooperative = models.ForeignKey(
         Cooperative, on_delete=models.PROTECT, related_name="+", verbose_name=_("信用社")
@@ -237,7 +240,7 @@ class Walkin(models.Model):
         return f"DT{self.registered_on:%Y%m%d}-{self.pk:05d}" if self.pk else ""
 
     def can(self, to: str) -> bool:
-        return to in WALKIN_TRANSITIONS.get(self.status, set())
+        return self.workflow.can(self, to)
 
     @property
     def registered_off_roster(self) -> bool:

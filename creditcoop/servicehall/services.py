@@ -79,6 +79,7 @@ from creditcoop.audit import _plain, audit_record, snapshot
 from creditcoop.models import AuditLog, Role, Staff
 from creditcoop.money import ZERO, to_fen, yuan
 from creditcoop.notify import notify, notify_directors
+from creditcoop.workflow import transition
 
 from . import selectors
 from .models import (
@@ -839,7 +840,7 @@ def shift_add(*, roster_id: int, actor: Staff, day: date, post: str, staff: Staf
         shift = DutyShift.objects.create(roster=roster, date=day, post=post, staff=staff)
         audit_record(
             actor=actor,
-            action="duty_shift_add",
+            action="servicehall.duty_shift_add",
             obj=roster,
             changes={"date": day.isoformat(), "post": post, "staff": staff.name},
         )
@@ -853,7 +854,7 @@ def shift_remove(*, shift_id: int, actor: Staff) -> None:
         _check_roster_editor(actor, roster)
         audit_record(
             actor=actor,
-            action="duty_shift_remove",
+            action="servicehall.duty_shift_remove",
             obj=roster,
             changes={"date": shift.date.isoformat(), "post": shift.post, "staff": shift.staff.name},
         )
@@ -905,7 +906,10 @@ def roster_autofill(*, roster_id: int, actor: Staff | None) -> int:
         DutyShift.objects.bulk_create(new)
         if new:
             audit_record(
-                actor=actor, action="duty_roster_autofill", obj=roster, changes={"shifts": len(new)}
+                actor=actor,
+                action="servicehall.duty_roster_autofill",
+                obj=roster,
+                changes={"shifts": len(new)},
             )
     return len(new)
 
@@ -920,7 +924,7 @@ def roster_publish(*, roster_id: int, actor: Staff) -> DutyRoster:
         roster.published_at = timezone.now()
         roster.published_by = actor
         roster.save(update_fields=["published_at", "published_by"])
-        audit_record(actor=actor, action="duty_roster_publish", obj=roster)
+        audit_record(actor=actor, action="servicehall.duty_roster_publish", obj=roster)
     return roster
 
 
@@ -933,7 +937,7 @@ def roster_withdraw(*, roster_id: int, actor: Staff) -> DutyRoster:
         roster.published_at = None
         roster.published_by = None
         roster.save(update_fields=["published_at", "published_by"])
-        audit_record(actor=actor, action="duty_roster_withdraw", obj=roster)
+        audit_record(actor=actor, action="servicehall.duty_roster_withdraw", obj=roster)
     return roster
 
 
@@ -996,7 +1000,7 @@ def walkin_register(
         )
         audit_record(
             actor=actor,
-            action="walkin_register",
+            action="servicehall.walkin_register",
             obj=walkin,
             changes=snapshot(
                 walkin,
@@ -1083,23 +1087,23 @@ def walkin_answer(
             raise DomainError(_("只有包村信贷员或本社主任、副主任可以答复客户。"))
         if not enters_approval and not reason:
             raise DomainError(_("不予受理时必须填写告知客户的原因。"))
-        before = walkin.status
-        walkin.status = to
         walkin.answered_on = today
         walkin.refusal_reason = "" if enters_approval else reason
-        walkin.save(update_fields=["status", "answered_on", "refusal_reason"])
+        transition(
+            walkin,
+            to,
+            actor=actor,
+            reason=reason,
+            fields=["answered_on", "refusal_reason"],
+            action="servicehall.walkin_answer",
+            changes={"reason": reason},
+        )
         deadline_stop(
             target=walkin,
             kind=DeadlineKind.WALKIN_ANSWER,
             reason=_("已答复客户：进入审批") if enters_approval else _("已答复客户：不予受理"),
             on=today,
             actor=actor,
-        )
-        audit_record(
-            actor=actor,
-            action="walkin_answer",
-            obj=walkin,
-            changes={"status": [before, to], "reason": reason},
         )
         if enters_approval:
             approver = _coop_director(walkin.cooperative) or walkin.officer
@@ -1137,23 +1141,23 @@ def walkin_decide(*, walkin_id: int, actor: Staff, approved: bool, note: str, to
             raise DomainError(_("只有本社主任、副主任可以办结审批。"))
         if not approved and not note:
             raise DomainError(_("审批不同意时必须填写意见。"))
-        before = walkin.status
-        walkin.status = to
         walkin.decided_on = today
         walkin.decision_note = note[:300]
-        walkin.save(update_fields=["status", "decided_on", "decision_note"])
+        transition(
+            walkin,
+            to,
+            actor=actor,
+            reason=note,
+            fields=["decided_on", "decision_note"],
+            action="servicehall.walkin_decide",
+            changes={"note": note},
+        )
         deadline_stop(
             target=walkin,
             kind=DeadlineKind.WALKIN_APPROVAL,
             reason=_("审批办结：同意") if approved else _("审批办结：不同意"),
             on=today,
             actor=actor,
-        )
-        audit_record(
-            actor=actor,
-            action="walkin_decide",
-            obj=walkin,
-            changes={"status": [before, to], "note": note},
         )
     return walkin
 

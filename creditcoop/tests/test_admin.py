@@ -65,7 +65,7 @@ def test_administrator_edits_amount_bands_and_it_is_audited(org, admin_client):
         Decimal("80000"),
         Decimal("400000"),
     )
-    log = AuditLog.objects.get(action="后台修改", object_type="creditcoop.cooperative")
+    log = AuditLog.objects.get(action="admin.change", object_type="creditcoop.cooperative")
     assert log.actor == org.admin and log.cooperative == org.coop_a
     assert log.object_id == str(org.coop_a.pk)
     assert log.changes == {
@@ -93,13 +93,13 @@ def test_administrator_adds_a_holiday_and_it_is_audited(org, admin_client):
     assert resp.status_code == 302
     assert CalendarDay.objects.get(date=date(2027, 1, 1)).is_workday is False
     assert not workdays.is_workday(date(2027, 1, 1))  # takes effect at once
-    log = AuditLog.objects.get(action="后台新增")
+    log = AuditLog.objects.get(action="admin.create")
     assert log.object_type == "creditcoop.calendarday" and log.actor == org.admin
     assert log.changes["date"] == "2027-01-01" and log.changes["note"] == "元旦"
 
     resp = admin_client.post("/admin/creditcoop/calendarday/2027-01-01/delete/", {"post": "yes"})
     assert resp.status_code == 302 and not CalendarDay.objects.filter(date="2027-01-01").exists()
-    assert AuditLog.objects.filter(action="后台删除", object_id="2027-01-01").exists()
+    assert AuditLog.objects.filter(action="admin.delete", object_id="2027-01-01").exists()
     assert workdays.is_workday(date(2027, 1, 1))
 
 
@@ -129,10 +129,10 @@ def test_village_admin_edit_and_new_group_are_audited(org, admin_client):
     resp = admin_client.post(f"/admin/villages/village/{village.pk}/change/", data)
     assert resp.status_code == 302, resp.context["adminform"].form.errors
     new_group = VillageGroup.objects.get(village=village, name="二组")
-    change = AuditLog.objects.get(action="后台修改", object_type="villages.village")
+    change = AuditLog.objects.get(action="admin.change", object_type="villages.village")
     assert change.changes == {"town": [village.town, "河口镇"]}
     assert change.cooperative == org.coop_a
-    added = AuditLog.objects.get(action="后台新增", object_type="villages.villagegroup")
+    added = AuditLog.objects.get(action="admin.create", object_type="villages.villagegroup")
     assert added.object_id == str(new_group.pk) and added.changes["name"] == "二组"
 
 
@@ -151,7 +151,7 @@ def test_staff_role_change_is_audited_without_password_hashes(org, admin_client)
     }
     resp = admin_client.post(f"/admin/creditcoop/staff/{staff.pk}/change/", data)
     assert resp.status_code == 302
-    log = AuditLog.objects.get(action="后台修改", object_type="creditcoop.staff")
+    log = AuditLog.objects.get(action="admin.change", object_type="creditcoop.staff")
     assert log.changes == {
         "roles": [["officer"], ["officer", "review_group"]],
         "officer_grade": [2, 3],
@@ -169,14 +169,14 @@ def test_admin_sets_a_password_and_it_is_audited(org, admin_client):
     url = f"/admin/creditcoop/staff/{org.officer2.pk}/password/"
     refused = admin_client.post(url, {"password1": "Qz7#vn4pLw", "password2": "different"})
     assert refused.status_code == 200
-    assert not AuditLog.objects.filter(action="后台重设密码").exists()
+    assert not AuditLog.objects.filter(action="admin.password_reset").exists()
     resp = admin_client.post(
         url, {"password1": "Qz7#vn4pLw", "password2": "Qz7#vn4pLw", "usable_password": "true"}
     )
     assert resp.status_code == 302
     org.officer2.refresh_from_db()
     assert org.officer2.check_password("Qz7#vn4pLw")
-    row = AuditLog.objects.get(action="后台重设密码")
+    row = AuditLog.objects.get(action="admin.password_reset")
     assert row.actor == org.admin and row.object_id == str(org.officer2.pk)
     assert "Qz7#vn4pLw" not in str(row.changes)
 
@@ -206,7 +206,7 @@ def test_loan_settings_and_service_promises_edited_in_admin_are_audited(org, adm
         _model_form(settings_row, fields, penalty_markup="0.40"),
     )
     assert resp.status_code == 302, resp.context["adminform"].form.errors
-    row = AuditLog.objects.get(action="后台修改", object_type="loans.loansettings")
+    row = AuditLog.objects.get(action="admin.change", object_type="loans.loansettings")
     assert row.actor == org.admin
     assert [Decimal(v) for v in row.changes["penalty_markup"]] == [
         settings_row.penalty_markup,
@@ -228,5 +228,5 @@ def test_loan_settings_and_service_promises_edited_in_admin_are_audited(org, adm
     )
     assert resp.status_code == 302
     promise = ServicePromise.objects.get(loan_type="设施农业贷款")
-    row = AuditLog.objects.get(action="后台新增", object_id=str(promise.pk))
+    row = AuditLog.objects.get(action="admin.create", object_id=str(promise.pk))
     assert row.object_type == "notices.servicepromise" and row.changes["rate"] == "年利率 5.80%"

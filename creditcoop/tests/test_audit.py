@@ -27,8 +27,8 @@ def test_audit_record_knows_the_cooperative(org):
 
 
 def test_director_browses_own_cooperative_trail_with_filters(org, login):
-    audit_record(actor=org.officer1, action="修改农户", obj=org.village_a1)
-    audit_record(actor=org.officer_b, action="修改农户", obj=org.village_b1)
+    audit_record(actor=org.officer1, action="villages.household_update", obj=org.village_a1)
+    audit_record(actor=org.officer_b, action="villages.household_update", obj=org.village_b1)
     body = login(org.director).get("/audit/").content.decode()
     assert org.officer1.name in body and org.officer_b.name not in body
     body = login(org.auditor).get("/audit/", {"actor": "O101"}).content.decode()
@@ -69,7 +69,7 @@ def test_filter_by_object_shows_only_that_objects_rows(org, login):
     audit_record(actor=org.officer1, action="修改张庄村", obj=org.village_a1)
     audit_record(actor=org.officer2, action="修改李屯村", obj=org.village_a2)
     # Same number, other object type: must not match a village filter.
-    audit_record(actor=org.officer1, action="修改农户", obj=household)
+    audit_record(actor=org.officer1, action="villages.household_update", obj=household)
     query = {"object_type": "villages.village", "object_id": str(org.village_a1.pk)}
     body = login(org.director).get("/audit/", query).content.decode()
     assert "修改张庄村" in body
@@ -133,3 +133,100 @@ def test_auditor_sees_union_wide_director_only_own_cooperative(org, login):
     query = {"object_type": "villages.village", "object_id": str(org.village_b1.pk)}
     body = login(org.director).get("/audit/", query).content.decode()
     assert "乙社操作" not in body and "没有符合条件的记录" in body
+
+
+# --- the trail in an auditor's words -------------------------------------------------------
+
+
+def _household_update(org, **changes):
+    household = f.HouseholdFactory(group=org.group_a1, head_name="张三")
+    audit_record(
+        actor=org.officer1, action="villages.household_update", obj=household, changes=changes
+    )
+    return household
+
+
+def test_page_names_action_object_type_and_fields_in_chinese(org, login):
+    household = _household_update(org, head_name=["张三", "张叁"])
+    body = login(org.director).get("/audit/").content.decode()
+    assert "修改农户" in body and "villages.household_update" not in body.replace(
+        'title="villages.household_update"', ""
+    )
+    assert "农户 #" in body and "villages.household#" not in body
+    head_label = household._meta.get_field("head_name").verbose_name
+    assert f"<b>{head_label}</b>：张三 → 张叁" in body
+
+
+def test_page_reads_statuses_by_label_and_money_with_two_decimals(org, login):
+    from creditcoop.servicehall.models import Walkin
+
+    walkin = Walkin(pk=7, status="in_approval", cooperative=org.coop_a, customer_name="李四")
+    walkin.registered_on = datetime(2026, 3, 1).date()
+    audit_record(
+        actor=org.officer1,
+        action="servicehall.walkin_answer",
+        obj=walkin,
+        changes={"status": ["investigating", "in_approval"], "amount": "50000"},
+        cooperative=org.coop_a,
+    )
+    body = login(org.director).get("/audit/").content.decode()
+    assert "答复客户" in body
+    assert "调查中 → 审批中" in body
+    assert "50,000.00" in body
+
+
+def test_object_is_a_link_to_its_page(org, login):
+    household = _household_update(org, head_name=["张三", "张叁"])
+    audit_record(actor=org.officer1, action="admin.change", obj=org.coop_a)  # no page
+    body = login(org.director).get("/audit/").content.decode()
+    assert f'href="/villages/households/{household.pk}/"' in body
+    assert "后台修改" in body
+
+
+def test_object_type_filter_is_a_drop_down_of_chinese_names(org, login):
+    body = login(org.director).get("/audit/").content.decode()
+    assert '<select class="form-select form-select-sm" name="object_type"' in body
+    assert '<option value="villages.household">农户</option>' in body
+    resp = login(org.director).get("/audit/", {"object_type": "no.such"})
+    assert "选择一个有效的选项" in resp.content.decode()
+
+
+def test_export_holds_the_filtered_trail_in_readable_words(org, login):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    household = _household_update(org, head_name=['=HYPERLINK("x")', "张叁"])
+    audit_record(actor=org.officer1, action="修改张庄村", obj=org.village_a1)
+    audit_record(actor=org.officer_b, action="乙社操作", obj=org.village_b1)
+    resp = login(org.director).get("/audit/export/", {"object_type": "villages.household"})
+    assert resp.status_code == 200
+    sheet = load_workbook(BytesIO(b"".join(resp.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("时间", "操作人", "操作", "对象类型")
+    assert len(rows) == 2  # the village rows are filtered out, the other cooperative's too
+    _at, actor, action, object_type, object_id, _repr, changes, coop = rows[1]
+    assert (actor, action, object_type, object_id) == (
+        org.officer1.name,
+        "修改农户",
+        "农户",
+        str(household.pk),
+    )
+    assert changes.endswith('=HYPERLINK("x") → 张叁') and not changes.startswith("=")
+    assert coop == org.coop_a.name
+
+
+def test_export_is_closed_to_officers(org, login):
+    assert login(org.officer1).get("/audit/export/").status_code == 403
+
+
+def test_export_never_starts_a_formula_from_recorded_text(org, login):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    audit_record(actor=org.officer1, action="=1+1", obj=org.village_a1)
+    resp = login(org.director).get("/audit/export/")
+    sheet = load_workbook(BytesIO(b"".join(resp.streaming_content))).active
+    actions = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert actions == ["'=1+1"]

@@ -50,7 +50,7 @@ def test_password_change(client, org):
     assert "密码已修改" in client.get(resp.url).content.decode()
     org.officer1.refresh_from_db()
     assert org.officer1.check_password("Xk9#mw2pLq")
-    row = AuditLog.objects.get(action="修改本人密码")
+    row = AuditLog.objects.get(action="creditcoop.password_change")
     assert row.actor == org.officer1 and row.object_id == str(org.officer1.pk)
     assert "Xk9#mw2pLq" not in str(row.changes) and org.officer1.password not in str(row.changes)
 
@@ -72,7 +72,7 @@ def test_password_change_with_wrong_old_password_changes_nothing(client, org):
     assert "旧密码" in resp.content.decode()
     org.officer1.refresh_from_db()
     assert org.officer1.check_password("pass-1234")
-    assert not AuditLog.objects.filter(action="修改本人密码").exists()
+    assert not AuditLog.objects.filter(action="creditcoop.password_change").exists()
 
 
 @override_settings(LOGIN_FAILURE_LIMIT=2, LOGIN_LOCK_SECONDS=1)

@@ -363,3 +363,23 @@ def test_reminder_after_a_long_outage_is_the_last_one_only(org, contract):
     assert drawdown_due_reminders(today="2027-06-10") == 0
     msg = SmsMessage.objects.get()
     assert loan.number in msg.text and msg.dedupe_key.endswith(":1")
+
+
+def test_paying_off_closes_the_loan_and_a_reversal_reopens_it_each_with_one_event(org, contract):
+    from creditcoop.models import AuditLog, WorkflowEvent
+
+    loan = lf.draw(org, contract, "1000", today=TODAY, due_date=date(2027, 12, 1))
+    r = lf.repay(org, loan, "1000", paid_on=TODAY)
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.CLOSED
+    services.repayment_reverse(repayment=r, actor=org.teller, reason="金额录错")
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.OPEN
+    moves = WorkflowEvent.objects.filter(object_type="loans.loan", object_id=str(loan.pk))
+    assert [(e.from_state, e.to_state, e.actor) for e in moves] == [
+        ("open", "closed", org.teller),
+        ("closed", "open", org.teller),
+    ]
+    assert moves.last().reason == "金额录错" and moves.last().cooperative == contract.cooperative
+    actions = AuditLog.objects.filter(object_type="loans.loan").values_list("action", flat=True)
+    assert {"loans.loan_close", "loans.loan_reopen"} <= set(actions)

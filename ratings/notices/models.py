@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.money import MONEY
+from creditcoop.workflow import Workflow
 
 STAFF = settings.AUTH_USER_MODEL
 
@@ -95,12 +96,15 @@ class NoticeBatch(models.Model):
         PUBLISHED = "published", _("公示中")
         ENDED = "ended", _("公示结束")
 
-    # action → (from, to); templates ask batch.can(action), services enforce it.
-    TRANSITIONS = {
-        "edit": (Status.DRAFT, Status.DRAFT),
-        "publish": (Status.DRAFT, Status.PUBLISHED),
-        "end": (Status.PUBLISHED, Status.ENDED),
-    }
+    # Templates ask batch.can(step), services enforce it (creditcoop/workflow.py).
+    workflow = Workflow(
+        Status,
+        actions={
+            "edit": (Status.DRAFT, Status.DRAFT),
+            "publish": (Status.DRAFT, Status.PUBLISHED),
+            "end": (Status.PUBLISHED, Status.ENDED),
+        },
+    )
 
     village = models.ForeignKey(
         "villages.Village",
@@ -181,7 +185,7 @@ class NoticeBatch(models.Model):
         return reverse("notices:batch_detail", args=[self.pk])
 
     def can(self, action: str) -> bool:
-        return self.TRANSITIONS[action][0] == self.status
+        return self.workflow.can(self, action)
 
     @staticmethod
     def end_for(start, period_days: int):
@@ -288,12 +292,18 @@ class Objection(models.Model):
         LETTER = "letter", _("书面")
 
     OPEN = [Status.RECEIVED, Status.INVESTIGATING]
-    TRANSITIONS = {
-        "assign": (Status.RECEIVED, Status.RECEIVED),
-        "investigate": (Status.RECEIVED, Status.INVESTIGATING),
-        "findings": (Status.INVESTIGATING, Status.INVESTIGATING),
-        "decide": (Status.INVESTIGATING, Status.CLOSED),
-    }
+    # Templates ask objection.can(step), services enforce it; every step (a move or not)
+    # is one ObjectionEvent row.
+    workflow = Workflow(
+        Status,
+        actions={
+            "assign": (Status.RECEIVED, Status.RECEIVED),
+            "investigate": (Status.RECEIVED, Status.INVESTIGATING),
+            "findings": (Status.INVESTIGATING, Status.INVESTIGATING),
+            "decide": (Status.INVESTIGATING, Status.CLOSED),
+        },
+        events=lambda move: ObjectionEvent.from_move(move),
+    )
 
     reference = models.CharField(_("受理编号"), max_length=20, unique=True)
     batch = models.ForeignKey(
@@ -399,7 +409,7 @@ class Objection(models.Model):
         return reverse("notices:objection_detail", args=[self.pk])
 
     def can(self, action: str) -> bool:
-        return self.TRANSITIONS[action][0] == self.status
+        return self.workflow.can(self, action)
 
     @property
     def is_open(self) -> bool:
@@ -459,3 +469,14 @@ class ObjectionEvent(models.Model):
     @property
     def action_label(self):
         return self.ACTION_LABELS.get(self.action, self.action)
+
+    @classmethod
+    def from_move(cls, move) -> ObjectionEvent:
+        return cls(
+            objection=move.obj,
+            action=move.action.removeprefix("notices.objection_"),
+            actor=move.actor if getattr(move.actor, "pk", None) else None,
+            from_status=move.from_state,
+            to_status=move.to_state if move.to_state != move.from_state else "",
+            note=move.reason,
+        )

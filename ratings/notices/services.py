@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditcoop import workdays
-from creditcoop.audit import audit_record
-from creditcoop.models import AuditLog, Role, Staff
+from creditcoop.audit import audit_record, audit_record_many, audit_row
+from creditcoop.models import Role, Staff
 from creditcoop.notify import directors_of, notify_directors
 from creditcoop.servicehall.models import Deadline, DeadlineKind, LoanType
 from creditcoop.servicehall.services import (
@@ -34,6 +34,7 @@ from creditcoop.servicehall.services import (
     deadline_reassign,
     deadline_stop,
 )
+from creditcoop.workflow import Move, record, transition, transition_many
 from ratings.models import CreditApplication
 from villages.idcard import mask_name
 
@@ -352,18 +353,18 @@ def batch_publish(*, batch, actor, today: date | None = None) -> NoticeBatch:
     NoticeEntry.objects.bulk_update(
         kept, ["group_name", "group_number", "masked_name", "grade", "line", "term_months"]
     )
-    batch.status = NoticeBatch.Status.PUBLISHED
     batch.start_date = today
     batch.end_date = NoticeBatch.end_for(today, batch.period_days)
     batch.published_by = actor
     batch.published_at = timezone.now()
-    batch.save(update_fields=["status", "start_date", "end_date", "published_by", "published_at"])
-    _audit_batch(
+    transition(
         batch,
+        NoticeBatch.Status.PUBLISHED,
         actor=actor,
-        action="batch_publish",
+        fields=["start_date", "end_date", "published_by", "published_at"],
+        action="notices.batch_publish",
+        cooperative=batch.village.cooperative,
         changes={
-            "status": ["draft", "published"],
             "start_date": str(batch.start_date),
             "end_date": str(batch.end_date),
             "households": len(kept),
@@ -379,34 +380,24 @@ def notice_end_expired(*, today: date | None = None) -> int:
     a second or late run finds nothing left to end. Returns how many ended."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        rows = list(
-            NoticeBatch.objects.select_for_update(skip_locked=True)
+        batches = list(
+            NoticeBatch.objects.select_for_update(of=("self",), skip_locked=True)
             .filter(status=NoticeBatch.Status.PUBLISHED, end_date__lt=today)
-            .values_list("pk", "village_id", "village__cooperative_id", "number")
+            .select_related("village__cooperative")
         )
-        if not rows:
+        if not batches:
             return 0
-        ids = [r[0] for r in rows]
-        changed = NoticeBatch.objects.filter(
-            pk__in=ids, status=NoticeBatch.Status.PUBLISHED
-        ).update(status=NoticeBatch.Status.ENDED, ended_at=timezone.now())
-        AuditLog.objects.bulk_create(
-            [
-                AuditLog(
-                    actor=None,
-                    action="notices.batch_end",
-                    object_type=NoticeBatch._meta.label_lower,
-                    object_id=str(pk),
-                    object_repr=f"第{number}期公示",
-                    changes={"status": ["published", "ended"], "today": today.isoformat()},
-                    cooperative_id=coop_id,
-                )
-                for pk, _village, coop_id, number in rows
-            ]
+        transition_many(
+            batches,
+            NoticeBatch.Status.ENDED,
+            actor=None,
+            action="notices.batch_end",
+            values={"ended_at": timezone.now()},
+            changes={"today": today},
         )
-        for village_id in {r[1] for r in rows}:
+        for village_id in {b.village_id for b in batches}:
             publiccache.bump(village_id)
-    return changed
+    return len(batches)
 
 
 # ---------------------------------------------------------------------------
@@ -448,19 +439,16 @@ def _pick_investigator(village, household_officer_id):
 
 
 def _event(objection, *, action, actor, from_status="", note=""):
-    ObjectionEvent.objects.create(
-        objection=objection,
-        action=action,
-        actor=actor if getattr(actor, "pk", None) else None,
-        from_status=from_status,
-        to_status=objection.status if objection.status != from_status else "",
-        note=note,
-    )
-    audit_record(
-        actor=actor,
-        action=f"notices.objection_{action}",
-        obj=objection,
-        changes={"from": from_status, "to": objection.status, "note": note[:300]},
+    record(
+        Move(
+            objection,
+            from_status,
+            objection.status,
+            actor,
+            reason=note,
+            changes={"from": from_status, "to": objection.status, "note": note[:300]},
+            action=f"notices.objection_{action}",
+        ),
         cooperative=objection.batch.village.cooperative,
     )
 
@@ -923,19 +911,15 @@ def objection_flag_overdue(*, today: date | None = None) -> int:
                 note += _("；由限时办结督办通知主任和调查人")
             events.append(ObjectionEvent(objection=obj, action="overdue", actor=None, note=note))
         ObjectionEvent.objects.bulk_create(events)
-        AuditLog.objects.bulk_create(
-            [
-                AuditLog(
-                    actor=None,
-                    action="notices.objection_overdue",
-                    object_type=Objection._meta.label_lower,
-                    object_id=str(o.pk),
-                    object_repr=str(o),
-                    changes={"due_on": o.due_on.isoformat(), "today": today.isoformat()},
-                    cooperative_id=o.batch.village.cooperative_id,
-                )
-                for o in due
-            ]
+        audit_record_many(
+            audit_row(
+                actor=None,
+                action="notices.objection_overdue",
+                obj=o,
+                changes={"due_on": o.due_on, "today": today},
+                cooperative_id=o.batch.village.cooperative_id,
+            )
+            for o in due
         )
         for obj in due:
             if obj.tracked:

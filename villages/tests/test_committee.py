@@ -30,7 +30,9 @@ def test_officer_adds_committee_member_with_audit(org, login):
     assert resp.status_code == 302
     member = CommitteeMember.objects.get(name="钱文书")
     assert member.village == org.village_a1 and member.post == "clerk"
-    assert AuditLog.objects.filter(action="新增评审小组成员", object_id=str(member.pk)).exists()
+    assert AuditLog.objects.filter(
+        action="villages.committee_member_add", object_id=str(member.pk)
+    ).exists()
     assert "钱文书" in client.get(f"/villages/{org.village_a1.pk}/committee/").content.decode()
 
 
@@ -68,7 +70,7 @@ def test_ending_a_term_hides_member_from_public_page(org, login, client):
     login(org.officer1).post(f"/villages/committee/{chair.pk}/end/")
     chair.refresh_from_db()
     assert chair.term_end is not None
-    assert AuditLog.objects.filter(action="结束评审小组成员任期").exists()
+    assert AuditLog.objects.filter(action="villages.committee_member_end").exists()
     client.logout()
     chair.term_end = date.today() - timedelta(days=1)
     chair.save()

@@ -56,7 +56,7 @@ def test_officer_registers_household_with_family(org, login):
     ]
     head = household.members.get(relation="head")
     assert head.initials == "zs" and head.id_reversed == head_id[::-1]
-    log = AuditLog.objects.get(action="登记农户")
+    log = AuditLog.objects.get(action="villages.household_create")
     assert log.actor == org.officer1 and log.cooperative == org.coop_a
     assert [m["name"] for m in log.changes["members"]] == ["张三", "王芳"]
     body = client.get(resp.url).content.decode()
@@ -179,7 +179,7 @@ def test_edit_changes_head_removes_and_adds_members(org, login, zhang_san):
         ("张小明", "child"),
         ("王芳", "head"),
     ]
-    log = AuditLog.objects.get(action="修改农户")
+    log = AuditLog.objects.get(action="villages.household_update")
     assert log.changes["address"] == ["城关镇某村", "张庄村二组1号"]
 
 

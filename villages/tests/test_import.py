@@ -84,7 +84,7 @@ def test_clean_sheet_previews_then_imports_in_one_go(org, login):
         ("李梅", "spouse", "lm"),
     ]
     assert Household.objects.count() == 2
-    log = AuditLog.objects.get(action="导入农户")
+    log = AuditLog.objects.get(action="villages.household_import")
     assert log.changes["households"] == 2 and log.actor == org.officer1
     assert log.changes["members"] == 3 and log.changes["file"] == "households.xlsx"
     batch.refresh_from_db()
@@ -165,7 +165,7 @@ def test_registered_between_check_and_save_rolls_everything_back(org, login, mon
     assert "表格中的身份证号码刚被他人登记，请重新上传核对。" in body
     assert db_counts() == before
     assert not Household.objects.filter(village=org.village_a1).exists()
-    assert not AuditLog.objects.filter(action="导入农户").exists()
+    assert not AuditLog.objects.filter(action="villages.household_import").exists()
     assert HouseholdImport.objects.get().status == HouseholdImport.Status.PENDING
 
 

@@ -65,7 +65,7 @@ def test_full_flow_through_pages(org, login):
         AuditLog.objects.filter(object_type="villages.promotionsurvey").values_list(
             "action", flat=True
         )
-    ) == {"录入推广村调查", "推荐推广村", "批准推广村"}
+    ) == {"villages.survey_create", "villages.survey_propose", "villages.survey_approve"}
     body = login(org.auditor).get(f"/villages/promotion/{survey.pk}/").content.decode()
     assert "联社已批准" in body and "条件成熟" in body
 

@@ -24,7 +24,7 @@ def test_officer_saves_schedule_and_it_is_audited(org, login):
     assert resp.status_code == 302
     schedule = WorkSchedule.objects.get(village=org.village_a1)
     assert schedule.credit_date == date(2026, 3, 10) and schedule.officer == org.officer1
-    assert AuditLog.objects.filter(action="保存工作配档表").exists()
+    assert AuditLog.objects.filter(action="villages.schedule_save").exists()
     body = login(org.director).get(f"/villages/{org.village_a1.pk}/").content.decode()
     assert "2026-03-10" in body
 

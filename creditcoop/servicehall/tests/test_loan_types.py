@@ -98,13 +98,13 @@ def test_editing_a_loan_type_in_the_admin(admin_client, org):
         assert response.status_code == 200 and message in response.content.decode()
     lt.refresh_from_db()
     assert (lt.answer_days, lt.approval_days) == (5, 10)
-    assert not AuditLog.objects.filter(action="loan_type_change").exists()
+    assert not AuditLog.objects.filter(action="servicehall.loan_type_change").exists()
 
     response = admin_client.post(url, form)
     assert response.status_code == 302
     lt.refresh_from_db()
     assert (lt.answer_days, lt.approval_days, lt.annual_rate) == (7, 30, Decimal("0.0650"))
-    log = AuditLog.objects.get(action="loan_type_change", object_id=str(lt.pk))
+    log = AuditLog.objects.get(action="servicehall.loan_type_change", object_id=str(lt.pk))
     assert log.actor == org.admin
     assert log.changes == {
         "answer_days": [5, 7],

@@ -50,7 +50,7 @@ def test_autofill_then_publish_then_locked(org):
             post=DutyPost.OFFICER,
             staff=org.officer2,
         )
-    assert AuditLog.objects.filter(action="duty_roster_publish").count() == 1
+    assert AuditLog.objects.filter(action="servicehall.duty_roster_publish").count() == 1
 
 
 def test_removing_the_weeks_director_day_reopens_the_gap(org):

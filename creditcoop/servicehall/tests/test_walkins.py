@@ -43,7 +43,9 @@ def test_application_goes_to_the_village_officer_with_a_working_day_deadline(
     assert (
         "李四" in note.text and "2026-02-14" in note.text and note.link == walkin.get_absolute_url()
     )
-    assert AuditLog.objects.filter(action="walkin_register", object_id=str(walkin.pk)).exists()
+    assert AuditLog.objects.filter(
+        action="servicehall.walkin_register", object_id=str(walkin.pk)
+    ).exists()
 
 
 def test_enquiry_is_kept_without_deadline(org):
@@ -229,7 +231,7 @@ def test_registration_records_whether_the_registrar_is_on_todays_roster(org, loa
     assert walkin.registrar_on_duty is False and walkin.registered_off_roster
     assert walkin.status == WalkinStatus.INVESTIGATING
     assert services.walkin_deadline(walkin, DeadlineKind.WALKIN_ANSWER) is not None
-    log = AuditLog.objects.get(action="walkin_register", object_id=str(walkin.pk))
+    log = AuditLog.objects.get(action="servicehall.walkin_register", object_id=str(walkin.pk))
     assert log.changes["registrar_on_duty"] is False
     # The director may register on any day.
     by_director = application(org, loan_type, actor=org.director, customer_name="钱二")

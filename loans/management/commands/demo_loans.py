@@ -68,9 +68,9 @@ class Command(BaseCommand):
             )
             granted += batch.granted_count
         draws = repays = 0
-        contracts = CreditContract.objects.filter(status="active").select_related(
-            "certificate", "borrower", "cooperative"
-        )
+        contracts = CreditContract.objects.filter(
+            status=CreditContract.Status.ACTIVE
+        ).select_related("certificate", "borrower", "cooperative")
         for i, contract in enumerate(contracts.order_by("id")[:40]):
             teller = (
                 Staff.objects.filter(

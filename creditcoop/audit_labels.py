@@ -1,0 +1,257 @@
+"""What the audit trail shows a person: Chinese names of actions, object types and fields,
+values as they are read (a status by its label, money with two decimals), and the page of
+the object a row is about.
+
+Action names follow one rule, ``<app>.<verb>``; every action the product writes is listed
+in ``ACTIONS``. Object types and fields are named by their models' ``verbose_name``;
+``FIELDS`` names the entries of ``changes`` that are not model fields.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.apps import apps
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# Apps whose models appear in the trail (the object type drop-down lists their models).
+PRODUCT_APPS = (
+    "creditcoop",
+    "villages",
+    "ratings",
+    "notices",
+    "loans",
+    "servicehall",
+    "recovery",
+    "archives",
+)
+
+ACTIONS = {
+    # creditcoop and the admin site
+    "creditcoop.password_change": _("修改本人密码"),
+    "admin.create": _("后台新增"),
+    "admin.change": _("后台修改"),
+    "admin.delete": _("后台删除"),
+    "admin.password_reset": _("后台重设密码"),
+    # service hall
+    "servicehall.deadline_open": _("开始计时"),
+    "servicehall.deadline_stop": _("时限办结"),
+    "servicehall.deadline_reassign": _("时限转交他人"),
+    "servicehall.accountability_confirm": _("确认追责"),
+    "servicehall.accountability_waive": _("免于追责"),
+    "servicehall.walkin_register": _("登记来访"),
+    "servicehall.walkin_answer": _("答复客户"),
+    "servicehall.walkin_decide": _("审批办结"),
+    "servicehall.duty_shift_add": _("增加值班"),
+    "servicehall.duty_shift_remove": _("删除值班"),
+    "servicehall.duty_roster_autofill": _("自动排班"),
+    "servicehall.duty_roster_publish": _("发布值班表"),
+    "servicehall.duty_roster_withdraw": _("撤回值班表"),
+    "servicehall.loan_type_create": _("新增贷款种类"),
+    "servicehall.loan_type_change": _("修改贷款种类"),
+    # villages
+    "villages.household_create": _("登记农户"),
+    "villages.household_update": _("修改农户"),
+    "villages.household_import": _("导入农户"),
+    "villages.group_create": _("新增村民小组"),
+    "villages.committee_member_add": _("新增评审小组成员"),
+    "villages.committee_member_update": _("修改评审小组成员"),
+    "villages.committee_member_end": _("结束评审小组成员任期"),
+    "villages.schedule_save": _("保存工作配档表"),
+    "villages.survey_create": _("录入推广村调查"),
+    "villages.survey_update": _("修改推广村调查"),
+    "villages.survey_propose": _("推荐推广村"),
+    "villages.survey_approve": _("批准推广村"),
+    "villages.survey_reject": _("不批准推广村"),
+    # ratings
+    "ratings.scorecard_create": _("新建评分表"),
+    "ratings.scorecard_new_version": _("评分表新版本"),
+    "ratings.scorecard_publish": _("启用评分表"),
+    "ratings.scorecard_edit": _("修改评分表"),
+    "ratings.step_limit_create": _("新增环节时限"),
+    "ratings.step_limit_change": _("修改环节时限"),
+    "ratings.step_limit_delete": _("删除环节时限"),
+    "ratings.campaign_create": _("新建评级批次"),
+    "ratings.campaign_add_households": _("评级批次增加农户"),
+    "ratings.campaign_close": _("结束评级批次"),
+    "ratings.create": _("登记申请"),
+    "ratings.documents": _("更新申请资料"),
+    "ratings.investigate": _("入户调查"),
+    "ratings.history_block": _("家庭信用核查未通过"),
+    "ratings.submit": _("提交评级"),
+    "ratings.initial": _("村评审小组初评"),
+    "ratings.review": _("信贷员审核"),
+    "ratings.decide": _("评定小组评定"),
+    "ratings.proposal": _("村评审小组建议额度"),
+    "ratings.officer_line": _("信贷员意见"),
+    "ratings.review_line": _("审贷小组意见"),
+    "ratings.final_line": _("主任核定额度"),
+    "ratings.advance": _("转入下一环节"),
+    "ratings.reject": _("否决"),
+    "ratings.revise": _("公示异议后调整"),
+    # notices
+    "notices.batch_create": _("生成公示批次"),
+    "notices.batch_edit": _("修改公示批次"),
+    "notices.entry_drop": _("撤下公示名单"),
+    "notices.batch_publish": _("发布公示"),
+    "notices.batch_end": _("公示结束"),
+    "notices.batch_restart": _("重新公示"),
+    "notices.objection_file": _("受理异议"),
+    "notices.objection_assign": _("指定调查人"),
+    "notices.objection_investigate": _("开始调查异议"),
+    "notices.objection_findings": _("记录调查情况"),
+    "notices.objection_upheld_revised": _("异议成立，调整等级/额度"),
+    "notices.objection_upheld_removed": _("异议成立，撤下公示"),
+    "notices.objection_rejected": _("异议不成立"),
+    "notices.objection_overdue": _("异议超时提示主任"),
+    # loans
+    "loans.contract_sign": _("签订授信合同"),
+    "loans.contract_close": _("终止授信合同"),
+    "loans.certificate_issue": _("发放贷款证"),
+    "loans.incentive_accrue": _("计提评审小组奖励"),
+    "loans.village_grant": _("整村授信"),
+    "loans.loan_draw": _("柜台用信"),
+    "loans.counter_refuse": _("柜台拒绝用信"),
+    "loans.loan_repay": _("还款"),
+    "loans.repayment_reverse": _("冲正还款"),
+    "loans.loan_classify": _("调整风险分类"),
+    "loans.loan_close": _("贷款结清"),
+    "loans.loan_reopen": _("冲正后贷款恢复未结清"),
+    "loans.certificate_revoke": _("收回贷款证"),
+    # recovery
+    "recovery.bad_record_create": _("新增不良信用记录"),
+    "recovery.bad_record_change": _("修改不良信用记录"),
+}
+
+# Entries of `changes` that are not fields of the object's model.
+FIELDS = {
+    "status": _("状态"),
+    "reason": _("理由"),
+    "note": _("说明"),
+    "from": _("原状态"),
+    "to": _("新状态"),
+    "members": _("到会成员"),
+    "held_on": _("评定日期"),
+    "campaign": _("评级批次"),
+    "responsible": _("责任人"),
+    "shifts": _("班次数"),
+    "password": _("密码"),
+}
+
+# Pages of objects, by object type: the URL name that takes the object's id.
+OBJECT_PAGES = {
+    "villages.village": "villages:village_detail",
+    "villages.household": "villages:household_detail",
+    "villages.promotionsurvey": "villages:promotion_detail",
+    "ratings.creditapplication": "ratings:application_detail",
+    "ratings.ratingcampaign": "ratings:campaign_day",
+    "notices.noticebatch": "notices:batch_detail",
+    "notices.objection": "notices:objection_detail",
+    "loans.grantbatch": "loans:batch_detail",
+    "loans.creditcontract": "loans:contract_detail",
+    "loans.loan": "loans:loan_detail",
+    "servicehall.walkin": "servicehall:walkin_detail",
+    "servicehall.accountability": "servicehall:accountability_detail",
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))
+
+
+def _model(object_type: str):
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def object_type_label(object_type: str) -> str:
+    model = _model(object_type)
+    return str(model._meta.verbose_name) if model else object_type
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    """Every product model, by its Chinese name (the audit page's drop-down)."""
+    choices = []
+    for label in PRODUCT_APPS:
+        try:
+            config = apps.get_app_config(label)
+        except LookupError:
+            continue
+        for model in config.get_models():
+            choices.append((model._meta.label_lower, str(model._meta.verbose_name)))
+    return sorted(choices, key=lambda c: (c[1], c[0]))
+
+
+def object_url(object_type: str, object_id: str) -> str:
+    name = OBJECT_PAGES.get(object_type)
+    if not name:
+        return ""
+    try:
+        return reverse(name, args=[object_id])
+    except NoReverseMatch:
+        return ""
+
+
+def _field(model, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - a name that is not a field
+        return None
+
+
+def field_label(object_type: str, name: str) -> str:
+    field = _field(_model(object_type), name)
+    if field is not None and hasattr(field, "verbose_name"):
+        return str(field.verbose_name)
+    return str(FIELDS.get(name, name))
+
+
+def _one_value(field, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if field is not None and getattr(field, "choices", None):
+        for key, label in field.flatchoices:
+            if str(key) == str(value):
+                return str(label)
+    if isinstance(field, models.DecimalField) and field.decimal_places == 2:
+        try:
+            return f"{Decimal(str(value)):,.2f}"
+        except InvalidOperation:
+            return str(value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_one_value(None, v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(_one_value(field, v) for v in value)
+    return str(value)
+
+
+def value_text(object_type: str, name: str, value) -> str:
+    """A recorded value as a person reads it; a change [old, new] reads "old → new"."""
+    model = _model(object_type)
+    field = _field(model, name)
+    if name in ("from", "to"):
+        field = _field(model, "status")
+    if isinstance(value, list) and len(value) == 2 and not _is_list_field(field):
+        return f"{_one_value(field, value[0])} → {_one_value(field, value[1])}"
+    return _one_value(field, value)
+
+
+def _is_list_field(field) -> bool:
+    return isinstance(field, (models.JSONField, models.ManyToManyField))
+
+
+def change_lines(log) -> list[tuple[str, str]]:
+    """(field label, value text) for each entry of an audit row's changes."""
+    changes = log.changes if isinstance(log.changes, dict) else {}
+    return [
+        (field_label(log.object_type, k), value_text(log.object_type, k, v))
+        for k, v in changes.items()
+    ]

@@ -1,0 +1,26 @@
+"""One rule for the colour of a status badge, for every workflow (templates and rows.py).
+
+Refused or ended against the customer: red. Reached its good end or in force: green.
+Waiting on someone's investigation or approval: yellow. A notice whose period has ended:
+dark. Anything else (a step under way, a neutral end): grey.
+"""
+
+BADGE_CLASSES = {
+    "rejected": "bg-danger",
+    "refused": "bg-danger",
+    "declined": "bg-danger",
+    "revoked": "bg-danger",
+    "line_set": "bg-success",
+    "approved": "bg-success",
+    "published": "bg-success",
+    "active": "bg-success",
+    "received": "bg-warning text-dark",
+    "investigating": "bg-warning text-dark",
+    "in_approval": "bg-warning text-dark",
+    "proposed": "bg-warning text-dark",
+    "ended": "bg-dark",
+}
+
+
+def badge_class(status) -> str:
+    return BADGE_CLASSES.get(str(status), "bg-secondary")
