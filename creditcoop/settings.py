@@ -106,6 +106,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tests publish to a queue of their own, so that a `make run` up in the same checkout (same
+# embedded Redis) never takes a test's task: its worker listens on the default "celery".
+if TESTING:
+    CELERY_TASK_DEFAULT_QUEUE = "tests-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 CELERY_BEAT_SCHEDULE = {
     "sms-outbox-send": {"task": "creditcoop.tasks.sms_outbox_send", "schedule": 60.0},
     "notice-end-expired": {
