@@ -1,10 +1,13 @@
 """Tests and a running app share the embedded Redis: the tests' tasks must not land on the
 queue the app's worker listens to."""
 
+import pytest
 import redis
 from django.conf import settings
 
 from creditcoop.celery import app
+
+pytestmark = pytest.mark.django_db
 
 
 def test_tests_publish_to_a_queue_the_running_app_does_not_consume():
