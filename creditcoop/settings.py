@@ -163,6 +163,12 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCK_SECONDS = int(os.environ.get("LOGIN_LOCK_SECONDS", "900"))
+# Wrong passwords from one address, whatever the accounts, before that address is paused.
+LOGIN_ADDRESS_LIMIT = int(os.environ.get("LOGIN_ADDRESS_LIMIT", "10"))
+# Behind a reverse proxy: the header it appends the client's address to (X-Forwarded-For),
+# and how many proxies append to it. Empty: the address of the connection (REMOTE_ADDR).
+CLIENT_ADDRESS_HEADER = os.environ.get("CLIENT_ADDRESS_HEADER", "")
+CLIENT_ADDRESS_PROXIES = int(os.environ.get("CLIENT_ADDRESS_PROXIES", "1"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
