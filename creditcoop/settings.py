@@ -85,6 +85,10 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# A connection is kept for reuse by the thread that opened it (gunicorn's fixed thread pool,
+# see creditcoop/embedded.py) and checked before reuse, so a restarted database costs one
+# failed check rather than an error page.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "cc")
