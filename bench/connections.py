@@ -133,7 +133,7 @@ def signed_in_opener():
     data = urllib.parse.urlencode(
         {"username": "BC001", "password": "bench-pass-1", "csrfmiddlewaretoken": token}
     ).encode()
-    request = urllib.request.Request(base + "/login/", data=data, headers={"Referer": base})
+    request = urllib.request.Request(base + "/login/", data=data, headers={"Referer": base})  # noqa: S310
     opener.open(request).read()
     return opener
 
