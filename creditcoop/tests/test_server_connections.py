@@ -6,6 +6,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -25,6 +26,17 @@ def _server_connections() -> int:
         return cur.fetchone()[0]
 
 
+def _test_database_url() -> str:
+    db = connection.settings_dict
+    user = quote(db["USER"] or "postgres")
+    if not db["HOST"]:
+        return f"postgres://{user}@/{db['NAME']}"
+    if db["HOST"].startswith("/"):  # a unix socket (the embedded server)
+        return f"postgres://{user}@/{db['NAME']}?host={db['HOST']}"
+    password = ":" + quote(db["PASSWORD"]) if db["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def _get(url):
     try:
         with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310
@@ -37,12 +49,7 @@ def _get(url):
 def test_make_run_server_keeps_database_connections_bounded(org):
     village = f.VillageFactory(cooperative=org.coop_a, code="CONN01")
     port = 18000 + os.getpid() % 1000
-    settings_dict = connection.settings_dict
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**settings_dict),
-    }
+    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": _test_database_url()}
     env.pop("PYTEST_VERSION", None)
     env.pop("PYTEST_CURRENT_TEST", None)
     env.setdefault("SECRET_KEY", "test-only-key")
