@@ -88,6 +88,34 @@ def _python() -> str:
     return sys.executable
 
 
+# The web server `make run` starts: gunicorn with a fixed pool of threads. Each thread keeps
+# at most one database connection (CONN_MAX_AGE), so the app never holds more than
+# WEB_WORKERS x WEB_THREADS connections, however many requests it has served.
+WEB_WORKERS = 2
+WEB_THREADS = 4
+
+
+def server_command(
+    bind: str = "127.0.0.1:8000", workers: int = WEB_WORKERS, threads: int = WEB_THREADS
+) -> list[str]:
+    return [
+        _python(),
+        "-m",
+        "gunicorn",
+        "creditcoop.wsgi",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--access-logfile",
+        "-",
+    ]
+
+
 def _run_app(env: dict) -> int:
     env.setdefault("DEBUG", "true")
     if env["DEBUG"].lower() in ("1", "true", "yes") and not env.get("SECRET_KEY"):
@@ -97,7 +125,7 @@ def _run_app(env: dict) -> int:
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
     subprocess.run([*manage, "seed_demo_if_empty"], env=env, check=True)
     procs = [
-        subprocess.Popen([*manage, "runserver", "127.0.0.1:8000", "--noreload"], env=env),
+        subprocess.Popen(server_command(), env=env, cwd=ROOT),
         subprocess.Popen(
             [
                 _python(),

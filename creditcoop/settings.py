@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "creditcoop.middleware.SecurityHeaders",
+    "creditcoop.middleware.RejectNulBytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,6 +85,10 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# A connection is kept for reuse by the thread that opened it (gunicorn's fixed thread pool,
+# see creditcoop/embedded.py) and checked before reuse, so a restarted database costs one
+# failed check rather than an error page.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "cc")
@@ -106,6 +112,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tests publish to a queue of their own, so that a `make run` up in the same checkout (same
+# embedded Redis) never takes a test's task: its worker listens on the default "celery".
+if TESTING:
+    CELERY_TASK_DEFAULT_QUEUE = "tests-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 CELERY_BEAT_SCHEDULE = {
     "sms-outbox-send": {"task": "creditcoop.tasks.sms_outbox_send", "schedule": 60.0},
     "notice-end-expired": {
@@ -157,6 +167,12 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCK_SECONDS = int(os.environ.get("LOGIN_LOCK_SECONDS", "900"))
+# Wrong passwords from one address, whatever the accounts, before that address is paused.
+LOGIN_ADDRESS_LIMIT = int(os.environ.get("LOGIN_ADDRESS_LIMIT", "10"))
+# Behind a reverse proxy: the header it appends the client's address to (X-Forwarded-For),
+# and how many proxies append to it. Empty: the address of the connection (REMOTE_ADDR).
+CLIENT_ADDRESS_HEADER = os.environ.get("CLIENT_ADDRESS_HEADER", "")
+CLIENT_ADDRESS_PROXIES = int(os.environ.get("CLIENT_ADDRESS_PROXIES", "1"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -183,9 +199,26 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "creditcoop.errorpages.csrf_failure"
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+# HTTPS: browsers are told to come back only over HTTPS (sent on HTTPS requests). Behind a
+# TLS proxy, SECURE_PROXY_SSL_HEADER names the header it sets (e.g. X-Forwarded-Proto) so that
+# the app knows a request came in over HTTPS; the proxy redirects plain HTTP (or set
+# SECURE_SSL_REDIRECT=true to let the app do it). See README, "Behind a proxy".
+if not DEBUG:
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 86400)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + os.environ["SECURE_PROXY_SSL_HEADER"].upper().replace("-", "_"),
+        "https",
+    )
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "creditcoop.sms.DatabaseBackend")
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -8,7 +10,13 @@ admin.site.site_header = "阳光信贷 系统管理"
 admin.site.site_title = "阳光信贷"
 admin.site.index_title = "配置与基础数据"
 
+handler400 = "creditcoop.errorpages.bad_request"
+handler403 = "creditcoop.errorpages.permission_denied"
+handler404 = "creditcoop.errorpages.page_not_found"
+handler500 = "creditcoop.errorpages.server_error"
+
 urlpatterns = [
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.ico"), permanent=True)),
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

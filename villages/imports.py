@@ -32,6 +32,13 @@ COLUMNS = [
 REQUIRED = {"group", "head_id", "name", "relation", "id_number"}
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
+# An .xlsx is a zip: what it unpacks to is checked before it is parsed, so that a small file
+# that unpacks to gigabytes (a "zip bomb") is refused at once instead of filling the worker.
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_PACKING_RATIO = 100  # for members over 1 MB; a real sheet packs about 10:1
+MAX_MEMBERS = 200
+MAX_CELL_CHARS = 1000
+MAX_SHEET_ROWS = MAX_ROWS + 5000  # blank rows included
 
 RELATION_WORDS = {
     "户主": Member.Relation.HEAD,
@@ -68,6 +75,42 @@ RELATION_HINT = "户主、配偶、子女、父母、兄弟姐妹、孙子女、
 
 class SheetError(Exception):
     """The file as a whole cannot be used (not Excel, no header, too big)."""
+
+
+def _field_lengths() -> dict[str, tuple[int, str]]:
+    """The longest value each column may hold: the shortest of the fields it is saved in."""
+    from .models import Household
+
+    def length(model, field):
+        return model._meta.get_field(field).max_length
+
+    return {
+        "name": (min(length(Member, "name"), length(Household, "head_name")), "姓名"),
+        "phone": (min(length(Member, "phone"), length(Household, "phone")), "手机号"),
+        "address": (length(Household, "address"), "住址"),
+        "main_business": (length(Household, "main_business"), "主营项目"),
+        "group": (50, "村民小组"),
+        "relation": (20, "与户主关系"),
+    }
+
+
+def _check_packing(archive: zipfile.ZipFile) -> None:
+    members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise SheetError("上传的文件结构异常（内含文件过多），请用系统模板重新填写后上传。")
+    total = 0
+    for member in members:
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 1024 * 1024 and ratio > MAX_PACKING_RATIO:
+            raise SheetError(
+                "上传的文件解压后异常庞大（压缩比过高），不能导入；请用系统模板重新填写后上传。"
+            )
+    if total > MAX_UNPACKED_BYTES:
+        raise SheetError(
+            f"上传的文件解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB，"
+            "不能导入；请分批导入或删除多余的工作表。"
+        )
 
 
 def template_workbook(village: Village) -> bytes:
@@ -140,6 +183,11 @@ def sheet_read(upload) -> list[dict]:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise SheetError("上传的文件不是 Excel（.xlsx）文件，请下载模板填写后上传。")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_packing(archive)
+    except zipfile.BadZipFile:
+        raise SheetError("上传的文件不是有效的 Excel（.xlsx）文件，请下载模板填写后上传。")
+    try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise SheetError("上传的文件不是有效的 Excel（.xlsx）文件，请下载模板填写后上传。")
@@ -158,13 +206,20 @@ def sheet_read(upload) -> list[dict]:
             raise SheetError("第一行表头缺少：" + "、".join(missing) + "。请使用系统提供的模板。")
         rows = []
         for number, values in enumerate(cells, start=2):
+            if number > MAX_SHEET_ROWS:
+                raise SheetError(f"表格超过 {MAX_SHEET_ROWS} 行（含空行），请删除多余的行后重新上传。")
             row = {"row": number, "errors": []}
             numeric_id = False
-            for key, _label in COLUMNS:
+            for key, label in COLUMNS:
                 i = index.get(key)
                 raw = values[i] if i is not None and i < len(values) else None
                 text, rounded = _cell_text(raw)
-                row[key] = text[:200]
+                if len(text) > MAX_CELL_CHARS:
+                    raise SheetError(
+                        f"第 {number} 行“{label}”超过 {MAX_CELL_CHARS} 字，不像是登记内容；"
+                        "请检查后重新上传。"
+                    )
+                row[key] = text
                 if key in ("id_number", "head_id") and rounded:
                     numeric_id = True
             if not any(row[key] for key, _label in COLUMNS):
@@ -195,8 +250,12 @@ def sheet_check(rows: list[dict], *, village: Village) -> int:
     groups = _group_lookup(village)
     group_names = "、".join(g.name for g in village.groups.all()) or "（本村尚未设置村民小组）"
     seen: dict[str, int] = {}
+    lengths = _field_lengths()
     for row in rows:
         errors = row["errors"] = []
+        for key, (most, label) in lengths.items():
+            if len(row[key]) > most:
+                errors.append(f"{label}最多 {most} 个字，这里有 {len(row[key])} 个。")
         row["id_number"] = normalize_id(row["id_number"])
         row["head_id"] = normalize_id(row["head_id"])
         if not row["name"]:

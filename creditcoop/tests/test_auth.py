@@ -92,3 +92,76 @@ def test_lock_expires_after_login_lock_seconds(client, org):
     client.logout()
     resp = _post_login(client, "O001", "wrong")
     assert "还可尝试 1 次" in resp.content.decode()
+
+
+def test_wrong_passwords_from_elsewhere_do_not_lock_the_owner_out(client, org):
+    """Locking a teller out before opening takes five wrong passwords from anywhere today;
+    the lock holds only for the address they came from."""
+    from django.test import Client
+
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(6):
+        resp = attacker.post("/login/", {"username": "T001", "password": "guess"})
+    assert "已暂时锁定" in resp.content.decode()
+    resp = attacker.post("/login/", {"username": "T001", "password": "pass-1234"})
+    assert resp.status_code == 200  # still locked for the attacker's address
+    teller = Client(REMOTE_ADDR="10.1.2.3")
+    assert teller.post("/login/", {"username": "T001", "password": "pass-1234"}).status_code == 302
+
+
+def test_one_guess_on_each_of_twenty_accounts_from_one_address_is_throttled(client, org):
+    from tests import factories as f
+
+    for i in range(20):
+        f.StaffFactory(username=f"S{i:03d}", cooperative=org.coop_a, union=org.union)
+    attacker = Client_at("198.51.100.7")
+    answers = [
+        attacker.post("/login/", {"username": f"S{i:03d}", "password": "123456"}).content.decode()
+        for i in range(20)
+    ]
+    paused = [i for i, text in enumerate(answers) if "登录已暂停" in text]
+    assert paused and paused[0] <= 10
+    # once paused, even a right password from that address is not checked
+    resp = attacker.post("/login/", {"username": "O001", "password": "pass-1234"})
+    assert resp.status_code == 200 and "登录已暂停" in resp.content.decode()
+    # staff elsewhere log in as usual
+    assert Client_at("10.1.2.3").post(
+        "/login/", {"username": "O001", "password": "pass-1234"}
+    ).status_code == 302
+
+
+def Client_at(address):  # noqa: N802 - reads as a constructor
+    from django.test import Client
+
+    return Client(REMOTE_ADDR=address)
+
+
+@override_settings(CLIENT_ADDRESS_HEADER="X-Forwarded-For", CLIENT_ADDRESS_PROXIES=1)
+def test_behind_a_proxy_the_address_is_what_the_proxy_appended(client, org):
+    """Every request comes from the proxy's address; the client's is the entry the proxy
+    appended (a client-written entry further left is ignored)."""
+    proxy = Client_at("127.0.0.1")
+    for _ in range(5):
+        proxy.post(
+            "/login/",
+            {"username": "O001", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.9",
+        )
+    locked = proxy.post(
+        "/login/",
+        {"username": "O001", "password": "pass-1234"},
+        HTTP_X_FORWARDED_FOR="10.1.2.3, 203.0.113.9",  # spoofed left entry changes nothing
+    )
+    assert "已暂时锁定" in locked.content.decode()
+    resp = proxy.post(
+        "/login/", {"username": "O001", "password": "pass-1234"}, HTTP_X_FORWARDED_FOR="10.1.2.3"
+    )
+    assert resp.status_code == 302
+
+
+@override_settings(CLIENT_ADDRESS_HEADER="X-Forwarded-For")
+def test_objection_form_limits_by_the_same_client_address(rf):
+    from ratings.notices import ratelimit
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9", REMOTE_ADDR="127.0.0.1")
+    assert ratelimit.client_address(request) == "203.0.113.9"

@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 
+from creditcoop import auth
+
 # (window in seconds, most submissions allowed in it)
 OBJECTION_LIMITS = [(600, 5), (86400, 20)]
 
 
 def client_address(request) -> str:
-    # Behind the reverse proxy the address is what the proxy saw; it sets REMOTE_ADDR via
-    # the WSGI server (gunicorn --forwarded-allow-ips), never a client-supplied header.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # The same address the login throttle counts by: REMOTE_ADDR, or behind a reverse
+    # proxy the entry it wrote in CLIENT_ADDRESS_HEADER (settings, README).
+    return auth.client_address(request)
 
 
 _redis = None
