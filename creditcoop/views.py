@@ -41,7 +41,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 def home(request):
     """The workbench: what is waiting for this person, then the villages they see."""
-    from creditcoop.servicehall.models import Deadline
+    from creditcoop.deadlines.models import Deadline
     from ratings.notices.models import Objection
     from villages.selectors import village_scope
 

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.http import Http404
 from django.utils import timezone
 
-from creditcoop.servicehall.models import Deadline
+from creditcoop.deadlines.models import Deadline
 from villages.models import Member
 from villages.selectors import village_scope
 

@@ -30,15 +30,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditcoop.audit import _plain, audit_record, diff, snapshot
-from creditcoop.models import AuditLog, Role, Staff
-from creditcoop.money import to_fen
-from creditcoop.servicehall.models import LoanType
-from creditcoop.servicehall.services import (
+from creditcoop.deadlines.accountability import reference_rate
+from creditcoop.deadlines.engine import (
     DeadlineError,
     DeadlineSpec,
     deadline_open_many,
     deadline_stop_many,
 )
+from creditcoop.models import AuditLog, Role, Staff
+from creditcoop.money import to_fen
 from villages.models import CommitteeMember, Household, Member, Village
 
 from .models import (
@@ -388,20 +388,6 @@ def _share_scorecards(apps):
 def step_deadline_kind(status: str) -> str:
     """The deadline kind of a rating step, e.g. ``rating_initial``."""
     return f"rating_{status}"
-
-
-def reference_rate():
-    """Annual rate of the hall's farmer credit product, for the interest lost by delay.
-
-    The line a credit household gets is drawn as a small credit loan (小额信用贷款);
-    without such an active loan type the deadline carries no rate.
-    """
-    return (
-        LoanType.objects.filter(is_active=True, name__contains="信用")
-        .order_by("sort_order", "id")
-        .values_list("annual_rate", flat=True)
-        .first()
-    )
 
 
 def _coop_director(cooperative_id) -> Staff | None:

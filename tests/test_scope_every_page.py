@@ -281,8 +281,9 @@ def test_every_page_is_in_the_map():
 def _world(org):
     """One of each object in cooperative B (王湾村, officer_b's village), built through the
     real services."""
+    from creditcoop.deadlines.models import Accountability
     from creditcoop.servicehall import services as hall
-    from creditcoop.servicehall.models import Accountability, LoanType
+    from creditcoop.servicehall.models import LoanType
     from loans import services as loan_services
     from loans.tests import factories as lf
     from ratings import services as rating_services

@@ -7,9 +7,10 @@ from datetime import date
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
+from creditcoop.deadlines.models import Accountability, Deadline
 from creditcoop.models import COOPERATIVE_ROLES, Cooperative, Role
 
-from .models import Accountability, Deadline, DutyRoster, DutyShift, Walkin
+from .models import DutyRoster, DutyShift, Walkin
 
 # Roles that work in or oversee the hall of their own cooperative.
 HALL_ROLES = COOPERATIVE_ROLES | {Role.OFFICER}

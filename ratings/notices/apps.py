@@ -8,6 +8,7 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals
+        from . import deadline_kinds, signals
 
+        deadline_kinds.register()
         signals.connect()

@@ -3,7 +3,7 @@
 Each function is one transaction: lock what changes, check the transition, write, keep an
 event row and an audit record, and bump the village's public page after commit.
 
-Objections run under the deadline engine (限时办结, ``creditcoop.servicehall.services``):
+Objections run under the deadline engine (限时办结, ``creditcoop.deadlines.engine``):
 registering one opens a deadline of kind ``objection`` (the cooperative's objection limit in
 working days, the investigator responsible), assigning another investigator hands it over,
 and the decision stops its clock. Reminders, the director's overdue notice and the
@@ -25,19 +25,20 @@ from django.utils.translation import gettext as _
 
 from creditcoop import workdays
 from creditcoop.audit import audit_record
-from creditcoop.models import AuditLog, Role, Staff
-from creditcoop.notify import directors_of, notify_directors
-from creditcoop.servicehall.models import Deadline, DeadlineKind, LoanType
-from creditcoop.servicehall.services import (
+from creditcoop.deadlines.accountability import reference_rate
+from creditcoop.deadlines.engine import (
     DeadlineError,
     deadline_open,
     deadline_reassign,
     deadline_stop,
 )
+from creditcoop.deadlines.models import Deadline
+from creditcoop.models import AuditLog, Role, Staff
+from creditcoop.notify import directors_of, notify_directors
 from ratings.models import CreditApplication
 from villages.idcard import mask_name
 
-from . import publiccache
+from . import deadline_kinds, publiccache
 from .models import (
     MIN_PERIOD_DAYS,
     NoticeBatch,
@@ -478,27 +479,16 @@ def _clean_text(value, *, label, max_length, required=False) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Objection deadlines (the deadline engine of creditcoop.servicehall)
+# Objection deadlines (the core deadline engine, creditcoop.deadlines)
 # ---------------------------------------------------------------------------
 
-OBJECTION_DEADLINE = DeadlineKind.OBJECTION.value
+OBJECTION_DEADLINE = deadline_kinds.OBJECTION
 
 
 def objection_deadlines(objection_pk=None):
     """The objection deadlines of one objection (or, with an OuterRef, of the outer row)."""
     ct = ContentType.objects.get_for_model(Objection, for_concrete_model=False)
     return Deadline.objects.filter(content_type=ct, object_id=objection_pk, kind=OBJECTION_DEADLINE)
-
-
-def _reference_rate():
-    """The annual rate of the first published loan type (by default 农户小额信用贷款, the
-    product a rated household's line is drawn under), for the interest lost by delay."""
-    return (
-        LoanType.objects.filter(is_active=True)
-        .order_by("sort_order", "id")
-        .values_list("annual_rate", flat=True)
-        .first()
-    )
 
 
 def _objection_deadline_open(objection, *, village, investigator, working_days, start, actor):
@@ -515,7 +505,7 @@ def _objection_deadline_open(objection, *, village, investigator, working_days, 
             working_days=working_days,
             start=start,
             amount=objection.entry.line if objection.entry_id else None,
-            annual_rate=_reference_rate(),
+            annual_rate=reference_rate(),
             title=f"{objection.reference}（{village}）",
             link=objection.get_absolute_url(),
             actor=actor,
@@ -888,7 +878,7 @@ def objection_flag_overdue(*, today: date | None = None) -> int:
 
     * an objection under the deadline engine (every one registered since objections joined
       it) is late from the first working day after its due working day, and the engine's
-      sweep (``creditcoop.servicehall.services.deadline_sweep``, hourly) tells the directors
+      sweep (``creditcoop.deadlines.sweep.deadline_sweep``, hourly) tells the directors
       and the investigator then and records the accountability; this job only writes the
       "overdue" mark and history row on the objection, and sends nothing;
     * an objection registered before that has no deadline, so the sweep never sees it: for

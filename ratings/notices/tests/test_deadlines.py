@@ -9,10 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from creditcoop.deadlines.models import Accountability, Tier
+from creditcoop.deadlines.sweep import deadline_sweep
 from creditcoop.models import CalendarDay, Notification
 from creditcoop.money import to_fen
-from creditcoop.servicehall.models import Accountability, LoanType, Tier
-from creditcoop.servicehall.services import deadline_sweep
+from creditcoop.servicehall.models import LoanType
 from ratings.notices import services
 from ratings.notices.models import Objection
 

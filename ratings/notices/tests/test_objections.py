@@ -181,7 +181,7 @@ def test_overdue_flagged_once_and_director_told_once(
 ):
     """The director's overdue notice comes from the deadline sweep only; this job marks the
     objection's own record, once, from the first working day after the due day."""
-    from creditcoop.servicehall.services import deadline_sweep
+    from creditcoop.deadlines.sweep import deadline_sweep
 
     obj = services.objection_file(batch=running, text="x")
     late_on = services.objection_deadlines(obj.pk).get().late_on
