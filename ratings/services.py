@@ -39,6 +39,7 @@ from creditcoop.deadlines.engine import (
 )
 from creditcoop.models import AuditLog, Role, Staff
 from creditcoop.money import to_fen
+from villages.credit import family_credit_review
 from villages.models import CommitteeMember, Household, Member, Village
 
 from .models import (
@@ -945,22 +946,10 @@ def application_documents_update(
 
 def history_check(app: CreditApplication) -> tuple[list[str], list[str]]:
     """(blocking reasons, other findings) for the applicant and every family member."""
-    from recovery.selectors import bad_records_for
-
-    ids = list(app.household.members.values_list("id_number", flat=True))
-    ids.append(app.applicant.id_number)
-    blocking, notes = [], []
-    for record in bad_records_for(id_numbers=ids):
-        if record.blocks_credit:
-            blocking.append(str(record.block_reason()))
-        elif record.kind == record.Kind.NPL:
-            notes.append(
-                _("%(name)s 曾有不良贷款，已于 %(d)s 还清本息（非本人原因），可重新评级")
-                % {"name": record.name, "d": record.settled_on}
-            )
-        else:
-            notes.append(f"{record.name}：{record.get_kind_display()} {record.note}".strip())
-    return blocking, notes
+    # The same check as granting and the counter: recorded bad credit and the sources later
+    # layers register (the cooperative's own non-performing loans).
+    problems, notes = family_credit_review(app.household, also=[app.applicant.id_number])
+    return [str(p) for p in problems], notes
 
 
 @transaction.atomic

@@ -139,7 +139,8 @@ WHERE NOT settled AND stopped_on IS NOT NULL AND stopped_on <= %(today)s
 """
 
 
-def _sweep_params(today: date) -> dict:
+def sweep_params(today: date) -> dict:
+    """The values the sweep's SQL is run with: tier bounds, notice texts, the record link."""
     from django.urls import reverse
 
     return {
@@ -176,7 +177,7 @@ def deadline_sweep(*, today: date | None = None) -> dict:
     so running twice or after a gap creates no duplicates and misses nothing.
     """
     today = today or timezone.localdate()
-    params = _sweep_params(today)
+    params = sweep_params(today)
     counts = {}
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('servicehall.deadline_sweep'))")

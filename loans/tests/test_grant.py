@@ -13,7 +13,7 @@ from loans.tests import factories as lf
 from ratings.models import CreditApplication
 from ratings.notices.testing import notice_passed_for
 from ratings.tests.factories import application
-from recovery.models import BadCreditRecord
+from villages.models import BadCreditRecord
 
 pytestmark = pytest.mark.django_db
 

@@ -266,3 +266,14 @@ def objection_public(reference: str) -> Objection:
         )
     except Objection.DoesNotExist:
         raise Http404("未找到该受理编号。")
+
+
+def home_section(user) -> dict:
+    """The objections a person investigates, for the home page (``creditcoop.hooks``)."""
+    objections = (
+        Objection.objects.filter(assigned_to=user)
+        .filter(status__in=Objection.OPEN)
+        .select_related("batch__village")
+        .order_by("filed_at")[:10]
+    )
+    return {"objections": objections}

@@ -9,7 +9,8 @@ from creditcoop.deadlines import sweep
 from creditcoop.models import Cooperative, Role, Staff
 from creditcoop.servicehall import selectors, services
 from creditcoop.servicehall.models import DutyPost, LoanType, Walkin, WalkinKind
-from villages.models import Village
+
+Village = Walkin._meta.get_field("village").related_model
 
 # (working days ago, kind, name, loan type index, amount, answer after n working days or
 #  None, refused reason)
