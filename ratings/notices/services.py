@@ -19,11 +19,10 @@ from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from creditcoop import workdays
 from creditcoop.audit import audit_record
 from creditcoop.deadlines.accountability import reference_rate
 from creditcoop.deadlines.engine import (
@@ -34,7 +33,7 @@ from creditcoop.deadlines.engine import (
 )
 from creditcoop.deadlines.models import Deadline
 from creditcoop.models import AuditLog, Role, Staff
-from creditcoop.notify import directors_of, notify_directors
+from creditcoop.notify import directors_of
 from ratings.models import CreditApplication
 from villages.idcard import mask_name
 
@@ -581,7 +580,6 @@ def objection_file(
                     contact_phone=contact_phone,
                     filed_at=now,
                     filed_on=today,
-                    due_on=workdays.add_working_days(today, policy.objection_working_days),
                     recorded_by=recorded_by,
                     assigned_to=investigator,
                     source_hash=source_hash(source) if source else "",
@@ -599,9 +597,8 @@ def objection_file(
         start=today,
         actor=recorded_by,
     )
-    if deadline is not None and deadline.due_on != objection.due_on:
-        objection.due_on = deadline.due_on
-        objection.save(update_fields=["due_on"])
+    if deadline is not None:
+        objection.due_on = deadline.due_on  # read by the caller's confirmation page
     note = _("来源：%(channel)s") % {"channel": objection.get_channel_display()}
     if investigator is not None:
         note += _("；调查人：%(name)s") % {"name": investigator.name}
@@ -670,7 +667,7 @@ def objection_assign(*, objection, actor, investigator, today: date | None = Non
     if village.officer_id == investigator.pk:
         note += _("（该户包村信贷员）")
     _event(obj, action="assign", actor=actor, from_status=obj.status, note=note)
-    # An objection registered before objections had deadlines has none to hand over.
+    # An objection nobody could be made responsible for has no clock to hand over.
     if objection_deadlines(obj.pk).filter(stopped_at__isnull=True).exists():
         try:
             deadline_reassign(
@@ -874,15 +871,10 @@ def objection_decide(
 def objection_flag_overdue(*, today: date | None = None) -> int:
     """Mark on each objection's record that it is still open past its time limit.
 
-    The director hears of it exactly once, by one path per objection:
-
-    * an objection under the deadline engine (every one registered since objections joined
-      it) is late from the first working day after its due working day, and the engine's
-      sweep (``creditcoop.deadlines.sweep.deadline_sweep``, hourly) tells the directors
-      and the investigator then and records the accountability; this job only writes the
-      "overdue" mark and history row on the objection, and sends nothing;
-    * an objection registered before that has no deadline, so the sweep never sees it: for
-      it this job still tells the directors itself (the day after its due day), as before.
+    An objection is late from the first working day after the due working day of its
+    deadline; the engine's sweep (``creditcoop.deadlines.sweep.deadline_sweep``, hourly)
+    tells the directors and the investigator then and records the accountability. This job
+    only writes the "overdue" mark and history row on the objection, and sends nothing.
 
     One set-based claim (UPDATE … WHERE overdue_flagged_at IS NULL), so running twice or
     late flags nothing twice; the inbox dedupe key guards the message as well.
@@ -894,11 +886,10 @@ def objection_flag_overdue(*, today: date | None = None) -> int:
         due = list(
             Objection.objects.select_for_update(of=("self",), skip_locked=True)
             .annotate(
-                tracked=Exists(deadlines),
                 engine_late=Exists(deadlines.filter(stopped_at__isnull=True, late_on__lte=today)),
+                deadline_due=Subquery(deadlines.order_by("-id").values("due_on")[:1]),
             )
-            .filter(status__in=Objection.OPEN, overdue_flagged_at__isnull=True)
-            .filter(Q(engine_late=True) | Q(tracked=False, due_on__lt=today))
+            .filter(status__in=Objection.OPEN, overdue_flagged_at__isnull=True, engine_late=True)
             .select_related("batch__village__cooperative")
         )
         if not due:
@@ -908,9 +899,8 @@ def objection_flag_overdue(*, today: date | None = None) -> int:
         ).update(overdue_flagged_at=now)
         events = []
         for obj in due:
-            note = _("应于 %(due)s 办结，已超时") % {"due": obj.due_on}
-            if obj.tracked:
-                note += _("；由限时办结督办通知主任和调查人")
+            note = _("应于 %(due)s 办结，已超时") % {"due": obj.deadline_due}
+            note += _("；由限时办结督办通知主任和调查人")
             events.append(ObjectionEvent(objection=obj, action="overdue", actor=None, note=note))
         ObjectionEvent.objects.bulk_create(events)
         AuditLog.objects.bulk_create(
@@ -921,29 +911,10 @@ def objection_flag_overdue(*, today: date | None = None) -> int:
                     object_type=Objection._meta.label_lower,
                     object_id=str(o.pk),
                     object_repr=str(o),
-                    changes={"due_on": o.due_on.isoformat(), "today": today.isoformat()},
+                    changes={"due_on": o.deadline_due.isoformat(), "today": today.isoformat()},
                     cooperative_id=o.batch.village.cooperative_id,
                 )
                 for o in due
             ]
         )
-        for obj in due:
-            if obj.tracked:
-                continue  # the deadline sweep sends the director's notice
-            village = obj.batch.village
-            text = _("公示异议 %(ref)s（%(village)s）超过 %(due)s 仍未办结，请督办。") % {
-                "ref": obj.reference,
-                "village": village,
-                "due": obj.due_on,
-            }
-            link, coop, key = (
-                obj.get_absolute_url(),
-                village.cooperative,
-                f"notice-overdue:{obj.pk}",
-            )
-            transaction.on_commit(
-                lambda coop=coop, text=text, link=link, key=key: notify_directors(
-                    cooperative=coop, text=text, link=link, dedupe_key=key
-                )
-            )
     return claimed

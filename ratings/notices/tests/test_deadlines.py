@@ -224,24 +224,6 @@ def test_left_open_it_is_reminded_escalated_and_held_accountable(
     assert deadline.settled and deadline.late_days == 5 and record.late_days == 5
 
 
-def test_objection_without_a_deadline_is_still_flagged_by_the_objection_job(
-    org, notice, django_capture_on_commit_callbacks
-):
-    """An objection registered before objections had deadlines: the sweep does not know it,
-    so the objection job tells the director itself — still once."""
-    obj = file_on(notice, d(FEB, 12))
-    services.objection_deadlines(obj.pk).delete()
-    with django_capture_on_commit_callbacks(execute=True):
-        deadline_sweep(today=d(FEB, 25))
-        assert services.objection_flag_overdue(today=d(FEB, 25)) == 1
-        assert services.objection_flag_overdue(today=d(FEB, 26)) == 0
-    notes = Notification.objects.filter(recipient=org.director, text__contains=obj.reference)
-    assert notes.count() == 1 and "仍未办结" in notes.get().text
-    # Reassigning it has no deadline to hand over and still works.
-    obj = services.objection_assign(objection=obj, actor=org.director, investigator=org.deputy)
-    assert obj.assigned_to == org.deputy
-
-
 def test_staff_pages_show_the_due_working_day(login, org, notice, reference_rate):
     obj = file_on(notice, d(FEB, 12))
     deadline_sweep(today=d(FEB, 25))
