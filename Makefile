@@ -24,6 +24,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m creditcoop.embedded manage makemigrations --check --dry-run
 
 clean-var:

@@ -6,3 +6,8 @@ class Config(AppConfig):
     label = "archives"
     verbose_name = "信贷档案"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import deadline_kinds
+
+        deadline_kinds.register()

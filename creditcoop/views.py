@@ -43,26 +43,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 def home(request):
     """The workbench: what is waiting for this person, then the villages they see."""
-    from creditcoop.servicehall.models import Deadline
-    from ratings.notices.models import Objection
-    from villages.selectors import village_scope
+    from creditcoop.deadlines.models import Deadline
+    from creditcoop.hooks import home_context
 
     user = request.user
-    villages = village_scope(user).select_related("cooperative", "officer").order_by("code")
     deadlines = Deadline.objects.filter(responsible=user, stopped_at__isnull=True).order_by(
         "due_on", "id"
     )[:10]
-    objections = (
-        Objection.objects.filter(assigned_to=user)
-        .filter(status__in=Objection.OPEN)
-        .select_related("batch__village")
-        .order_by("filed_at")[:10]
-    )
-    context = {
-        "villages": villages[:50],
-        "village_count": villages.count(),
+    # The villages they see and their objections come from the stages (hooks).
+    context = {"villages": [], "village_count": 0, "objections": []} | home_context(user)
+    context |= {
         "deadlines": deadlines,
-        "objections": objections,
         "latest": inbox(user).filter(read_at__isnull=True)[:5],
         "today": timezone.localdate(),
     }

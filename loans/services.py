@@ -25,9 +25,8 @@ from creditcoop.notify import notify_directors
 from creditcoop.sms import sms_queue
 from creditcoop.workflow import transition, transition_many
 from ratings.models import CreditApplication
-from recovery.selectors import bad_records_for
+from villages.credit import family_credit_problem
 from villages.idcard import mask_id, normalize_id
-from villages.models import Member
 
 from . import interest
 from .models import (
@@ -143,14 +142,6 @@ def signing_officers(cooperative):
     ).order_by("username")
 
 
-def _family_block(household) -> str | None:
-    ids = list(Member.objects.filter(household=household).values_list("id_number", flat=True))
-    for record in bad_records_for(id_numbers=ids):
-        if record.blocks_credit:
-            return record.block_reason()
-    return None
-
-
 def _close_expired_contract(household, *, on: date, actor) -> None:
     """A household may hold one active contract: an expired, fully repaid one is closed and
     its certificate taken back before a new one is granted."""
@@ -236,9 +227,9 @@ def credit_grant(
             )
             % {"s": signed_on, "e": earliest}
         )
-    block = _family_block(app.household)
-    if block:
-        raise LoanError(block)
+    problem = family_credit_problem(app.household)
+    if problem:
+        raise LoanError(_("家庭信用核查未通过：%(r)s。") % {"r": problem})
     guarantee = terms.guarantee_type
     if guarantee not in CreditContract.Guarantee.values:
         raise LoanError(_("请选择担保方式。"))
@@ -509,6 +500,19 @@ def npl_of_family(household) -> Loan | None:
     )
 
 
+def npl_credit_problem(household) -> str | None:
+    """The family credit source ``loans`` registers (``villages.credit``): an open loan of
+    the family classed 次级 or worse blocks rating, granting and drawing alike."""
+    npl = npl_of_family(household)
+    if npl is None:
+        return None
+    return _("%(name)s 在本社有不良贷款（借据 %(n)s，%(c)s类），不得新增授信和借款") % {
+        "name": npl.contract.borrower.name,
+        "n": npl.number,
+        "c": npl.get_risk_class_display(),
+    }
+
+
 def _draw(
     *, teller, certificate_number, id_number, seal_checked, amount, due_date, key, today
 ) -> Loan:
@@ -579,21 +583,9 @@ def _draw(
             },
             contract,
         )
-    block = _family_block(contract.household)
-    if block:
-        raise DrawdownRefused(R.BAD_RECORD, block, contract)
-    npl = npl_of_family(contract.household)
-    if npl is not None:
-        raise DrawdownRefused(
-            R.NPL,
-            _("%(name)s 有不良贷款（借据 %(n)s，%(c)s类），不得新增借款。")
-            % {
-                "name": npl.contract.borrower.name,
-                "n": npl.number,
-                "c": npl.get_risk_class_display(),
-            },
-            contract,
-        )
+    problem = family_credit_problem(contract.household)
+    if problem:
+        raise DrawdownRefused(R(problem.code), str(problem), contract)
     s = LoanSettings.current()
     loan = Loan.objects.create(
         number=f"JJ{today:%Y%m%d}{_next('loans_loan_seq'):07d}",

@@ -6,3 +6,8 @@ class Config(AppConfig):
     label = "ratings"
     verbose_name = "信用评级与授信"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import deadline_kinds
+
+        deadline_kinds.register()

@@ -7,8 +7,8 @@ from django.db.models import CharField, Count, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
+from creditcoop.deadlines.models import Deadline
 from creditcoop.scoping import get_in_scope
-from creditcoop.servicehall.models import Deadline
 from villages.models import Member
 from villages.selectors import village_scope
 

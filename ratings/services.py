@@ -30,17 +30,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditcoop.audit import audit_record, diff, snapshot
-from creditcoop.models import Role, Staff
-from creditcoop.money import to_fen
-from creditcoop.servicehall.models import LoanType
-from creditcoop.servicehall.services import (
+from creditcoop.deadlines.accountability import reference_rate
+from creditcoop.deadlines.engine import (
     DeadlineError,
     DeadlineSpec,
     deadline_open_many,
     deadline_stop_many,
 )
+from creditcoop.models import Role, Staff
+from creditcoop.money import to_fen
 from creditcoop.workflow import Move, record_many
 from creditcoop.workflow import record as record_move
+from villages.credit import family_credit_review
 from villages.models import CommitteeMember, Household, Member, Village
 
 from .models import (
@@ -376,20 +377,6 @@ def _share_scorecards(apps):
 def step_deadline_kind(status: str) -> str:
     """The deadline kind of a rating step, e.g. ``rating_initial``."""
     return f"rating_{status}"
-
-
-def reference_rate():
-    """Annual rate of the hall's farmer credit product, for the interest lost by delay.
-
-    The line a credit household gets is drawn as a small credit loan (小额信用贷款);
-    without such an active loan type the deadline carries no rate.
-    """
-    return (
-        LoanType.objects.filter(is_active=True, name__contains="信用")
-        .order_by("sort_order", "id")
-        .values_list("annual_rate", flat=True)
-        .first()
-    )
 
 
 def _coop_director(cooperative_id) -> Staff | None:
@@ -947,22 +934,10 @@ def application_documents_update(
 
 def history_check(app: CreditApplication) -> tuple[list[str], list[str]]:
     """(blocking reasons, other findings) for the applicant and every family member."""
-    from recovery.selectors import bad_records_for
-
-    ids = list(app.household.members.values_list("id_number", flat=True))
-    ids.append(app.applicant.id_number)
-    blocking, notes = [], []
-    for record in bad_records_for(id_numbers=ids):
-        if record.blocks_credit:
-            blocking.append(str(record.block_reason()))
-        elif record.kind == record.Kind.NPL:
-            notes.append(
-                _("%(name)s 曾有不良贷款，已于 %(d)s 还清本息（非本人原因），可重新评级")
-                % {"name": record.name, "d": record.settled_on}
-            )
-        else:
-            notes.append(f"{record.name}：{record.get_kind_display()} {record.note}".strip())
-    return blocking, notes
+    # The same check as granting and the counter: recorded bad credit and the sources later
+    # layers register (the cooperative's own non-performing loans).
+    problems, notes = family_credit_review(app.household, also=[app.applicant.id_number])
+    return [str(p) for p in problems], notes
 
 
 @transaction.atomic

@@ -282,8 +282,10 @@ def test_every_page_is_in_the_map():
 def _world(org):
     """One of each object in cooperative B (王湾村, officer_b's village), built through the
     real services."""
+    from creditcoop.deadlines.models import Accountability
+    from creditcoop.deadlines.sweep import deadline_sweep
     from creditcoop.servicehall import services as hall
-    from creditcoop.servicehall.models import Accountability, LoanType
+    from creditcoop.servicehall.models import LoanType
     from loans import services as loan_services
     from loans.tests import factories as lf
     from ratings import services as rating_services
@@ -396,7 +398,7 @@ def _world(org):
         reason="家庭成员有不良贷款记录",
         today=monday,
     )
-    hall.deadline_sweep(today=monday + timedelta(days=14))
+    deadline_sweep(today=monday + timedelta(days=14))
     w.accountability = Accountability.objects.get(deadline__object_id=w.walkin.pk)
     return w
 

@@ -5,8 +5,11 @@ admin shows them read-only."""
 from django.contrib import admin
 
 from creditcoop.admin import AuditedAdmin
+from creditcoop.audit import audit_record, diff, snapshot
 
+from .idcard import normalize_id
 from .models import (
+    BadCreditRecord,
     CommitteeMember,
     Household,
     Member,
@@ -92,3 +95,43 @@ class PromotionSurveyAdmin(ReadOnlyAdmin):
     list_display = ["village", "status", "surveyed_by", "proposed_by", "decided_by"]
     list_filter = ["status"]
     inlines = [PromotionEventInline]
+
+
+BAD_RECORD_FIELDS = ["id_number", "name", "kind", "note", "settled_on", "active"]
+
+
+@admin.register(BadCreditRecord)
+class BadCreditRecordAdmin(admin.ModelAdmin):
+    """Blacklist and bad-loan history checked at every credit application."""
+
+    list_display = [
+        "name",
+        "id_number",
+        "kind",
+        "settled_on",
+        "active",
+        "recorded_by",
+        "recorded_at",
+    ]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "id_number"]
+    fields = [*BAD_RECORD_FIELDS, "recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # history is deactivated, never deleted
+
+    def save_model(self, request, obj, form, change):
+        before = (
+            snapshot(BadCreditRecord.objects.get(pk=obj.pk), BAD_RECORD_FIELDS) if change else {}
+        )
+        obj.id_number = normalize_id(obj.id_number)
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="villages.bad_record_change" if change else "villages.bad_record_create",
+            obj=obj,
+            changes=diff(before, snapshot(obj, BAD_RECORD_FIELDS)),
+        )

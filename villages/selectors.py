@@ -319,3 +319,9 @@ def village_public_get(code: str) -> Village:
         return Village.objects.select_related("cooperative__union", "officer").get(code=code)
     except Village.DoesNotExist:
         raise Http404("未找到该村。")
+
+
+def home_section(user) -> dict:
+    """The villages part of the home page (registered with ``creditcoop.hooks``)."""
+    villages = village_scope(user).select_related("cooperative", "officer").order_by("code")
+    return {"villages": villages[:50], "village_count": villages.count()}

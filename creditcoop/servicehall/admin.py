@@ -4,11 +4,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from creditcoop.audit import audit_record, diff, snapshot
+from creditcoop.deadlines.models import Accountability, AccountabilityEvent, Deadline
 
 from .models import (
-    Accountability,
-    AccountabilityEvent,
-    Deadline,
     DutyRoster,
     DutyShift,
     LoanType,

@@ -6,3 +6,8 @@ class Config(AppConfig):
     label = "servicehall"
     verbose_name = "服务大厅与限时办结"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import deadline_kinds
+
+        deadline_kinds.register()

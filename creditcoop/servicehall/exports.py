@@ -10,9 +10,10 @@ from django.http import FileResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from creditcoop.deadlines.kinds import kind_label
+from creditcoop.deadlines.models import AccountabilityStatus, Tier
 from creditcoop.exports import safe_cell
 
-from .models import AccountabilityStatus, Tier, kind_label
 from .selectors import on_time_rates
 
 

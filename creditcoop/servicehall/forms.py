@@ -4,11 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.forms import AmountField
+from creditcoop.hooks import id_number_error, normalize_id, phone_error
 from creditcoop.models import Role, Staff
-from villages.idcard import id_number_error, normalize_id, phone_error
-from villages.models import Village
 
-from .models import DutyPost, LoanType, WalkinKind, WalkinStatus
+from .models import DutyPost, LoanType, Walkin, WalkinKind, WalkinStatus
+
+# The villages layer's model, reached through the walk-in's foreign key, not an import.
+Village = Walkin._meta.get_field("village").related_model
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -6,10 +6,11 @@ from datetime import date
 
 from django.db.models import Count, F, Q, QuerySet
 
+from creditcoop.deadlines.models import Accountability, Deadline
 from creditcoop.models import COOPERATIVE_ROLES, Cooperative, Role
 from creditcoop.scoping import get_in_scope
 
-from .models import Accountability, Deadline, DutyRoster, DutyShift, Walkin
+from .models import DutyRoster, DutyShift, Walkin
 
 # Roles that work in or oversee the hall of their own cooperative.
 HALL_ROLES = COOPERATIVE_ROLES | {Role.OFFICER}

@@ -1,10 +1,10 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from creditcoop.deadlines import sweep
 
 
 @shared_task
 def deadline_sweep() -> dict:
-    """Hourly: reminders, overdue notices and accountability (see services.deadline_sweep)."""
-    return services.deadline_sweep(today=timezone.localdate())
+    """Hourly: reminders, overdue notices and accountability (see creditcoop.deadlines.sweep)."""
+    return sweep.deadline_sweep(today=timezone.localdate())

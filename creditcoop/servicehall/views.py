@@ -9,6 +9,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from creditcoop import workdays
+from creditcoop.deadlines import accountability as deadline_accountability
+from creditcoop.deadlines.kinds import kind_choices
+from creditcoop.deadlines.models import AccountabilityStatus, Tier
 from creditcoop.models import UNION_ROLES, Role
 from creditcoop.permissions import roles_required
 
@@ -23,12 +26,9 @@ from .forms import (
     WalkinForm,
 )
 from .models import (
-    AccountabilityStatus,
-    DeadlineKind,
     DutyPost,
     DutyShift,
     LoanType,
-    Tier,
     WalkinKind,
     WalkinStatus,
 )
@@ -338,7 +338,7 @@ def deadline_list(request):
             "state": state,
             "kind": kind,
             "q": q,
-            "kinds": DeadlineKind.choices,
+            "kinds": kind_choices(),
             "states": DEADLINE_STATES,
         },
     )
@@ -406,7 +406,7 @@ def accountability_decide(request, pk):
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
-            services.accountability_decide(
+            deadline_accountability.accountability_decide(
                 record_id=record.pk,
                 actor=request.user,
                 confirm=form.cleaned_data["decision"] == "confirm",

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from creditcoop.servicehall.services import deadline_open
+from creditcoop.deadlines.engine import deadline_open
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,8 @@ from loans.models import (
 )
 from loans.services import DrawdownRefused, LoanError
 from loans.tests import factories as lf
-from recovery.models import BadCreditRecord
 from tests.factories import MemberFactory
-from villages.models import Member
+from villages.models import BadCreditRecord, Member
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2027, 3, 1)
@@ -134,12 +133,15 @@ def test_refused_when_borrower_or_family_blacklisted(org, contract, who):
     assert "黑名单" in _refused(org, contract, "bad_record")
 
 
-def _npl_loan(org, contract, borrower):
-    """`borrower` draws on `contract` and the nightly classification makes the loan 次级."""
+def _npl_loan(org, contract, borrower, *, meanwhile=None):
+    """`borrower` draws on `contract` and the nightly classification makes the loan 次级
+    (`meanwhile` runs between the drawdown and that classification)."""
     CreditContract.objects.filter(pk=contract.pk).update(borrower=borrower)
     LoanCertificate.objects.filter(contract=contract).update(holder=borrower)
     contract.refresh_from_db()
     loan = lf.draw(org, contract, "1000", today=date(2027, 1, 5), due_date=date(2027, 2, 5))
+    if meanwhile:
+        meanwhile()
     services.loans_classify(today=date(2027, 5, 10))  # 94 days overdue
     loan.refresh_from_db()
     assert loan.risk_class == RiskClass.SUBSTANDARD
@@ -171,11 +173,20 @@ def test_refused_when_family_member_has_npl_on_an_earlier_household_contract(org
     spouse = household.members.get(relation="spouse")
     spouse.name = "钱秀英"
     spouse.save()
-    npl = _npl_loan(org, earlier, spouse)
-    CreditContract.objects.filter(pk=earlier.pk).update(status="closed")
-    LoanCertificate.objects.filter(contract=earlier).update(status="revoked")
-    app = lf.passed_application(org, h=household)
-    current = lf.contract(org, app=app, signed_on=date(2027, 5, 11), today=date(2027, 5, 11))
+    granted = []
+
+    def regrant():
+        # Granted while her loan was overdue but not yet classed bad: a family with a
+        # non-performing loan is refused at granting already.
+        CreditContract.objects.filter(pk=earlier.pk).update(status="closed")
+        LoanCertificate.objects.filter(contract=earlier).update(status="revoked")
+        app = lf.passed_application(org, h=household)
+        granted.append(
+            lf.contract(org, app=app, signed_on=date(2027, 5, 7), today=date(2027, 5, 7))
+        )
+
+    npl = _npl_loan(org, earlier, spouse, meanwhile=regrant)
+    [current] = granted
     assert current.borrower.relation == "head"
 
     _assert_refused_for_npl(org, current, npl, spouse)

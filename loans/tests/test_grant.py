@@ -13,7 +13,7 @@ from loans.tests import factories as lf
 from ratings.models import CreditApplication
 from ratings.notices.testing import notice_passed_for
 from ratings.tests.factories import application
-from recovery.models import BadCreditRecord
+from villages.models import BadCreditRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -315,7 +315,7 @@ def test_contract_may_not_be_dated_before_its_last_objection_was_closed(org):
 
 
 def test_bad_credit_entered_with_full_width_digits_still_blocks_the_grant(org):
-    from recovery.selectors import bad_records_for
+    from villages.credit import bad_records_for
 
     app = lf.passed_application(org)
     id_number = app.applicant.id_number

@@ -8,6 +8,10 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals
+        from creditcoop import hooks
 
+        from . import deadline_kinds, selectors, signals
+
+        deadline_kinds.register()
         signals.connect()
+        hooks.register_home_section("objections", selectors.home_section)

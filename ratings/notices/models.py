@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.money import MONEY
@@ -336,7 +337,6 @@ class Objection(models.Model):
     )
     filed_at = models.DateTimeField(_("受理时间"))
     filed_on = models.DateField(_("受理日期"))
-    due_on = models.DateField(_("应办结日期"))
     recorded_by = models.ForeignKey(
         STAFF,
         on_delete=models.PROTECT,
@@ -389,12 +389,7 @@ class Objection(models.Model):
             ),
         ]
         indexes = [
-            # The overdue job and the grant gate look only at open objections.
-            models.Index(
-                fields=["due_on"],
-                name="objection_open_due_idx",
-                condition=Q(status__in=["received", "investigating"]),
-            ),
+            # The grant gate looks only at open objections.
             models.Index(
                 fields=["batch", "household"],
                 name="objection_open_batch_idx",
@@ -410,6 +405,24 @@ class Objection(models.Model):
 
     def can(self, action: str) -> bool:
         return self.workflow.can(self, action)
+
+    @cached_property
+    def due_on(self):
+        """The due working day of the objection's time limit, kept by the deadline engine
+        (the latest one; None when nobody could be made responsible)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        from creditcoop.deadlines.models import Deadline
+
+        from .deadline_kinds import OBJECTION
+
+        ct = ContentType.objects.get_for_model(Objection, for_concrete_model=False)
+        return (
+            Deadline.objects.filter(content_type=ct, object_id=self.pk, kind=OBJECTION)
+            .order_by("-id")
+            .values_list("due_on", flat=True)
+            .first()
+        )
 
     @property
     def is_open(self) -> bool:

@@ -88,8 +88,8 @@ def objection_get(user, pk) -> Objection:
 
 
 def objection_deadline(objection):
-    """The objection's time limit in the deadline engine (the latest one), or None for an
-    objection registered before objections had deadlines."""
+    """The objection's time limit in the deadline engine (the latest one), or None when
+    nobody could be made responsible for it."""
     return (
         objection_deadlines(objection.pk)
         .select_related("responsible")
@@ -120,7 +120,7 @@ def objection_list(
     if channel in Objection.Channel.values:
         qs = qs.filter(channel=channel)
     if overdue:
-        qs = qs.filter(status__in=Objection.OPEN, due_on__lt=timezone.localdate())
+        qs = qs.filter(status__in=Objection.OPEN, deadline_due__lt=timezone.localdate())
     if mine:
         qs = qs.filter(assigned_to=user)
     if q:
@@ -261,3 +261,14 @@ def objection_public(reference: str) -> Objection:
         )
     except Objection.DoesNotExist:
         raise Http404("未找到该受理编号。")
+
+
+def home_section(user) -> dict:
+    """The objections a person investigates, for the home page (``creditcoop.hooks``)."""
+    objections = (
+        Objection.objects.filter(assigned_to=user)
+        .filter(status__in=Objection.OPEN)
+        .select_related("batch__village")
+        .order_by("filed_at")[:10]
+    )
+    return {"objections": objections}

@@ -3,7 +3,7 @@
 Each function is one transaction: lock what changes, check the transition, write, keep an
 event row and an audit record, and bump the village's public page after commit.
 
-Objections run under the deadline engine (限时办结, ``creditcoop.servicehall.services``):
+Objections run under the deadline engine (限时办结, ``creditcoop.deadlines.engine``):
 registering one opens a deadline of kind ``objection`` (the cooperative's objection limit in
 working days, the investigator responsible), assigning another investigator hands it over,
 and the decision stops its clock. Reminders, the director's overdue notice and the
@@ -19,26 +19,26 @@ from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from creditcoop import workdays
 from creditcoop.audit import audit_record, audit_record_many, audit_row
-from creditcoop.models import Role, Staff
-from creditcoop.notify import directors_of, notify_directors
-from creditcoop.servicehall.models import Deadline, DeadlineKind, LoanType
-from creditcoop.servicehall.services import (
+from creditcoop.deadlines.accountability import reference_rate
+from creditcoop.deadlines.engine import (
     DeadlineError,
     deadline_open,
     deadline_reassign,
     deadline_stop,
 )
+from creditcoop.deadlines.models import Deadline
+from creditcoop.models import Role, Staff
+from creditcoop.notify import directors_of
 from creditcoop.workflow import Move, record, transition, transition_many
 from ratings.models import CreditApplication
 from villages.idcard import mask_name
 
-from . import publiccache
+from . import deadline_kinds, publiccache
 from .models import (
     MIN_PERIOD_DAYS,
     NoticeBatch,
@@ -466,27 +466,16 @@ def _clean_text(value, *, label, max_length, required=False) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Objection deadlines (the deadline engine of creditcoop.servicehall)
+# Objection deadlines (the core deadline engine, creditcoop.deadlines)
 # ---------------------------------------------------------------------------
 
-OBJECTION_DEADLINE = DeadlineKind.OBJECTION.value
+OBJECTION_DEADLINE = deadline_kinds.OBJECTION
 
 
 def objection_deadlines(objection_pk=None):
     """The objection deadlines of one objection (or, with an OuterRef, of the outer row)."""
     ct = ContentType.objects.get_for_model(Objection, for_concrete_model=False)
     return Deadline.objects.filter(content_type=ct, object_id=objection_pk, kind=OBJECTION_DEADLINE)
-
-
-def _reference_rate():
-    """The annual rate of the first published loan type (by default 农户小额信用贷款, the
-    product a rated household's line is drawn under), for the interest lost by delay."""
-    return (
-        LoanType.objects.filter(is_active=True)
-        .order_by("sort_order", "id")
-        .values_list("annual_rate", flat=True)
-        .first()
-    )
 
 
 def _objection_deadline_open(objection, *, village, investigator, working_days, start, actor):
@@ -503,7 +492,7 @@ def _objection_deadline_open(objection, *, village, investigator, working_days, 
             working_days=working_days,
             start=start,
             amount=objection.entry.line if objection.entry_id else None,
-            annual_rate=_reference_rate(),
+            annual_rate=reference_rate(),
             title=f"{objection.reference}（{village}）",
             link=objection.get_absolute_url(),
             actor=actor,
@@ -579,7 +568,6 @@ def objection_file(
                     contact_phone=contact_phone,
                     filed_at=now,
                     filed_on=today,
-                    due_on=workdays.add_working_days(today, policy.objection_working_days),
                     recorded_by=recorded_by,
                     assigned_to=investigator,
                     source_hash=source_hash(source) if source else "",
@@ -597,9 +585,8 @@ def objection_file(
         start=today,
         actor=recorded_by,
     )
-    if deadline is not None and deadline.due_on != objection.due_on:
-        objection.due_on = deadline.due_on
-        objection.save(update_fields=["due_on"])
+    if deadline is not None:
+        objection.due_on = deadline.due_on  # read by the caller's confirmation page
     note = _("来源：%(channel)s") % {"channel": objection.get_channel_display()}
     if investigator is not None:
         note += _("；调查人：%(name)s") % {"name": investigator.name}
@@ -668,7 +655,7 @@ def objection_assign(*, objection, actor, investigator, today: date | None = Non
     if village.officer_id == investigator.pk:
         note += _("（该户包村信贷员）")
     _event(obj, action="assign", actor=actor, from_status=obj.status, note=note)
-    # An objection registered before objections had deadlines has none to hand over.
+    # An objection nobody could be made responsible for has no clock to hand over.
     if objection_deadlines(obj.pk).filter(stopped_at__isnull=True).exists():
         try:
             deadline_reassign(
@@ -872,15 +859,10 @@ def objection_decide(
 def objection_flag_overdue(*, today: date | None = None) -> int:
     """Mark on each objection's record that it is still open past its time limit.
 
-    The director hears of it exactly once, by one path per objection:
-
-    * an objection under the deadline engine (every one registered since objections joined
-      it) is late from the first working day after its due working day, and the engine's
-      sweep (``creditcoop.servicehall.services.deadline_sweep``, hourly) tells the directors
-      and the investigator then and records the accountability; this job only writes the
-      "overdue" mark and history row on the objection, and sends nothing;
-    * an objection registered before that has no deadline, so the sweep never sees it: for
-      it this job still tells the directors itself (the day after its due day), as before.
+    An objection is late from the first working day after the due working day of its
+    deadline; the engine's sweep (``creditcoop.deadlines.sweep.deadline_sweep``, hourly)
+    tells the directors and the investigator then and records the accountability. This job
+    only writes the "overdue" mark and history row on the objection, and sends nothing.
 
     One set-based claim (UPDATE … WHERE overdue_flagged_at IS NULL), so running twice or
     late flags nothing twice; the inbox dedupe key guards the message as well.
@@ -892,11 +874,10 @@ def objection_flag_overdue(*, today: date | None = None) -> int:
         due = list(
             Objection.objects.select_for_update(of=("self",), skip_locked=True)
             .annotate(
-                tracked=Exists(deadlines),
                 engine_late=Exists(deadlines.filter(stopped_at__isnull=True, late_on__lte=today)),
+                deadline_due=Subquery(deadlines.order_by("-id").values("due_on")[:1]),
             )
-            .filter(status__in=Objection.OPEN, overdue_flagged_at__isnull=True)
-            .filter(Q(engine_late=True) | Q(tracked=False, due_on__lt=today))
+            .filter(status__in=Objection.OPEN, overdue_flagged_at__isnull=True, engine_late=True)
             .select_related("batch__village__cooperative")
         )
         if not due:
@@ -906,9 +887,8 @@ def objection_flag_overdue(*, today: date | None = None) -> int:
         ).update(overdue_flagged_at=now)
         events = []
         for obj in due:
-            note = _("应于 %(due)s 办结，已超时") % {"due": obj.due_on}
-            if obj.tracked:
-                note += _("；由限时办结督办通知主任和调查人")
+            note = _("应于 %(due)s 办结，已超时") % {"due": obj.deadline_due}
+            note += _("；由限时办结督办通知主任和调查人")
             events.append(ObjectionEvent(objection=obj, action="overdue", actor=None, note=note))
         ObjectionEvent.objects.bulk_create(events)
         audit_record_many(
@@ -916,28 +896,9 @@ def objection_flag_overdue(*, today: date | None = None) -> int:
                 actor=None,
                 action="notices.objection_overdue",
                 obj=o,
-                changes={"due_on": o.due_on, "today": today},
+                changes={"due_on": o.deadline_due, "today": today},
                 cooperative_id=o.batch.village.cooperative_id,
             )
             for o in due
         )
-        for obj in due:
-            if obj.tracked:
-                continue  # the deadline sweep sends the director's notice
-            village = obj.batch.village
-            text = _("公示异议 %(ref)s（%(village)s）超过 %(due)s 仍未办结，请督办。") % {
-                "ref": obj.reference,
-                "village": village,
-                "due": obj.due_on,
-            }
-            link, coop, key = (
-                obj.get_absolute_url(),
-                village.cooperative,
-                f"notice-overdue:{obj.pk}",
-            )
-            transaction.on_commit(
-                lambda coop=coop, text=text, link=link, key=key: notify_directors(
-                    cooperative=coop, text=text, link=link, dedupe_key=key
-                )
-            )
     return claimed

@@ -10,8 +10,8 @@ from django.urls import reverse
 from creditcoop.models import AuditLog
 from ratings import services
 from ratings.models import CreditApplication
-from recovery.models import BadCreditRecord
 from tests.html import table_rows, text_of
+from villages.models import BadCreditRecord
 
 from .factories import SCORES_75, SCORES_85, application, household
 from .test_permissions import ALL_DOCS, investigated_draft, state

@@ -11,8 +11,9 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from creditcoop import workdays
+from creditcoop.deadlines.models import Deadline
 from creditcoop.models import AuditLog
-from creditcoop.servicehall.models import Deadline, LoanType
+from creditcoop.servicehall.models import LoanType
 from ratings import services
 from ratings.models import ApplicationEvent, CreditApplication, RatingCampaign, RatingStepLimit
 from ratings.tests.factories import SCORES_55, SCORES_85, household

@@ -14,15 +14,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from creditcoop.deadlines.engine import deadline_open
+from creditcoop.deadlines.models import Accountability, AccountabilityStatus, Deadline, Tier
+from creditcoop.deadlines.sweep import deadline_sweep
 from creditcoop.models import AuditLog
-from creditcoop.servicehall.models import (
-    Accountability,
-    AccountabilityStatus,
-    Deadline,
-    LoanType,
-    Tier,
-)
-from creditcoop.servicehall.services import deadline_open, deadline_sweep
+from creditcoop.servicehall.models import LoanType
 from ratings import services
 from ratings.models import CreditApplication, RatingCampaign, RatingStepLimit, StepRole
 from ratings.tests.factories import SCORES_55, SCORES_85, application, household

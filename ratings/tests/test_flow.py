@@ -8,8 +8,8 @@ from ratings import services
 from ratings.models import CreditApplication, RatingCampaign, RatingDecision
 from ratings.selectors import applications_line_set, household_credit_summary
 from ratings.services import RatingError, StaleApplicationError
-from recovery.models import BadCreditRecord
 from tests.factories import StaffFactory
+from villages.models import BadCreditRecord
 
 from .factories import SCORES_55, SCORES_75, SCORES_85, application, household
 

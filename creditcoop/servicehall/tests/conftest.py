@@ -58,7 +58,7 @@ def loan_type(db):
 @pytest.fixture
 def open_deadline(org):
     """open_deadline(start=..., days=..., **kw) → a deadline on a fresh target (a village group)."""
-    from creditcoop.servicehall.services import deadline_open
+    from creditcoop.deadlines.engine import deadline_open
     from tests.factories import VillageGroupFactory
 
     counter = iter(range(10, 10_000))

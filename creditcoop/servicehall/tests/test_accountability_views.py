@@ -7,9 +7,10 @@ import pytest
 from openpyxl import load_workbook
 
 from creditcoop import workdays
+from creditcoop.deadlines import accountability, sweep
+from creditcoop.deadlines.models import Accountability, AccountabilityStatus
 from creditcoop.models import AuditLog
 from creditcoop.servicehall import services
-from creditcoop.servicehall.models import Accountability, AccountabilityStatus
 from creditcoop.servicehall.tasks import deadline_sweep
 from tests.html import table_rows, text_of
 
@@ -32,7 +33,7 @@ def late_record(org, loan_type):
         today=MONDAY,
     )
     deadline = services.walkin_deadline(walkin, "walkin_answer")
-    services.deadline_sweep(today=workdays.add_working_days(deadline.due_on, 5))
+    sweep.deadline_sweep(today=workdays.add_working_days(deadline.due_on, 5))
     return Accountability.objects.get(deadline=deadline)
 
 
@@ -210,10 +211,10 @@ def test_directors_own_lateness_is_decided_by_the_union(org, login, loan_type):
     )
     approval = services.walkin_deadline(walkin, "walkin_approval")
     assert approval.responsible == org.director
-    services.deadline_sweep(today=workdays.add_working_days(approval.due_on, 1))
+    sweep.deadline_sweep(today=workdays.add_working_days(approval.due_on, 1))
     record = Accountability.objects.get(deadline=approval)
     with pytest.raises(services.DomainError, match="不能处理本人"):
-        services.accountability_decide(
+        accountability.accountability_decide(
             record_id=record.pk, actor=org.director, confirm=False, reason="忙"
         )
     assert (

@@ -7,10 +7,9 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from creditcoop.deadlines.models import Accountability, AccountabilityStatus
 from creditcoop.servicehall import services
 from creditcoop.servicehall.models import (
-    Accountability,
-    AccountabilityStatus,
     DutyPost,
     LoanType,
     Walkin,

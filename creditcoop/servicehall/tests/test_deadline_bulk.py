@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from creditcoop import workdays
+from creditcoop.deadlines import engine
+from creditcoop.deadlines.engine import DeadlineSpec
+from creditcoop.deadlines.models import Deadline
 from creditcoop.models import AuditLog
-from creditcoop.servicehall import services
-from creditcoop.servicehall.models import Deadline
-from creditcoop.servicehall.services import DeadlineSpec
 from villages.models import VillageGroup
 
 pytestmark = pytest.mark.django_db
@@ -65,10 +65,10 @@ def audits(action, deadlines):
 def test_open_many_writes_what_the_single_version_writes(org, groups):
     one_by_one, together = groups(8), groups(8)
     singles = [
-        services.deadline_open(**vars(spec(org, t, i)), actor=org.director)
+        engine.deadline_open(**vars(spec(org, t, i)), actor=org.director)
         for i, t in enumerate(one_by_one)
     ]
-    bulk = services.deadline_open_many(
+    bulk = engine.deadline_open_many(
         items=[spec(org, t, i) for i, t in enumerate(together)], actor=org.director
     )
     assert [fields(d) for d in bulk] == [fields(d) for d in singles]
@@ -89,14 +89,14 @@ def test_open_many_writes_what_the_single_version_writes(org, groups):
 
 def test_open_many_refuses_a_second_open_clock_and_writes_nothing(org, groups):
     targets = groups(3)
-    services.deadline_open(**vars(spec(org, targets[1], 1)))
+    engine.deadline_open(**vars(spec(org, targets[1], 1)))
     before = Deadline.objects.count(), AuditLog.objects.count()
-    with pytest.raises(services.DeadlineError, match="已有未办结的同类时限"):
-        services.deadline_open_many(items=[spec(org, t, i) for i, t in enumerate(targets)])
-    with pytest.raises(services.DeadlineError, match="已有未办结的同类时限"):
-        services.deadline_open_many(items=[spec(org, targets[0], 0), spec(org, targets[0], 2)])
-    with pytest.raises(services.DeadlineError, match="责任人"):
-        services.deadline_open_many(
+    with pytest.raises(engine.DeadlineError, match="已有未办结的同类时限"):
+        engine.deadline_open_many(items=[spec(org, t, i) for i, t in enumerate(targets)])
+    with pytest.raises(engine.DeadlineError, match="已有未办结的同类时限"):
+        engine.deadline_open_many(items=[spec(org, targets[0], 0), spec(org, targets[0], 2)])
+    with pytest.raises(engine.DeadlineError, match="责任人"):
+        engine.deadline_open_many(
             items=[
                 spec(org, targets[0], 0),
                 DeadlineSpec(
@@ -110,20 +110,20 @@ def test_open_many_refuses_a_second_open_clock_and_writes_nothing(org, groups):
         )
     assert (Deadline.objects.count(), AuditLog.objects.count()) == before
     # Another kind on the same target is a separate clock.
-    opened = services.deadline_open_many(items=[spec(org, targets[1], 1, kind="rating_review")])
+    opened = engine.deadline_open_many(items=[spec(org, targets[1], 1, kind="rating_review")])
     assert opened[0].kind == "rating_review"
 
 
 def test_stop_many_settles_and_audits_like_the_single_version(org, groups):
     one_by_one, together = groups(4), groups(4)
     items = [spec(org, t, i) for i, t in enumerate(one_by_one + together)]
-    services.deadline_open_many(items=items)
+    engine.deadline_open_many(items=items)
     stop_on = date(2026, 3, 4)  # after some due days (late), before others (on time)
 
     for t in one_by_one:
-        assert services.deadline_stop(target=t, reason="已转入下一环节", on=stop_on) == 1
+        assert engine.deadline_stop(target=t, reason="已转入下一环节", on=stop_on) == 1
     assert (
-        services.deadline_stop_many(
+        engine.deadline_stop_many(
             targets=together, kind="rating", reason="已转入下一环节", on=stop_on, actor=org.officer1
         )
         == 4
@@ -142,19 +142,19 @@ def test_stop_many_settles_and_audits_like_the_single_version(org, groups):
     assert [r for _a, _c, r, _ch in audits("deadline_stop", bulk)] == [str(d) for d in bulk]
     assert audits("deadline_stop", bulk)[0][0] == org.officer1.pk
     # Nothing left running: a second call stops nothing.
-    assert services.deadline_stop_many(targets=together, reason="再次", on=stop_on) == 0
+    assert engine.deadline_stop_many(targets=together, reason="再次", on=stop_on) == 0
 
 
 def test_stop_many_takes_a_reason_per_target_and_checks_the_day(org, groups):
     targets = groups(3)
-    services.deadline_open_many(items=[spec(org, t, 3) for t in targets])  # start 2 March
-    with pytest.raises(services.DeadlineError, match="不能早于起算日"):
-        services.deadline_stop_many(targets=targets, reason="x", on=date(2026, 2, 27))
+    engine.deadline_open_many(items=[spec(org, t, 3) for t in targets])  # start 2 March
+    with pytest.raises(engine.DeadlineError, match="不能早于起算日"):
+        engine.deadline_stop_many(targets=targets, reason="x", on=date(2026, 2, 27))
     assert not Deadline.objects.filter(
         object_id__in=[t.pk for t in targets], stopped_at__isnull=False
     )
     reasons = {t.pk: f"未通过：第{n}户" for n, t in enumerate(targets)}
-    stopped = services.deadline_stop_many(
+    stopped = engine.deadline_stop_many(
         targets=targets[:2], reason=lambda t: reasons[t.pk], on=date(2026, 3, 3)
     )
     assert stopped == 2
@@ -175,12 +175,12 @@ def test_bulk_engine_calls_cost_the_same_few_queries_for_5_and_50_targets(
 ):
     workdays.is_workday(date(2026, 3, 2))  # the calendar cache is loaded once per minute
     warm = groups(2)
-    services.deadline_open_many(items=[spec(org, t, i) for i, t in enumerate(warm)])
+    engine.deadline_open_many(items=[spec(org, t, i) for i, t in enumerate(warm)])
     targets = groups(n)
     items = [spec(org, t, i) for i, t in enumerate(targets)]
     # A savepoint around the whole call and one around the insert, the check, two inserts.
     with django_assert_max_num_queries(7):
-        opened = services.deadline_open_many(items=items, actor=org.officer1)
+        opened = engine.deadline_open_many(items=items, actor=org.officer1)
     assert (
         len(opened) == n
         and Deadline.objects.filter(object_id__in=[t.pk for t in targets]).count() == n
@@ -193,19 +193,19 @@ def test_bulk_engine_calls_cost_the_same_few_queries_for_5_and_50_targets(
     )
     # A savepoint around the whole call, the locking read, one UPDATE, one INSERT.
     with django_assert_max_num_queries(5):
-        assert services.deadline_stop_many(targets=targets, reason="完成", on=date(2026, 3, 9)) == n
+        assert engine.deadline_stop_many(targets=targets, reason="完成", on=date(2026, 3, 9)) == n
 
 
 def test_bulk_query_count_does_not_grow_with_the_number_of_targets(org, groups):
     workdays.is_workday(date(2026, 3, 2))
-    services.deadline_open_many(items=[spec(org, t, 0) for t in groups(2)])
+    engine.deadline_open_many(items=[spec(org, t, 0) for t in groups(2)])
     counts = []
     for n in (5, 50):
         targets = groups(n)
         items = [spec(org, t, i) for i, t in enumerate(targets)]
-        opened = _queries(lambda items=items: services.deadline_open_many(items=items))
+        opened = _queries(lambda items=items: engine.deadline_open_many(items=items))
         stopped = _queries(
-            lambda targets=targets: services.deadline_stop_many(
+            lambda targets=targets: engine.deadline_stop_many(
                 targets=targets, reason=lambda target: f"完成{target.pk}", on=date(2026, 3, 9)
             )
         )

@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from creditcoop.models import AuditLog, Notification
 from creditcoop.servicehall import services
-from creditcoop.servicehall.models import DeadlineKind, DutyPost, Walkin, WalkinStatus
+from creditcoop.servicehall.deadline_kinds import WALKIN_ANSWER, WALKIN_APPROVAL
+from creditcoop.servicehall.models import DutyPost, Walkin, WalkinStatus
 from tests.html import table_rows, text_of
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def test_application_goes_to_the_village_officer_with_a_working_day_deadline(
     with django_capture_on_commit_callbacks(execute=True):
         walkin = application(org, loan_type)
     assert walkin.officer == org.officer2 and walkin.status == WalkinStatus.INVESTIGATING
-    deadline = services.walkin_deadline(walkin, DeadlineKind.WALKIN_ANSWER)
+    deadline = services.walkin_deadline(walkin, WALKIN_ANSWER)
     assert deadline.responsible == org.officer2
     assert deadline.due_on == date(2026, 2, 14)  # 2 working days: Fri 13 and make-up Sat 14
     assert deadline.amount == Decimal("30000") and deadline.annual_rate == loan_type.annual_rate
@@ -77,7 +78,7 @@ def test_refusal_with_reason_and_printable_notice(org, loan_type, login):
     assert response.status_code == 302 and response.url.endswith("/refusal/")
     page = client.get(response.url).content.decode()
     assert "贷款申请答复告知书" in page and "家庭成员有不良贷款记录" in page and "客户签收" in page
-    deadline = services.walkin_deadline(walkin, DeadlineKind.WALKIN_ANSWER)
+    deadline = services.walkin_deadline(walkin, WALKIN_ANSWER)
     assert deadline.stopped_at is not None
 
 
@@ -86,7 +87,7 @@ def test_answer_enters_approval_then_director_finishes(org, loan_type):
     services.walkin_answer(
         walkin_id=walkin.pk, actor=org.officer2, enters_approval=True, today=date(2026, 2, 13)
     )
-    approval = services.walkin_deadline(walkin, DeadlineKind.WALKIN_APPROVAL)
+    approval = services.walkin_deadline(walkin, WALKIN_APPROVAL)
     assert approval.responsible == org.director
     assert approval.due_on == date(2026, 2, 27)  # 5 working days: 14, 24, 25, 26, 27
     with pytest.raises(services.DomainError):
@@ -230,7 +231,7 @@ def test_registration_records_whether_the_registrar_is_on_todays_roster(org, loa
     # Registered all the same: the customer is not turned away.
     assert walkin.registrar_on_duty is False and walkin.registered_off_roster
     assert walkin.status == WalkinStatus.INVESTIGATING
-    assert services.walkin_deadline(walkin, DeadlineKind.WALKIN_ANSWER) is not None
+    assert services.walkin_deadline(walkin, WALKIN_ANSWER) is not None
     log = AuditLog.objects.get(action="servicehall.walkin_register", object_id=str(walkin.pk))
     assert log.changes["registrar_on_duty"] is False
     # The director may register on any day.

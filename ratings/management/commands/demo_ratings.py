@@ -15,8 +15,7 @@ from django.utils import timezone
 from creditcoop.models import Role, Staff
 from ratings import services
 from ratings.models import CreditApplication, RatingCampaign
-from recovery.models import BadCreditRecord
-from villages.models import CommitteeMember, Village
+from villages.models import BadCreditRecord, CommitteeMember, Village
 
 S = CreditApplication.Status
 SCORES = [

@@ -9,10 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from creditcoop.deadlines.models import Accountability, Tier
+from creditcoop.deadlines.sweep import deadline_sweep
 from creditcoop.models import CalendarDay, Notification
 from creditcoop.money import to_fen
-from creditcoop.servicehall.models import Accountability, LoanType, Tier
-from creditcoop.servicehall.services import deadline_sweep
+from creditcoop.servicehall.models import LoanType
 from ratings.notices import services
 from ratings.notices.models import Objection
 
@@ -221,24 +222,6 @@ def test_left_open_it_is_reminded_escalated_and_held_accountable(
     record.refresh_from_db()
     deadline = deadline_of(obj)
     assert deadline.settled and deadline.late_days == 5 and record.late_days == 5
-
-
-def test_objection_without_a_deadline_is_still_flagged_by_the_objection_job(
-    org, notice, django_capture_on_commit_callbacks
-):
-    """An objection registered before objections had deadlines: the sweep does not know it,
-    so the objection job tells the director itself — still once."""
-    obj = file_on(notice, d(FEB, 12))
-    services.objection_deadlines(obj.pk).delete()
-    with django_capture_on_commit_callbacks(execute=True):
-        deadline_sweep(today=d(FEB, 25))
-        assert services.objection_flag_overdue(today=d(FEB, 25)) == 1
-        assert services.objection_flag_overdue(today=d(FEB, 26)) == 0
-    notes = Notification.objects.filter(recipient=org.director, text__contains=obj.reference)
-    assert notes.count() == 1 and "仍未办结" in notes.get().text
-    # Reassigning it has no deadline to hand over and still works.
-    obj = services.objection_assign(objection=obj, actor=org.director, investigator=org.deputy)
-    assert obj.assigned_to == org.deputy
 
 
 def test_staff_pages_show_the_due_working_day(login, org, notice, reference_rate):

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from creditcoop import workdays
 from creditcoop.models import AuditLog, Notification
 from ratings.models import CreditApplication
 from ratings.notices import services, tasks
@@ -38,7 +39,7 @@ def test_public_filing_gets_reference_and_other_officer(
     # Officer1 is responsible for the household's village; officer3 (grade 3) may not
     # investigate: the investigation goes to officer2.
     assert obj.assigned_to == org.officer2
-    assert obj.due_on == services.workdays.add_working_days(timezone.localdate(), 3)
+    assert obj.due_on == workdays.add_working_days(timezone.localdate(), 3)
     assert obj.household_id == running.entry.household_id
     assert Notification.objects.filter(recipient=org.officer2).exists()
     assert ObjectionEvent.objects.filter(objection=obj, action="file").exists()
@@ -181,7 +182,7 @@ def test_overdue_flagged_once_and_director_told_once(
 ):
     """The director's overdue notice comes from the deadline sweep only; this job marks the
     objection's own record, once, from the first working day after the due day."""
-    from creditcoop.servicehall.services import deadline_sweep
+    from creditcoop.deadlines.sweep import deadline_sweep
 
     obj = services.objection_file(batch=running, text="x")
     late_on = services.objection_deadlines(obj.pk).get().late_on
@@ -222,7 +223,7 @@ def test_working_days_skip_holidays(org, running):
     CalendarDay.objects.update_or_create(
         date=date(2025, 10, 11), defaults={"is_workday": True, "note": "国庆节调休"}
     )
-    services.workdays.invalidate()
+    workdays.invalidate()
     obj = services.objection_file(
         batch=running,
         text="节前提出",

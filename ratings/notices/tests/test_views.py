@@ -178,7 +178,14 @@ def test_objection_list_filters(login, org, published, django_assert_max_num_que
     b = services.objection_file(
         batch=published, text="b", channel="in_person", recorded_by=org.officer1
     )
-    Objection.objects.filter(pk=a.pk).update(due_on=timezone.localdate() - timedelta(days=1))
+    today = timezone.localdate()
+    services.objection_deadlines(a.pk).update(
+        started_on=today - timedelta(days=10),
+        due_on=today - timedelta(days=1),
+        remind_on=today - timedelta(days=2),
+        late_from=today - timedelta(days=1),
+        late_on=today,
+    )
     client = login(org.director)
     with django_assert_max_num_queries(12):
         html = client.get(reverse("notices:objection_list")).content.decode()

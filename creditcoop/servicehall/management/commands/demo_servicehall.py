@@ -5,10 +5,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from creditcoop import workdays
+from creditcoop.deadlines import sweep
 from creditcoop.models import Cooperative, Role, Staff
 from creditcoop.servicehall import selectors, services
 from creditcoop.servicehall.models import DutyPost, LoanType, Walkin, WalkinKind
-from villages.models import Village
+
+Village = Walkin._meta.get_field("village").related_model
 
 # (working days ago, kind, name, loan type index, amount, answer after n working days or
 #  None, refused reason)
@@ -61,7 +63,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._walkins(coop, today, director, villages, loan_types)
             done += 1
-        counts = services.deadline_sweep(today=today)
+        counts = sweep.deadline_sweep(today=today)
         self.stdout.write(f"服务大厅演示数据：{done} 个信用社新增来访登记；时限扫描 {counts}")
 
     def _walkins(self, coop, today, director, villages, loan_types):
