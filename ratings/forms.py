@@ -2,12 +2,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from creditcoop.forms import DateInput
 from creditcoop.models import Role, Staff
 from villages.models import Village
 
 from .models import CreditApplication, RatingCampaign
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class VersionedForm(forms.Form):

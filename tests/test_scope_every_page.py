@@ -511,3 +511,41 @@ def test_lists_show_nothing_of_another_cooperative(org, world, client):
             if resp.status_code not in (200, 403, 404) or seen:
                 wrong.append(f"{who} {url} ({name}): {resp.status_code} {seen}")
     assert wrong == []
+
+
+def test_every_date_input_is_prefilled_in_iso(org, world, client):
+    """`<input type="date">` accepts only YYYY-MM-DD: a value such as "2026/12/02" shows
+    blank in the browser and the form cannot be saved. Every page, as its own staff."""
+    import re
+    from html.parser import HTMLParser
+
+    class DateInputs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.values = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "input" and attrs.get("type") == "date" and attrs.get("value"):
+                self.values.append((attrs.get("name"), attrs["value"]))
+
+    wrong, seen = [], 0
+    for name, page in PAGES.items():
+        if "get" not in page.methods:
+            continue
+        url = _url(name, page, world) if page.names_an_object else reverse(name)
+        who = page.owner if page.names_an_object else page.who[0]
+        client.force_login(_user(org, world, who))
+        resp = client.get(url)
+        if resp.status_code != 200 or not resp["Content-Type"].startswith("text/html"):
+            continue
+        parser = DateInputs()
+        parser.feed(resp.content.decode())
+        seen += len(parser.values)
+        wrong += [
+            f"{url} ({name}) {field}={value}"
+            for field, value in parser.values
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+        ]
+    assert seen > 0
+    assert wrong == []
