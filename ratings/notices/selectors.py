@@ -80,7 +80,7 @@ def objection_get(user, pk) -> Objection:
             .select_related(
                 "batch__village__cooperative",
                 "batch__village__officer",
-                "entry__application",
+                "entry__application__applicant",
                 "household",
                 "assigned_to",
                 "recorded_by",
@@ -110,7 +110,7 @@ def objection_list(
     latest = objection_deadlines(OuterRef("pk")).order_by("-id")
     qs = (
         objection_scope(user)
-        .select_related("batch__village", "entry", "assigned_to")
+        .select_related("batch__village", "entry__application__applicant", "assigned_to")
         .annotate(
             deadline_due=Subquery(latest.values("due_on")[:1]),
             deadline_remind=Subquery(latest.values("remind_on")[:1]),
@@ -134,7 +134,7 @@ def objection_list(
 
 
 def batch_entries(batch, *, q="") -> QuerySet[NoticeEntry]:
-    qs = batch.entries.select_related("application", "replaces").annotate(
+    qs = batch.entries.select_related("application__applicant", "replaces").annotate(
         open_objections=Count(
             "objections", filter=Q(objections__status__in=Objection.OPEN), distinct=True
         )
