@@ -279,7 +279,8 @@ def counter(request):
         else:
             messages.success(
                 request,
-                _("放款成功：借据 %(n)s，金额 %(a)s 元。") % {"n": loan.number, "a": loan.amount},
+                _("放款成功：借据 %(n)s，金额 %(a)s 元。请打印借据交借款人签字。")
+                % {"n": loan.number, "a": loan.amount},
             )
             return redirect("loans:loan_detail", loan.pk)
     lookup = None
@@ -345,6 +346,13 @@ def loan_detail(request, pk):
             else None,
         },
     )
+
+
+@roles_required(*LOAN_READERS)
+def iou_print(request, pk):
+    """借据: printed at drawdown for the borrower to sign."""
+    loan = selectors.loan_get(request.user, pk)
+    return render(request, "loans/iou_print.html", {"loan": loan, "contract": loan.contract})
 
 
 def _may_take_money(user, loan):

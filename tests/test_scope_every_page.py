@@ -190,6 +190,7 @@ PAGES: dict[str, Page] = {
     "loans:counter": Page(BOTH, who=TELLER, owner="teller_b"),
     "loans:refusal_list": Page(GET, who=TELLER, owner="teller_b"),
     "loans:loan_detail": Page(GET, loan),
+    "loans:iou_print": Page(GET, loan),
     "loans:loan_repay": Page(POST, loan, who=TELLER, owner="teller_b"),
     "loans:loan_classify": Page(POST, loan),
     "loans:receipt_print": Page(GET, receipt),

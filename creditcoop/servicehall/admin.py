@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from creditcoop.audit import audit_record, diff, snapshot
+from creditcoop.money import percent
 
 from .models import (
     Accountability,
@@ -22,7 +23,7 @@ class LoanTypeAdmin(admin.ModelAdmin):
         "name",
         "answer_days",
         "approval_days",
-        "annual_rate",
+        "annual_rate_percent",
         "max_term_months",
         "is_active",
     ]
@@ -30,6 +31,10 @@ class LoanTypeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     AUDITED = ["name", "answer_days", "approval_days", "annual_rate", "is_active"]
+
+    @admin.display(description="年利率", ordering="annual_rate")
+    def annual_rate_percent(self, obj):
+        return percent(obj.annual_rate)
 
     def save_model(self, request, obj, form, change):
         # The limits are promises made to customers: who changed them, and from what.

@@ -265,3 +265,29 @@ def test_committee_member_reads_no_books(org, login, contract):
         reverse("loans:certificate_print", args=[contract.certificate.pk]),
     ):
         assert client.get(url).status_code == 403, url
+
+
+def test_paper_shows_amounts_in_capital_numerals_and_rates_as_percentages(org, login, contract):
+    """Receipts, the IOU signed at drawdown, contracts and certificates write amounts also
+    in 大写; rates read as percentages, never "0.061200"."""
+    client = login(org.teller)
+    r = client.post(reverse("loans:counter"), _draw_post(contract, amount="5000"))
+    loan = Loan.objects.get()
+    detail = client.get(r.url).content.decode()
+    iou_url = reverse("loans:iou_print", args=[loan.pk])
+    assert iou_url in detail and "伍仟元整" in detail
+    rate = f"{(loan.annual_rate * 100).normalize():f}%"
+    assert rate in detail and str(loan.annual_rate) not in detail
+    iou = client.get(iou_url).content.decode()
+    assert "人民币伍仟元整" in iou and loan.number in iou and "借款人签字" in iou
+    assert rate in iou and str(loan.annual_rate) not in iou
+    repayment = lf.repay(org, loan, "1234.05")
+    receipt = client.get(reverse("loans:receipt_print", args=[repayment.pk])).content.decode()
+    assert "壹仟贰佰叁拾肆元零伍分" in receipt
+    capital_line = "贰万元整" if contract.line == Decimal("20000") else None
+    assert capital_line, contract.line
+    for url in (
+        reverse("loans:contract_detail", args=[contract.pk]),
+        reverse("loans:certificate_print", args=[contract.certificate.pk]),
+    ):
+        assert capital_line in client.get(url).content.decode(), url
