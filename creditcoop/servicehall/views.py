@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from creditcoop import workdays
 from creditcoop.models import UNION_ROLES, Role
 from creditcoop.permissions import roles_required
+from ratings.notices.selectors import loan_products
 
 from . import selectors, services
 from .exports import monthly_report_response
@@ -507,5 +508,9 @@ def loan_types(request):
     return render(
         request,
         "servicehall/loan_types.html",
-        {"loan_types": LoanType.objects.filter(is_active=True)},
+        {
+            "loan_types": LoanType.objects.filter(is_active=True),
+            # What the cooperative's villages read on their public pages: the same source.
+            "products": loan_products(request.user.cooperative),
+        },
     )

@@ -236,24 +236,33 @@ def committee_roster(village, today):
     )
 
 
-def service_promises(cooperative: Cooperative) -> dict:
-    """The cooperative's published loan products; the service hall's loan types until the
-    cooperative has configured its own."""
-    rows = list(ServicePromise.objects.filter(cooperative=cooperative, is_active=True))
-    if not rows:
-        from creditcoop.servicehall.models import LoanType
+def hall_loan_types() -> list[dict]:
+    """The service hall's loan types as a published product (name, term, rate, limits)."""
+    from creditcoop.servicehall.models import LoanType
 
-        rows = [
-            {
-                "loan_type": t.name,
-                "term": f"最长 {t.max_term_months} 个月",
-                "rate": f"年利率 {t.annual_rate * 100:.2f}%",
-                "eligibility": t.eligibility,
-                "time_limit": f"{t.answer_days} 个工作日内答复，进入审批后 {t.approval_days} "
-                "个工作日内办结",
-            }
-            for t in LoanType.objects.filter(is_active=True)
-        ]
+    return [
+        {
+            "loan_type": t.name,
+            "term": f"最长 {t.max_term_months} 个月",
+            "rate": f"年利率 {t.annual_rate * 100:.2f}%",
+            "eligibility": t.eligibility,
+            "time_limit": f"{t.answer_days} 个工作日内答复，进入审批后 {t.approval_days} "
+            "个工作日内办结",
+        }
+        for t in LoanType.objects.filter(is_active=True)
+    ]
+
+
+def loan_products(cooperative: Cooperative | None) -> list:
+    """The loan products a cooperative publishes — on its villages' public pages and on
+    its staff's loan-type page alike: its own configuration, else the hall's loan types."""
+    rows = list(ServicePromise.objects.filter(cooperative=cooperative, is_active=True))
+    return rows or hall_loan_types()
+
+
+def service_promises(cooperative: Cooperative) -> dict:
+    """The cooperative's published loan products and promises."""
+    rows = loan_products(cooperative)
     policy = policy_for(cooperative)
     lines = [line.strip() for line in policy.promise_text.splitlines() if line.strip()]
     return {"products": rows, "promises": lines, "policy": policy}
