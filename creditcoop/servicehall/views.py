@@ -441,7 +441,9 @@ def _dashboard_data(request):
     month = _month_param(request.GET.get("month"), today)
     month_end = services.month_days(month)[-1]
     base = selectors.deadline_scope(request.user).filter(cooperative=coop)
-    in_month = selectors.month_deadlines(base, month_start=month, month_end=month_end)
+    in_month = selectors.month_and_overdue_deadlines(
+        base, month_start=month, month_end=month_end, today=today
+    )
     return {
         "today": today,
         "coop": coop,

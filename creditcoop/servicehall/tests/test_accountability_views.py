@@ -224,3 +224,30 @@ def test_directors_own_lateness_is_decided_by_the_union(org, login, loan_type):
     login(org.union_risk).post(url, {"decision": "confirm", "reason": "审批超期属实"})
     record.refresh_from_db()
     assert record.status == AccountabilityStatus.CONFIRMED and record.decided_by == org.union_risk
+
+
+def test_dashboard_counts_what_is_overdue_now_whatever_month_it_fell_due(
+    org, login, loan_type, clock
+):
+    """An approval due in February and still open in March counts as late for its
+    director on March's dashboard: not "超期 0, 按期率 100%" beside the overdue list."""
+    walkin = services.walkin_register(
+        actor=org.officer1,
+        kind="application",
+        customer_name="二月客户",
+        phone="13800138002",
+        village=org.village_a1,
+        need="周转",
+        loan_type=loan_type,
+        amount=Decimal("10000"),
+        today=date(2026, 2, 24),
+    )
+    services.walkin_answer(
+        walkin_id=walkin.pk, actor=org.officer1, enters_approval=True, today=date(2026, 2, 24)
+    )
+    clock(date(2026, 3, 11))
+    deadline_sweep.delay()
+    body = login(org.director).get("/hall/dashboard/?month=2026-03").content.decode()
+    by_officer = {row[0]: row[1:] for row in table_rows(body, "by-officer")}
+    assert by_officer[org.director.name] == ["1", "0", "1", "1", "0.0%"]
+    assert text_of(body, "late-count") == "1"
