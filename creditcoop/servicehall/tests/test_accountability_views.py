@@ -240,10 +240,10 @@ def test_dashboard_counts_what_is_overdue_now_whatever_month_it_fell_due(
         need="周转",
         loan_type=loan_type,
         amount=Decimal("10000"),
-        today=date(2026, 2, 24),
+        today=date(2026, 2, 2),
     )
     services.walkin_answer(
-        walkin_id=walkin.pk, actor=org.officer1, enters_approval=True, today=date(2026, 2, 24)
+        walkin_id=walkin.pk, actor=org.officer1, enters_approval=True, today=date(2026, 2, 2)
     )
     clock(date(2026, 3, 11))
     deadline_sweep.delay()
