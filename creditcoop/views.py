@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -56,7 +57,26 @@ def home(request):
         .select_related("batch__village")
         .order_by("filed_at")[:10]
     )
+    # A village committee member's work: households waiting for the committee's initial rating.
+    initial_ratings = None
+    if user.has_role(Role.COMMITTEE):
+        from ratings.models import CreditApplication
+
+        today = timezone.localdate()
+        initial_ratings = (
+            CreditApplication.objects.filter(
+                Q(village__committee__term_end__isnull=True)
+                | Q(village__committee__term_end__gte=today),
+                status=CreditApplication.Status.INITIAL,
+                village__committee__staff=user,
+                village__committee__term_start__lte=today,
+            )
+            .select_related("household", "village")
+            .distinct()
+            .order_by("village__code", "household__head_name", "id")[:50]
+        )
     context = {
+        "initial_ratings": initial_ratings,
         "villages": villages[:50],
         "village_count": villages.count(),
         "deadlines": deadlines,
