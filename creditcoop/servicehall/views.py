@@ -96,7 +96,13 @@ def walkin_create(request):
         except services.DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            if walkin.kind == WalkinKind.APPLICATION:
+            if walkin.kind == WalkinKind.APPLICATION and walkin.officer_id != walkin.village.officer_id:
+                messages.success(
+                    request,
+                    f"已登记。包村信贷员 {walkin.village.officer.name} 不能调查此笔贷款，"
+                    f"已转交信贷员 {walkin.officer.name}，答复期限见下方办结时限。",
+                )
+            elif walkin.kind == WalkinKind.APPLICATION:
                 messages.success(
                     request,
                     f"已登记并转交包村信贷员 {walkin.officer.name}，答复期限见下方办结时限。",
