@@ -358,3 +358,16 @@ def test_campaign_follows_the_work_schedule(org, login):
     )
     campaign = RatingCampaign.objects.get()
     assert campaign.rating_date == date(2025, 4, 1) and campaign.credit_date == date(2025, 4, 10)
+
+
+def test_officers_review_form_shows_the_committees_scores(org, login):
+    """At review the officer sees, beside each indicator, what the committee gave."""
+    from ratings.tests.factories import SCORES_55
+
+    app = application(org, status=CreditApplication.Status.REVIEW, scores=SCORES_55)
+    client = login(org.officer1)
+    row = client.get(reverse("ratings:row", args=[app.pk]) + "?edit=1").content.decode()
+    detail = client.get(reverse("ratings:application_detail", args=[app.pk])).content.decode()
+    for html in (row, detail):
+        assert f"村评审小组初评：{SCORES_55['reputation']}分" in html
+        assert f"村评审小组初评：{SCORES_55['repayment']}分" in html
