@@ -96,6 +96,7 @@ def repayment_get(user, pk) -> Repayment:
                 "loan__contract__certificate",
                 "teller",
                 "reversed_by",
+                "reversal_authorised_by",
             )
             .get(pk=pk)
         )

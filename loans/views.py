@@ -283,6 +283,11 @@ def counter(request):
                 % {"n": loan.number, "a": loan.amount},
             )
             return redirect("loans:loan_detail", loan.pk)
+    if request.htmx and "certificate_number" in request.GET:
+        # The borrower behind the certificate number being typed, before 放款.
+        number = request.GET["certificate_number"].strip().upper()
+        borrower = _certificate_lookup(request.user, number) if number else None
+        return render(request, "loans/_borrower.html", {"lookup": borrower, "q": number})
     lookup = None
     q = request.GET.get("certificate", "").strip().upper()
     if q:
@@ -293,10 +298,25 @@ def counter(request):
             .select_related("contract", "holder")
             .first()
         )
+    typed = (form["certificate_number"].value() or "").strip().upper()
     return render(
         request,
         "loans/counter.html",
-        {"form": form, "refusal": refusal, "lookup": lookup, "q": q},
+        {
+            "form": form,
+            "refusal": refusal,
+            "lookup": lookup,
+            "q": q,
+            "draw_lookup": _certificate_lookup(request.user, typed) if typed else None,
+        },
+    )
+
+
+def _certificate_lookup(user, number):
+    return (
+        LoanCertificate.objects.filter(number=number, contract__in=selectors.contract_scope(user))
+        .select_related("contract", "holder")
+        .first()
     )
 
 
@@ -435,11 +455,16 @@ def receipt_print(request, pk):
 def receipt_reverse(request, pk):
     repayment = selectors.repayment_get(request.user, pk)
     form = ReverseForm(request.POST)
+    authoriser = form.authorising_staff()
+    if authoriser is None and form.data.get("authoriser"):
+        messages.error(request, _("授权人工号或密码不正确。"))
+        return redirect("loans:receipt_print", repayment.pk)
     try:
         services.repayment_reverse(
             repayment=repayment,
             actor=request.user,
             reason=form.data.get("reason", ""),
+            authoriser=authoriser,
         )
     except LoanError as e:
         messages.error(request, e.message)
