@@ -507,7 +507,8 @@ def ledger(request):
     else:
         title = _("贷款清册")
     if request.GET.get("export") == "xlsx":
-        return exports.ledger_xlsx(qs, title=title)
+        scope = str(user.cooperative or user.union or "")
+        return exports.ledger_xlsx(qs, title=title, scope=scope)
     page = Paginator(qs, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     totals = qs.aggregate(line=Sum("line"), outstanding=Sum("outstanding"))
     return render(

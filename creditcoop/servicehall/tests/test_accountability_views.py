@@ -157,10 +157,11 @@ def test_dashboard_rates_and_export(org, login, loan_type, late_record, clock):
     response = login(org.director).get("/hall/dashboard/report.xlsx?month=2026-03")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(BytesIO(b"".join(response.streaming_content)))
-    assert wb.sheetnames == ["按信贷员汇总", "办结时限明细", "超期问责"]
+    # One table per sheet.
+    assert wb.sheetnames == ["按信贷员汇总", "按贷款种类汇总", "办结时限明细", "超期问责"]
     summary = [[c.value for c in row] for row in wb["按信贷员汇总"].iter_rows()]
-    summary = [row for row in summary if any(v is not None for v in row)]
-    assert summary[0][0] == "东城信用社 2026年03月 限时办结月报（2026-03-11 生成）"
+    summary = [[v for v in row if v is not None] for row in summary]
+    assert summary[0][0] == "限时办结月报·按信贷员汇总　东城信用社 2026年03月　2026-03-11 导出"
     header = ["到期事项", "按期办结", "超期", "未办结", "按期率（%）"]
     assert summary[1] == ["责任人", *header]
     assert {row[0]: row[1:] for row in summary[2:5]} == {
@@ -168,11 +169,14 @@ def test_dashboard_rates_and_export(org, login, loan_type, late_record, clock):
         org.officer2.name: [1, 1, 0, 0, 100],
         org.director.name: [1, 0, 1, 1, 0],
     }
-    assert summary[5:] == [["贷款种类", *header], [loan_type.name, 3, 1, 2, 2, 33.3]]
-    detail = [[c.value for c in row] for row in wb["办结时限明细"].iter_rows()]
+    by_type = [[c.value for c in row] for row in wb["按贷款种类汇总"].iter_rows()][1:]
+    assert by_type == [["贷款种类", *header], [loan_type.name, 3, 1, 2, 2, 33.3]]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A3", ws.title
+    detail = [[c.value for c in row] for row in wb["办结时限明细"].iter_rows()][1:]
     titles = [row[1] for row in detail[1:]]
     assert any(t.startswith("调查并答复客户：=HYPERLINK") for t in titles)
-    acc_rows = [[c.value for c in row] for row in wb["超期问责"].iter_rows()]
+    acc_rows = [[c.value for c in row] for row in wb["超期问责"].iter_rows()][1:]
     assert acc_rows[1][0] == org.officer1.name and acc_rows[1][3] == "通报批评"
     for ws in wb.worksheets:
         for row in ws.iter_rows():
