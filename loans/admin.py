@@ -26,9 +26,13 @@ class LoanSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
         "days_substandard",
         "days_doubtful",
         "days_loss",
-        "lpr_one_year",
+        "lpr_one_year_percent",
         "updated_at",
     ]
+
+    @admin.display(description="一年期 LPR")
+    def lpr_one_year_percent(self, obj):
+        return percent(obj.lpr_one_year)
 
     def has_add_permission(self, request):
         return not LoanSettings.objects.exists()
