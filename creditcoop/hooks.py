@@ -42,3 +42,16 @@ def home_context(user) -> dict:
     for section in _HOME_SECTIONS.values():
         context.update(section(user))
     return context
+
+
+_LOAN_PRODUCTS: list[Callable] = []
+
+
+def provide_loan_products(source: Callable) -> None:
+    """Register what a cooperative publishes as its loan products (the notices stage owns
+    the published list); the service hall's loan-type page shows the same rows."""
+    _LOAN_PRODUCTS[:] = [source]
+
+
+def published_loan_products(cooperative) -> list:
+    return _LOAN_PRODUCTS[0](cooperative) if _LOAN_PRODUCTS else []

@@ -50,8 +50,14 @@ def home(request):
     deadlines = Deadline.objects.filter(responsible=user, stopped_at__isnull=True).order_by(
         "due_on", "id"
     )[:10]
-    # The villages they see and their objections come from the stages (hooks).
-    context = {"villages": [], "village_count": 0, "objections": []} | home_context(user)
+    # The villages they see, their objections and a committee member's initial ratings come
+    # from the stages (hooks).
+    context = {
+        "villages": [],
+        "village_count": 0,
+        "objections": [],
+        "initial_ratings": None,
+    } | home_context(user)
     context |= {
         "deadlines": deadlines,
         "latest": inbox(user).filter(read_at__isnull=True)[:5],

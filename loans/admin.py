@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from creditcoop.admin import AuditedAdmin, ReadOnlyAdmin
+from creditcoop.money import percent
 
 from .models import (
     ClassChange,
@@ -25,9 +26,13 @@ class LoanSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
         "days_substandard",
         "days_doubtful",
         "days_loss",
-        "lpr_one_year",
+        "lpr_one_year_percent",
         "updated_at",
     ]
+
+    @admin.display(description="一年期 LPR")
+    def lpr_one_year_percent(self, obj):
+        return percent(obj.lpr_one_year)
 
     def has_add_permission(self, request):
         return not LoanSettings.objects.exists()
@@ -39,9 +44,40 @@ class LoanSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
 # Money records change only through the services (audit, locks); here they are read.
 
 
+class RatesAsPercent:
+    """Rates read as people read them (4.35%), not as stored (0.043500)."""
+
+    RATES: tuple[str, ...] = ()
+
+    def get_fields(self, request, obj=None):
+        return [f"{f}_percent" if f in self.RATES else f for f in super().get_fields(request, obj)]
+
+    @admin.display(description="执行年利率")
+    def annual_rate_percent(self, obj):
+        return percent(obj.annual_rate)
+
+    @admin.display(description="罚息年利率")
+    def penalty_rate_percent(self, obj):
+        return percent(obj.penalty_rate)
+
+    @admin.display(description="签约时 LPR")
+    def lpr_rate_percent(self, obj):
+        return percent(obj.lpr_rate)
+
+
 @admin.register(CreditContract)
-class CreditContractAdmin(ReadOnlyAdmin):
-    list_display = ["number", "borrower", "village", "line", "outstanding", "end_date", "status"]
+class CreditContractAdmin(RatesAsPercent, ReadOnlyAdmin):
+    RATES = ("annual_rate", "lpr_rate")
+    list_display = [
+        "number",
+        "borrower",
+        "village",
+        "line",
+        "outstanding",
+        "annual_rate_percent",
+        "end_date",
+        "status",
+    ]
     list_filter = ["status", "guarantee_type", "rate_kind"]
     search_fields = ["number", "borrower__name", "borrower__id_number"]
 
@@ -54,8 +90,18 @@ class LoanCertificateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Loan)
-class LoanAdmin(ReadOnlyAdmin):
-    list_display = ["number", "contract", "amount", "principal", "due_date", "risk_class", "status"]
+class LoanAdmin(RatesAsPercent, ReadOnlyAdmin):
+    RATES = ("annual_rate", "penalty_rate")
+    list_display = [
+        "number",
+        "contract",
+        "amount",
+        "principal",
+        "annual_rate_percent",
+        "due_date",
+        "risk_class",
+        "status",
+    ]
     list_filter = ["status", "risk_class"]
     search_fields = ["number", "contract__number"]
 

@@ -43,6 +43,8 @@ def ledger_row(c):
     )
 
 
-def ledger_xlsx(qs, *, title: str):
+def ledger_xlsx(qs, *, title: str, scope: str = ""):
     rows = (ledger_row(c) for c in qs.iterator(chunk_size=2000))
-    return xlsx_response(filename=f"{title}.xlsx", title=title, columns=LEDGER_COLUMNS, rows=rows)
+    return xlsx_response(
+        filename=f"{title}.xlsx", title=title, scope=scope, columns=LEDGER_COLUMNS, rows=rows
+    )

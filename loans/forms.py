@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -163,7 +164,20 @@ class SingleGrantForm(VillageGrantForm):
 
 
 class DrawdownForm(KeyedForm):
-    certificate_number = forms.CharField(label=_("贷款证编号"), max_length=30)
+    # Typing the number shows the borrower, line, balance and available amount (htmx).
+    certificate_number = forms.CharField(
+        label=_("贷款证编号"),
+        max_length=30,
+        widget=forms.TextInput(
+            attrs={
+                "hx-get": reverse_lazy("loans:counter"),
+                "hx-trigger": "change, keyup changed delay:400ms",
+                "hx-target": "#borrower",
+                "hx-swap": "innerHTML",
+                "autocomplete": "off",
+            }
+        ),
+    )
     id_number = forms.CharField(label=_("借款人身份证号码"), max_length=18, min_length=18)
     seal_checked = forms.BooleanField(label=_("已核验借款人印章（两证一章）"), required=False)
     amount = AmountField(
@@ -183,6 +197,22 @@ class RepaymentForm(KeyedForm):
 
 class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("冲正原因"), max_length=300)
+    # The second person (director or deputy) authorises at the teller's desk.
+    authoriser = forms.CharField(label=_("授权人工号"), max_length=30, required=False)
+    authoriser_password = forms.CharField(
+        label=_("授权人密码"), max_length=128, required=False, widget=forms.PasswordInput
+    )
+
+    def authorising_staff(self):
+        """The staff member whose number and password were given, or None."""
+        from creditcoop.models import Staff
+
+        username = (self.data.get("authoriser") or "").strip()
+        password = self.data.get("authoriser_password") or ""
+        staff = Staff.objects.filter(username__iexact=username, is_active=True).first()
+        if staff is None or not password or not staff.check_password(password):
+            return None
+        return staff
 
 
 class ClassifyForm(StyledForm):

@@ -523,6 +523,14 @@ class Repayment(models.Model):
         verbose_name=_("冲正人"),
     )
     reversal_reason = models.CharField(_("冲正原因"), max_length=300, blank=True)
+    reversal_authorised_by = models.ForeignKey(
+        STAFF,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("冲正授权人"),
+    )
 
     class Meta:
         verbose_name = _("还款")

@@ -85,6 +85,7 @@ def repayment_get(user, pk) -> Repayment:
             "loan__contract__certificate",
             "teller",
             "reversed_by",
+            "reversal_authorised_by",
         ),
         pk,
         "未找到该还款记录。",

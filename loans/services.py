@@ -533,7 +533,8 @@ def _draw(
     if done is not None:
         return done  # a double click or a retried request: the first drawdown stands
     if not seal_checked:
-        raise DrawdownRefused(R.NO_SEAL, _("未核验借款人印章（两证一章缺一不可）。"), contract)
+        # A keying slip, corrected on the spot: not a refusal reported to the director.
+        raise LoanError(_("请核验借款人印章并勾选（两证一章缺一不可）。"))
     if certificate.status != LoanCertificate.Status.ACTIVE:
         raise DrawdownRefused(
             R.CERTIFICATE, _("贷款证 %(n)s 已收回，不能用于借款。") % {"n": number}, contract
@@ -819,12 +820,23 @@ def loan_repay(
 
 
 @transaction.atomic
-def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
-    """Reverse (冲正) a repayment: the loan and the line go back to how they were before it."""
+def repayment_reverse(*, repayment: Repayment, actor, reason: str, authoriser) -> Repayment:
+    """Reverse (冲正) a repayment: the loan and the line go back to how they were before it.
+
+    A reversal takes a second person: the cooperative's director or deputy director, not the
+    one who reverses, authorises it, and is recorded with it."""
     _require_writer(actor)
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise LoanError(_("请写明冲正原因。"))
+    if (
+        authoriser is None
+        or authoriser.pk == actor.pk
+        or not authoriser.is_active
+        or authoriser.cooperative_id != actor.cooperative_id
+        or not authoriser.has_role(Role.DIRECTOR, Role.DEPUTY)
+    ):
+        raise LoanError(_("冲正须经本社主任或副主任（冲正人以外的另一人）授权。"))
     loan = Loan.objects.get(pk=repayment.loan_id)
     contract = CreditContract.objects.select_for_update().get(pk=loan.contract_id)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
@@ -862,13 +874,20 @@ def repayment_reverse(*, repayment: Repayment, actor, reason: str) -> Repayment:
     repayment.reversed_at = timezone.now()
     repayment.reversed_by = actor
     repayment.reversal_reason = reason[:300]
-    repayment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+    repayment.reversal_authorised_by = authoriser
+    repayment.save(
+        update_fields=["reversed_at", "reversed_by", "reversal_reason", "reversal_authorised_by"]
+    )
     audit_record(
         actor=actor,
         action="loans.repayment_reverse",
         obj=repayment,
         cooperative=contract.cooperative,
-        changes={"amount": repayment.amount, "reason": reason},
+        changes={
+            "amount": repayment.amount,
+            "reason": reason,
+            "authorised_by": f"{authoriser.username} {authoriser.name}",
+        },
     )
     return repayment
 

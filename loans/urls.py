@@ -14,6 +14,7 @@ urlpatterns = [
     path("counter/", views.counter, name="counter"),
     path("counter/refusals/", views.refusal_list, name="refusal_list"),
     path("loans/<int:pk>/", views.loan_detail, name="loan_detail"),
+    path("loans/<int:pk>/iou/", views.iou_print, name="iou_print"),
     path("loans/<int:pk>/repay/", views.loan_repay, name="loan_repay"),
     path("loans/<int:pk>/classify/", views.loan_classify, name="loan_classify"),
     path("receipts/<int:pk>/", views.receipt_print, name="receipt_print"),

@@ -282,9 +282,15 @@ def counter(request):
         else:
             messages.success(
                 request,
-                _("放款成功：借据 %(n)s，金额 %(a)s 元。") % {"n": loan.number, "a": loan.amount},
+                _("放款成功：借据 %(n)s，金额 %(a)s 元。请打印借据交借款人签字。")
+                % {"n": loan.number, "a": loan.amount},
             )
             return redirect("loans:loan_detail", loan.pk)
+    if request.htmx and "certificate_number" in request.GET:
+        # The borrower behind the certificate number being typed, before 放款.
+        number = request.GET["certificate_number"].strip().upper()
+        borrower = _certificate_lookup(request.user, number) if number else None
+        return render(request, "loans/_borrower.html", {"lookup": borrower, "q": number})
     lookup = None
     q = request.GET.get("certificate", "").strip().upper()
     if q:
@@ -295,10 +301,25 @@ def counter(request):
             .select_related("contract", "holder")
             .first()
         )
+    typed = (form["certificate_number"].value() or "").strip().upper()
     return render(
         request,
         "loans/counter.html",
-        {"form": form, "refusal": refusal, "lookup": lookup, "q": q},
+        {
+            "form": form,
+            "refusal": refusal,
+            "lookup": lookup,
+            "q": q,
+            "draw_lookup": _certificate_lookup(request.user, typed) if typed else None,
+        },
+    )
+
+
+def _certificate_lookup(user, number):
+    return (
+        LoanCertificate.objects.filter(number=number, contract__in=selectors.contract_scope(user))
+        .select_related("contract", "holder")
+        .first()
     )
 
 
@@ -348,6 +369,13 @@ def loan_detail(request, pk):
             else None,
         },
     )
+
+
+@roles_required(*LOAN_READERS)
+def iou_print(request, pk):
+    """借据: printed at drawdown for the borrower to sign."""
+    loan = selectors.loan_get(request.user, pk)
+    return render(request, "loans/iou_print.html", {"loan": loan, "contract": loan.contract})
 
 
 def _may_take_money(user, loan):
@@ -430,11 +458,16 @@ def receipt_print(request, pk):
 def receipt_reverse(request, pk):
     repayment = selectors.repayment_get(request.user, pk)
     form = ReverseForm(request.POST)
+    authoriser = form.authorising_staff()
+    if authoriser is None and form.data.get("authoriser"):
+        messages.error(request, _("授权人工号或密码不正确。"))
+        return redirect("loans:receipt_print", repayment.pk)
     try:
         services.repayment_reverse(
             repayment=repayment,
             actor=request.user,
             reason=form.data.get("reason", ""),
+            authoriser=authoriser,
         )
     except LoanError as e:
         messages.error(request, e.message)
@@ -477,7 +510,8 @@ def ledger(request):
     else:
         title = _("贷款清册")
     if request.GET.get("export") == "xlsx":
-        return exports.ledger_xlsx(qs, title=title)
+        scope = str(user.cooperative or user.union or "")
+        return exports.ledger_xlsx(qs, title=title, scope=scope)
     page = Paginator(qs, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     totals = qs.aggregate(line=Sum("line"), outstanding=Sum("outstanding"))
     return render(

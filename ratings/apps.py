@@ -8,6 +8,9 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import deadline_kinds
+        from creditcoop import hooks
+
+        from . import deadline_kinds, selectors
 
         deadline_kinds.register()
+        hooks.register_home_section("initial_ratings", selectors.home_section)

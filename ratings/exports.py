@@ -99,6 +99,7 @@ def ledger_xlsx(*, village, year, queryset):
     return xlsx_response(
         filename=f"{village.name}{year}年信用等级评定及授信一览表.xlsx",
         title="信用等级评定及授信一览表",
+        scope=f"{village.cooperative} {village.name} {year}年",
         columns=[(name, w) for name, w, _fn in LEDGER_COLUMNS],
         rows=_rows(queryset, LEDGER_COLUMNS),
     )
@@ -108,6 +109,7 @@ def approval_xlsx(*, village, year, queryset):
     return xlsx_response(
         filename=f"{village.name}{year}年村贷款授信额度审批明细表.xlsx",
         title="村贷款授信额度审批明细表",
+        scope=f"{village.cooperative} {village.name} {year}年",
         columns=[(name, w) for name, w, _fn in APPROVAL_COLUMNS],
         rows=_rows(queryset, APPROVAL_COLUMNS),
     )

@@ -2,13 +2,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from creditcoop.forms import AmountField
+from creditcoop.forms import AmountField, DateInput
 from creditcoop.models import Role, Staff
 from villages.models import Village
 
 from .models import CreditApplication, RatingCampaign
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class VersionedForm(forms.Form):
@@ -125,9 +125,18 @@ class InvestigationForm(VersionedForm):
 class ScoresForm(VersionedForm):
     """One select per indicator of the application's scorecard version."""
 
-    def __init__(self, *args, indicators, initial_scores=None, with_reason=False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        indicators,
+        initial_scores=None,
+        with_reason=False,
+        committee_scores=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         initial_scores = initial_scores or {}
+        committee_scores = committee_scores or {}
         self.indicator_names = []
         for ind in indicators:
             choices = [("", "—")] + [
@@ -138,6 +147,10 @@ class ScoresForm(VersionedForm):
                 choices=choices,
                 required=False,
                 initial=initial_scores.get(ind.code, ""),
+                # The officer reviews against what the village committee gave.
+                help_text=_("村评审小组初评：%(p)s分") % {"p": committee_scores[ind.code]}
+                if ind.code in committee_scores
+                else "",
             )
             self.indicator_names.append(ind.code)
         if with_reason:

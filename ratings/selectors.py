@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from creditcoop.deadlines.models import Deadline
+from creditcoop.models import Role
 from creditcoop.scoping import get_in_scope
 from villages.models import Member
 from villages.selectors import village_scope
@@ -219,3 +220,24 @@ def add_months(d, months: int):
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
     return d.replace(year=year, month=month, day=min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def home_section(user) -> dict:
+    """A village committee member's work on the home page: households waiting for the
+    committee's initial rating in the villages where their term runs."""
+    if not user.has_role(Role.COMMITTEE):
+        return {}
+    today = timezone.localdate()
+    waiting = (
+        CreditApplication.objects.filter(
+            Q(village__committee__term_end__isnull=True)
+            | Q(village__committee__term_end__gte=today),
+            status=CreditApplication.Status.INITIAL,
+            village__committee__staff=user,
+            village__committee__term_start__lte=today,
+        )
+        .select_related("household", "village")
+        .distinct()
+        .order_by("village__code", "household__head_name", "id")[:50]
+    )
+    return {"initial_ratings": waiting}

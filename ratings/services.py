@@ -419,8 +419,11 @@ def _steps_follow(moves: list[tuple[CreditApplication, str]], *, actor) -> None:
         if key not in people:
             person = None
             if limit.responsible_role == StepRole.VILLAGE_OFFICER and village.officer_id:
-                person = Staff.objects.filter(pk=village.officer_id, is_active=True).first()
-            # A village without an (active) officer: the director answers for the step.
+                person = Staff.objects.filter(
+                    pk=village.officer_id, is_active=True, officer_grade__in=[1, 2]
+                ).first()
+            # A village without an (active) officer, or whose officer is of grade 3 and
+            # may not investigate: the director answers for the step (and assigns it).
             people[key] = person or _coop_director(village.cooperative_id)
         return people[key]
 

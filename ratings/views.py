@@ -275,6 +275,7 @@ def _step_form(app, data=None):
             data,
             indicators=indicators,
             initial_scores=app.reviewed_scores or app.initial_scores,
+            committee_scores=app.initial_scores,
             with_reason=True,
             initial=initial,
         )

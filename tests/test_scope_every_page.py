@@ -191,6 +191,7 @@ PAGES: dict[str, Page] = {
     "loans:counter": Page(BOTH, who=TELLER, owner="teller_b"),
     "loans:refusal_list": Page(GET, who=TELLER, owner="teller_b"),
     "loans:loan_detail": Page(GET, loan),
+    "loans:iou_print": Page(GET, loan),
     "loans:loan_repay": Page(POST, loan, who=TELLER, owner="teller_b"),
     "loans:loan_classify": Page(POST, loan),
     "loans:receipt_print": Page(GET, receipt),
@@ -526,4 +527,42 @@ def test_lists_show_nothing_of_another_cooperative(org, world, client):
             # 403: a page for other roles; 404: nothing to work on (no notice to object to).
             if resp.status_code not in (200, 403, 404) or seen:
                 wrong.append(f"{who} {url} ({name}): {resp.status_code} {seen}")
+    assert wrong == []
+
+
+def test_every_date_input_is_prefilled_in_iso(org, world, client):
+    """`<input type="date">` accepts only YYYY-MM-DD: a value such as "2026/12/02" shows
+    blank in the browser and the form cannot be saved. Every page, as its own staff."""
+    import re
+    from html.parser import HTMLParser
+
+    class DateInputs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.values = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "input" and attrs.get("type") == "date" and attrs.get("value"):
+                self.values.append((attrs.get("name"), attrs["value"]))
+
+    wrong, seen = [], 0
+    for name, page in PAGES.items():
+        if "get" not in page.methods:
+            continue
+        url = _url(name, page, world) if page.names_an_object else reverse(name)
+        who = page.owner if page.names_an_object else page.who[0]
+        client.force_login(_user(org, world, who))
+        resp = client.get(url)
+        if resp.status_code != 200 or not resp["Content-Type"].startswith("text/html"):
+            continue
+        parser = DateInputs()
+        parser.feed(resp.content.decode())
+        seen += len(parser.values)
+        wrong += [
+            f"{url} ({name}) {field}={value}"
+            for field, value in parser.values
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+        ]
+    assert seen > 0
     assert wrong == []

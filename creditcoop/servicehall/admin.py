@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from creditcoop.audit import audit_record, diff, snapshot
 from creditcoop.deadlines.models import Accountability, AccountabilityEvent, Deadline
+from creditcoop.money import percent
 
 from .models import (
     DutyRoster,
@@ -20,7 +21,7 @@ class LoanTypeAdmin(admin.ModelAdmin):
         "name",
         "answer_days",
         "approval_days",
-        "annual_rate",
+        "annual_rate_percent",
         "max_term_months",
         "is_active",
     ]
@@ -28,6 +29,10 @@ class LoanTypeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     AUDITED = ["name", "answer_days", "approval_days", "annual_rate", "is_active"]
+
+    @admin.display(description="年利率", ordering="annual_rate")
+    def annual_rate_percent(self, obj):
+        return percent(obj.annual_rate)
 
     def save_model(self, request, obj, form, change):
         # The limits are promises made to customers: who changed them, and from what.

@@ -2,48 +2,15 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from urllib.parse import quote
 
-from django.http import FileResponse
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from creditcoop.deadlines.kinds import kind_label
 from creditcoop.deadlines.models import AccountabilityStatus, Tier
-from creditcoop.exports import safe_cell
+from creditcoop.exports import workbook_response, write_table
 
 from .selectors import on_time_rates
-
-
-def _row(ws, values):
-    """Text cells typed explicitly as strings: openpyxl never reads a formula into them."""
-    out = []
-    for value in values:
-        value = safe_cell(value)
-        if isinstance(value, str):
-            cell = WriteOnlyCell(ws)
-            cell._value = value
-            cell.data_type = "s"
-            out.append(cell)
-        else:
-            out.append(value)
-    ws.append(out)
-
-
-def _download(wb: Workbook, filename: str) -> FileResponse:
-    tmp = tempfile.TemporaryFile()
-    wb.save(tmp)
-    tmp.seek(0)
-    response = FileResponse(
-        tmp, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"report.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response
-
 
 DEADLINE_COLUMNS = [
     ("事项", lambda d, today: kind_label(d.kind)),
@@ -73,26 +40,43 @@ ACCOUNTABILITY_COLUMNS = [
 
 
 def monthly_report_response(*, coop, month: date, today: date, deadlines, accountabilities):
+    """One table per sheet, each with its title row (report, cooperative and month, date)
+    and a frozen header, through the shared export helper."""
     wb = Workbook(write_only=True)
+    scope = f"{coop.name} {month:%Y年%m月}"
+    rate_header = ["到期事项", "按期办结", "超期", "未办结", "按期率（%）"]
+    for sheet, group_by, heading in (
+        ("按信贷员汇总", "responsible__name", "责任人"),
+        ("按贷款种类汇总", "loan_type__name", "贷款种类"),
+    ):
+        rows = (
+            [r["label"], r["total"], r["on_time"], r["late"], r["open"], r["rate"]]
+            for r in on_time_rates(deadlines, today=today, group_by=group_by)
+        )
+        write_table(
+            wb.create_sheet(sheet),
+            title=f"限时办结月报·{sheet}",
+            scope=scope,
+            columns=[heading, *rate_header],
+            rows=rows,
+        )
 
-    summary = wb.create_sheet("按信贷员汇总")
-    _row(summary, [f"{coop.name} {month:%Y年%m月} 限时办结月报（{today:%Y-%m-%d} 生成）"])
-    for group_by, heading in (("responsible__name", "责任人"), ("loan_type__name", "贷款种类")):
-        _row(summary, [heading, "到期事项", "按期办结", "超期", "未办结", "按期率（%）"])
-        for r in on_time_rates(deadlines, today=today, group_by=group_by):
-            _row(summary, [r["label"], r["total"], r["on_time"], r["late"], r["open"], r["rate"]])
-        _row(summary, [])
-
-    detail = wb.create_sheet("办结时限明细")
-    _row(detail, [c[0] for c in DEADLINE_COLUMNS])
     qs = deadlines.select_related("responsible", "loan_type").order_by("due_on", "id")
-    for d in qs.iterator(chunk_size=2000):
-        _row(detail, [f(d, today) for _label, f in DEADLINE_COLUMNS])
+    write_table(
+        wb.create_sheet("办结时限明细"),
+        title="限时办结月报·办结时限明细",
+        scope=scope,
+        columns=[c[0] for c in DEADLINE_COLUMNS],
+        rows=([f(d, today) for _label, f in DEADLINE_COLUMNS] for d in qs.iterator(chunk_size=2000)),
+    )
 
-    acc = wb.create_sheet("超期问责")
-    _row(acc, [c[0] for c in ACCOUNTABILITY_COLUMNS])
     qs = accountabilities.select_related("person", "deadline", "decided_by").order_by("id")
-    for a in qs.iterator(chunk_size=2000):
-        _row(acc, [f(a) for _label, f in ACCOUNTABILITY_COLUMNS])
+    write_table(
+        wb.create_sheet("超期问责"),
+        title="限时办结月报·超期问责",
+        scope=scope,
+        columns=[c[0] for c in ACCOUNTABILITY_COLUMNS],
+        rows=([f(a) for _label, f in ACCOUNTABILITY_COLUMNS] for a in qs.iterator(chunk_size=2000)),
+    )
 
-    return _download(wb, f"限时办结月报-{coop.name}-{month:%Y-%m}.xlsx")
+    return workbook_response(wb, f"限时办结月报-{coop.name}-{month:%Y-%m}.xlsx")

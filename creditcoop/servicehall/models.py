@@ -187,6 +187,15 @@ class Walkin(models.Model):
     )
     amount = models.DecimalField(_("金额（元）"), null=True, blank=True, **MONEY)
     need = models.CharField(_("需求/用途"), max_length=500)
+    # The household whose member carries this ID number, found at registration.
+    household = models.ForeignKey(
+        "villages.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="walkins",
+        verbose_name=_("农户"),
+    )
     registered_by = models.ForeignKey(
         Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
     )

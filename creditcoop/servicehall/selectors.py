@@ -146,6 +146,17 @@ def month_deadlines(qs, *, month_start: date, month_end: date) -> QuerySet[Deadl
     return qs.filter(due_on__range=(month_start, month_end))
 
 
+def month_and_overdue_deadlines(
+    qs, *, month_start: date, month_end: date, today: date
+) -> QuerySet[Deadline]:
+    """The month's deadlines and, whatever month they fell due, those still open and late
+    today: what is overdue now is counted against its officer now."""
+    return qs.filter(
+        Q(due_on__range=(month_start, month_end))
+        | Q(due_on__lt=month_start, stopped_at__isnull=True, late_on__lte=today)
+    )
+
+
 def on_time_rates(qs, *, today: date, group_by: str) -> list[dict]:
     """Per `group_by` (e.g. responsible__name): due, on time, late, open, rate (%)."""
     rows = (

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from creditcoop import workdays
+from creditcoop import hooks, workdays
 from creditcoop.audit import audit_record, snapshot
 from creditcoop.deadlines.engine import deadline_open, deadline_stop
 from creditcoop.deadlines.models import Deadline
@@ -268,6 +268,7 @@ def walkin_register(
     # Whoever is in the hall registers (a customer is never turned away), but a
     # registration by someone off the published roster is marked for the director.
     on_duty = selectors.staff_on_duty(actor, today)
+    officer = walkin_investigator(village, amount, today=today) if is_application else None
     with transaction.atomic():
         walkin = Walkin.objects.create(
             cooperative_id=actor.cooperative_id,
@@ -283,7 +284,8 @@ def walkin_register(
             registered_by=actor,
             registered_on=today,
             registrar_on_duty=on_duty,
-            officer=village.officer if is_application else None,
+            officer=officer,
+            household=household_with_id_number(id_number, village.cooperative_id),
         )
         audit_record(
             actor=actor,
@@ -295,7 +297,6 @@ def walkin_register(
             ),
         )
         if is_application:
-            officer = village.officer
             deadline_open(
                 target=walkin,
                 kind=WALKIN_ANSWER,
@@ -327,6 +328,46 @@ def walkin_register(
                 lambda: notify(recipient=officer, text=text, link=link, dedupe_key=key)
             )
     return walkin
+
+
+def walkin_investigator(village, amount, *, today: date) -> Staff:
+    """Who investigates a walk-in's application: the village's officer when his grade lets
+    him investigate this amount (grade 3 never, grade 2 small loans only); otherwise an
+    officer of the cooperative who may — one on duty in the hall today first — and the
+    director when there is none."""
+    from creditcoop.permissions import cooperative_director
+
+    officer = village.officer
+    cooperative = village.cooperative
+    if officer.is_active and officer.officer_may_investigate(amount, cooperative):
+        return officer
+    others = Staff.objects.filter(
+        cooperative_id=cooperative.pk,
+        is_active=True,
+        roles__contains=[Role.OFFICER],
+        officer_grade__in=[1, 2],
+    ).order_by("officer_grade", "username")
+    able = [s for s in others if s.officer_may_investigate(amount, cooperative)]
+    on_duty = [s for s in able if selectors.staff_on_duty(s, today)]
+    chosen = (on_duty or able or [None])[0]
+    return chosen or cooperative_director(cooperative.pk) or officer
+
+
+def household_with_id_number(id_number: str, cooperative_id: int):
+    """The household of the cooperative whose member carries this ID number, if any."""
+    # The villages layer's model, reached through the walk-in's own link to it.
+    Household = Walkin._meta.get_field("household").related_model
+
+    id_number = hooks.normalize_id(id_number or "")
+    if not id_number:
+        return None
+    return (
+        Household.objects.filter(
+            village__cooperative_id=cooperative_id, members__id_number=id_number
+        )
+        .order_by("id")
+        .first()
+    )
 
 
 def walkin_deadline(walkin: Walkin, kind: str) -> Deadline | None:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from creditcoop import workdays
+from creditcoop import hooks, workdays
 from creditcoop.deadlines import accountability as deadline_accountability
 from creditcoop.deadlines.kinds import kind_choices
 from creditcoop.deadlines.models import AccountabilityStatus, Tier
@@ -95,7 +95,13 @@ def walkin_create(request):
         except services.DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            if walkin.kind == WalkinKind.APPLICATION:
+            if walkin.kind == WalkinKind.APPLICATION and walkin.officer_id != walkin.village.officer_id:
+                messages.success(
+                    request,
+                    f"已登记。包村信贷员 {walkin.village.officer.name} 不能调查此笔贷款，"
+                    f"已转交信贷员 {walkin.officer.name}，答复期限见下方办结时限。",
+                )
+            elif walkin.kind == WalkinKind.APPLICATION:
                 messages.success(
                     request,
                     f"已登记并转交包村信贷员 {walkin.officer.name}，答复期限见下方办结时限。",
@@ -440,7 +446,9 @@ def _dashboard_data(request):
     month = _month_param(request.GET.get("month"), today)
     month_end = services.month_days(month)[-1]
     base = selectors.deadline_scope(request.user).filter(cooperative=coop)
-    in_month = selectors.month_deadlines(base, month_start=month, month_end=month_end)
+    in_month = selectors.month_and_overdue_deadlines(
+        base, month_start=month, month_end=month_end, today=today
+    )
     return {
         "today": today,
         "coop": coop,
@@ -507,5 +515,9 @@ def loan_types(request):
     return render(
         request,
         "servicehall/loan_types.html",
-        {"loan_types": LoanType.objects.filter(is_active=True)},
+        {
+            "loan_types": LoanType.objects.filter(is_active=True),
+            # What the cooperative's villages read on their public pages: the same source.
+            "products": hooks.published_loan_products(request.user.cooperative),
+        },
     )

@@ -230,3 +230,25 @@ def test_loan_settings_and_service_promises_edited_in_admin_are_audited(org, adm
     promise = ServicePromise.objects.get(loan_type="设施农业贷款")
     row = AuditLog.objects.get(action="admin.create", object_id=str(promise.pk))
     assert row.object_type == "notices.servicepromise" and row.changes["rate"] == "年利率 5.80%"
+
+
+def test_admin_shows_rates_as_percentages(org, admin_client):
+    """A loan's rate reads 6.12%, not 0.061200, on the admin's lists and pages."""
+    from creditcoop.servicehall.models import LoanType
+    from loans.tests import factories as lf
+
+    loan = lf.draw(org, lf.contract(org), "1000")
+    rate = f"{(loan.annual_rate * 100).normalize():f}%"
+    stored = f"{loan.annual_rate:.6f}"
+    pages = [
+        "/admin/loans/loan/",
+        f"/admin/loans/loan/{loan.pk}/change/",
+        "/admin/loans/creditcontract/",
+        f"/admin/loans/creditcontract/{loan.contract_id}/change/",
+    ]
+    for url in pages:
+        html = admin_client.get(url).content.decode()
+        assert rate in html and stored not in html, url
+    loan_type = LoanType.objects.filter(is_active=True).first()
+    html = admin_client.get("/admin/servicehall/loantype/").content.decode()
+    assert f"{(loan_type.annual_rate * 100).normalize():f}%" in html

@@ -36,3 +36,17 @@ def test_workbench_query_count_does_not_grow_with_villages(
     client = login(org.officer1)
     with django_assert_max_num_queries(15):
         assert client.get("/").status_code == 200
+
+
+def test_committee_member_sees_households_waiting_for_the_initial_rating(org, login):
+    from ratings.models import CreditApplication
+    from ratings.tests import factories as rf
+    from tests.html import text_of
+
+    waiting = rf.application(org, status=CreditApplication.Status.INITIAL)
+    elsewhere = rf.application(org, group=org.group_a2, status=CreditApplication.Status.INITIAL)
+    body = login(org.committee).get("/").content.decode()
+    mine = text_of(body, "my-initial-ratings")
+    assert waiting.household.head_name in mine
+    assert elsewhere.household.head_name not in mine
+    assert f"/ratings/applications/{waiting.pk}/" in body

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from creditcoop.models import Notification
+from creditcoop.models import AuditLog, Notification
 from loans import selectors, services
 from loans.models import (
     CounterRefusal,
@@ -56,8 +56,15 @@ def test_drawdown_within_line(org, contract):
     assert loan.principal == Decimal("12000.00") and loan.teller == org.teller
 
 
-def test_refused_without_seal(org, contract):
-    assert "印章" in _refused(org, contract, "no_seal", seal_checked=False)
+def test_seal_not_ticked_is_a_keying_slip_not_a_refusal_reported_to_the_director(org, contract):
+    """Only refusals under the rules (identity, bad credit, over the line or term) are
+    recorded and reported; an unticked seal box is sent back to the teller to correct."""
+    with pytest.raises(LoanError, match="印章") as exc:
+        lf.draw(org, contract, "1000", today=TODAY, seal_checked=False)
+    assert not isinstance(exc.value, DrawdownRefused)
+    assert not CounterRefusal.objects.exists()
+    assert not Notification.objects.filter(recipient=org.director).exists()
+    assert Loan.objects.count() == 0
 
 
 def test_refused_unknown_certificate(org, contract):
@@ -270,8 +277,12 @@ def test_reversal_restores_loan_and_line_and_keeps_the_receipt(org, contract):
     r = lf.repay(org, loan, "2000", paid_on=date(2027, 3, 31))  # 30 days of interest first
     assert r.to_interest == Decimal("18.13")  # 5,000 × 30 × 0.0435 / 360 = 18.125
     with pytest.raises(LoanError, match="原因"):
-        services.repayment_reverse(repayment=r, actor=org.teller, reason="")
-    services.repayment_reverse(repayment=r, actor=org.teller, reason="金额录错")
+        services.repayment_reverse(
+            repayment=r, actor=org.teller, reason="", authoriser=org.director
+        )
+    services.repayment_reverse(
+        repayment=r, actor=org.teller, reason="金额录错", authoriser=org.director
+    )
     loan.refresh_from_db()
     contract.refresh_from_db()
     assert loan.principal == Decimal("5000.00") and loan.interest_due == Decimal("0.00")
@@ -280,8 +291,36 @@ def test_reversal_restores_loan_and_line_and_keeps_the_receipt(org, contract):
     r.refresh_from_db()
     assert r.is_reversed and r.reversal_reason == "金额录错"
     assert Repayment.objects.filter(pk=r.pk).exists()
+    assert r.reversal_authorised_by == org.director
     with pytest.raises(LoanError, match="已冲正"):
-        services.repayment_reverse(repayment=r, actor=org.teller, reason="再次")
+        services.repayment_reverse(
+            repayment=r, actor=org.teller, reason="再次", authoriser=org.director
+        )
+
+
+def test_a_reversal_needs_a_second_persons_authorisation(org, contract):
+    """A teller does not reverse her own receipt alone: the director or deputy, another
+    person, authorises, and the record says who."""
+    loan = lf.draw(org, contract, "5000", today=TODAY, due_date=date(2027, 12, 1))
+    r = lf.repay(org, loan, "1000", paid_on=TODAY)
+    for authoriser in (None, org.teller, org.officer1, org.director_b):
+        with pytest.raises(LoanError, match="授权"):
+            services.repayment_reverse(
+                repayment=r, actor=org.teller, reason="金额录错", authoriser=authoriser
+            )
+    with pytest.raises(LoanError, match="授权"):
+        services.repayment_reverse(
+            repayment=r, actor=org.director, reason="金额录错", authoriser=org.director
+        )
+    r.refresh_from_db()
+    assert not r.is_reversed
+    services.repayment_reverse(
+        repayment=r, actor=org.teller, reason="金额录错", authoriser=org.deputy
+    )
+    r.refresh_from_db()
+    assert r.is_reversed and r.reversal_authorised_by == org.deputy
+    row = AuditLog.objects.get(action="repayment_reverse")
+    assert org.deputy.username in row.changes["authorised_by"]
 
 
 def test_receipt_numbers_are_unique_in_the_database(org, contract):
@@ -301,7 +340,9 @@ def test_reversal_refused_after_later_settlement(org, contract):
     r = lf.repay(org, loan, "1000", paid_on=date(2027, 3, 10))
     services.interest_settle(today=date(2027, 3, 21))
     with pytest.raises(LoanError, match="结息"):
-        services.repayment_reverse(repayment=r, actor=org.teller, reason="金额录错")
+        services.repayment_reverse(
+            repayment=r, actor=org.teller, reason="金额录错", authoriser=org.director
+        )
 
 
 def test_reversal_refused_when_the_freed_line_is_used_again(org, contract):
@@ -309,7 +350,9 @@ def test_reversal_refused_when_the_freed_line_is_used_again(org, contract):
     r = lf.repay(org, loan, "5000", paid_on=TODAY)
     lf.draw(org, contract, "5000", today=TODAY)
     with pytest.raises(LoanError, match="占用"):
-        services.repayment_reverse(repayment=r, actor=org.teller, reason="金额录错")
+        services.repayment_reverse(
+            repayment=r, actor=org.teller, reason="金额录错", authoriser=org.director
+        )
 
 
 def test_only_tellers_of_the_cooperative_disburse(org, contract):

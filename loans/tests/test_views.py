@@ -93,9 +93,21 @@ def test_repay_receipt_and_reverse_through_pages(org, login, contract):
         == 403
     )
     client = login(org.teller)
+    # Alone, or with a wrong password, the teller cannot reverse her own receipt.
     client.post(reverse("loans:receipt_reverse", args=[repayment.pk]), {"reason": "金额录错"})
+    wrong = {"reason": "金额录错", "authoriser": org.director.username, "authoriser_password": "x"}
+    page = client.post(
+        reverse("loans:receipt_reverse", args=[repayment.pk]), wrong, follow=True
+    ).content.decode()
+    assert "授权人工号或密码不正确" in page
     repayment.refresh_from_db()
-    assert repayment.is_reversed
+    assert not repayment.is_reversed
+    client.post(
+        reverse("loans:receipt_reverse", args=[repayment.pk]),
+        {**wrong, "authoriser_password": "pass-1234"},
+    )
+    repayment.refresh_from_db()
+    assert repayment.is_reversed and repayment.reversal_authorised_by == org.director
     assert "已冲正作废" in client.get(r.url).content.decode()
 
 
@@ -186,7 +198,7 @@ def test_ledger_filters_and_streams_excel(org, login, contract, django_assert_ma
     response = client.get(url, {"village": org.village_a1.pk, "export": "xlsx"})
     assert response.streaming
     wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    rows = list(wb.active.iter_rows(values_only=True))
+    rows = list(wb.active.iter_rows(values_only=True))[1:]  # below the title row
     assert rows[0][:3] == ("行政村", "村民小组", "借款人")
     by_name = {r[2]: r for r in rows[1:]}
     assert by_name[contract.borrower.name][9] == 2500
@@ -279,3 +291,61 @@ def test_counter_takes_id_number_and_amount_typed_in_full_width(org, login, cont
     loan = Loan.objects.get()
     assert loan.principal == Decimal("5000.50")
     assert not CounterRefusal.objects.exists()
+
+
+def test_paper_shows_amounts_in_capital_numerals_and_rates_as_percentages(org, login, contract):
+    """Receipts, the IOU signed at drawdown, contracts and certificates write amounts also
+    in 大写; rates read as percentages, never "0.061200"."""
+    client = login(org.teller)
+    r = client.post(reverse("loans:counter"), _draw_post(contract, amount="5000"))
+    loan = Loan.objects.get()
+    detail = client.get(r.url).content.decode()
+    iou_url = reverse("loans:iou_print", args=[loan.pk])
+    assert iou_url in detail and "伍仟元整" in detail
+    rate = f"{(loan.annual_rate * 100).normalize():f}%"
+    assert rate in detail and str(loan.annual_rate) not in detail
+    iou = client.get(iou_url).content.decode()
+    assert "人民币伍仟元整" in iou and loan.number in iou and "借款人签字" in iou
+    assert rate in iou and str(loan.annual_rate) not in iou
+    repayment = lf.repay(org, loan, "1234.05")
+    receipt = client.get(reverse("loans:receipt_print", args=[repayment.pk])).content.decode()
+    assert "壹仟贰佰叁拾肆元零伍分" in receipt
+    capital_line = "贰万元整" if contract.line == Decimal("20000") else None
+    assert capital_line, contract.line
+    for url in (
+        reverse("loans:contract_detail", args=[contract.pk]),
+        reverse("loans:certificate_print", args=[contract.certificate.pk]),
+    ):
+        assert capital_line in client.get(url).content.decode(), url
+
+
+def test_counter_shows_the_borrower_as_the_certificate_number_is_typed(org, login, contract):
+    """Before 放款 the teller sees whose certificate it is: name, line, balance, available."""
+    lf.draw(org, contract, "5000")
+    client = login(org.teller)
+    page = client.get(reverse("loans:counter")).content.decode()
+    assert 'hx-get="/loans/counter/"' in page and 'hx-target="#borrower"' in page
+    number = contract.certificate.number.lower()
+    r = client.get(
+        reverse("loans:counter"), {"certificate_number": f" {number} "}, HTTP_HX_REQUEST="true"
+    )
+    html = r.content.decode()
+    assert "<html" not in html
+    assert contract.borrower.name in html
+    for amount in ("20000.00", "5000.00", "15000.00"):
+        assert amount in html, amount
+    r = client.get(
+        reverse("loans:counter"), {"certificate_number": "DKZ-NONE"}, HTTP_HX_REQUEST="true"
+    )
+    assert "未找到该贷款证" in r.content.decode()
+
+
+def test_counter_sends_an_unticked_seal_back_without_reporting_it(org, login, contract):
+    client = login(org.teller)
+    r = client.post(reverse("loans:counter"), _draw_post(contract, seal_checked=""))
+    html = r.content.decode()
+    assert r.status_code == 200 and "印章" in html
+    assert "已记录并报告主任" not in html
+    assert not CounterRefusal.objects.exists()
+    assert not Notification.objects.filter(recipient=org.director).exists()
+    assert contract.borrower.name in html  # the borrower is still shown

@@ -15,3 +15,4 @@ class Config(AppConfig):
         deadline_kinds.register()
         signals.connect()
         hooks.register_home_section("objections", selectors.home_section)
+        hooks.provide_loan_products(selectors.loan_products)

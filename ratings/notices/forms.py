@@ -93,9 +93,9 @@ class StaffObjectionForm(forms.Form):
         self.fields["batch"].queryset = batches
         self.fields["entry"].queryset = NoticeEntry.objects.filter(
             batch__in=batches, status=NoticeEntry.Status.LISTED
-        ).select_related("batch")
+        ).select_related("batch", "application__applicant")
         self.fields["entry"].label_from_instance = lambda e: (
-            f"第{e.batch.number}期 {e.group_name} {e.masked_name} {e.grade} {e.line}元"
+            f"第{e.batch.number}期 {e.group_name} {e.application.applicant.name} {e.grade} {e.line}元"
         )
 
     def clean(self):

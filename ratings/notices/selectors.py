@@ -76,7 +76,7 @@ def objection_get(user, pk) -> Objection:
         objection_scope(user).select_related(
             "batch__village__cooperative",
             "batch__village__officer",
-            "entry__application",
+            "entry__application__applicant",
             "household",
             "assigned_to",
             "recorded_by",
@@ -105,7 +105,7 @@ def objection_list(
     latest = objection_deadlines(OuterRef("pk")).order_by("-id")
     qs = (
         objection_scope(user)
-        .select_related("batch__village", "entry", "assigned_to")
+        .select_related("batch__village", "entry__application__applicant", "assigned_to")
         .annotate(
             deadline_due=Subquery(latest.values("due_on")[:1]),
             deadline_remind=Subquery(latest.values("remind_on")[:1]),
@@ -129,7 +129,7 @@ def objection_list(
 
 
 def batch_entries(batch, *, q="") -> QuerySet[NoticeEntry]:
-    qs = batch.entries.select_related("application", "replaces").annotate(
+    qs = batch.entries.select_related("application__applicant", "replaces").annotate(
         open_objections=Count(
             "objections", filter=Q(objections__status__in=Objection.OPEN), distinct=True
         )
@@ -231,24 +231,33 @@ def committee_roster(village, today):
     )
 
 
-def service_promises(cooperative: Cooperative) -> dict:
-    """The cooperative's published loan products; the service hall's loan types until the
-    cooperative has configured its own."""
-    rows = list(ServicePromise.objects.filter(cooperative=cooperative, is_active=True))
-    if not rows:
-        from creditcoop.servicehall.models import LoanType
+def hall_loan_types() -> list[dict]:
+    """The service hall's loan types as a published product (name, term, rate, limits)."""
+    from creditcoop.servicehall.models import LoanType
 
-        rows = [
-            {
-                "loan_type": t.name,
-                "term": f"最长 {t.max_term_months} 个月",
-                "rate": f"年利率 {t.annual_rate * 100:.2f}%",
-                "eligibility": t.eligibility,
-                "time_limit": f"{t.answer_days} 个工作日内答复，进入审批后 {t.approval_days} "
-                "个工作日内办结",
-            }
-            for t in LoanType.objects.filter(is_active=True)
-        ]
+    return [
+        {
+            "loan_type": t.name,
+            "term": f"最长 {t.max_term_months} 个月",
+            "rate": f"年利率 {t.annual_rate * 100:.2f}%",
+            "eligibility": t.eligibility,
+            "time_limit": f"{t.answer_days} 个工作日内答复，进入审批后 {t.approval_days} "
+            "个工作日内办结",
+        }
+        for t in LoanType.objects.filter(is_active=True)
+    ]
+
+
+def loan_products(cooperative: Cooperative | None) -> list:
+    """The loan products a cooperative publishes — on its villages' public pages and on
+    its staff's loan-type page alike: its own configuration, else the hall's loan types."""
+    rows = list(ServicePromise.objects.filter(cooperative=cooperative, is_active=True))
+    return rows or hall_loan_types()
+
+
+def service_promises(cooperative: Cooperative) -> dict:
+    """The cooperative's published loan products and promises."""
+    rows = loan_products(cooperative)
     policy = policy_for(cooperative)
     lines = [line.strip() for line in policy.promise_text.splitlines() if line.strip()]
     return {"products": rows, "promises": lines, "policy": policy}

@@ -837,9 +837,10 @@ def objection_decide(
     obj.save(update_fields=["status", "outcome", "findings", "reply", "closed_at", "closed_by"])
     note = findings if not reply else f"{findings}\n{_('答复')}：{reply}"
     if outcome == Objection.Outcome.UPHELD_REVISED:
+        # The revised application (`app`), not the one the entry loaded before revising.
         note += "\n" + _("调整后：%(grade)s，%(line)s 元") % {
-            "grade": entry.application.grade,
-            "line": entry.application.final_line,
+            "grade": app.grade,
+            "line": app.final_line,
         }
     _event(obj, action=outcome, actor=actor, from_status=from_status, note=note)
     try:

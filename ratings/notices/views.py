@@ -142,7 +142,9 @@ def batch_detail(request, pk):
     refused = []
     if batch.status == NoticeBatch.Status.DRAFT:
         _listable, refused = services.listable_applications(village=batch.village)
-    objections = batch.objections.select_related("entry", "assigned_to").order_by("-filed_at")
+    objections = batch.objections.select_related(
+        "entry__application__applicant", "assigned_to"
+    ).order_by("-filed_at")
     return render(
         request,
         "notices/batch_detail.html",
@@ -223,7 +225,7 @@ def entry_drop(request, pk, entry_pk):
         services.entry_drop_from_draft(
             entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
         )
-        messages.success(request, _("已从草稿中移出 %(name)s。") % {"name": entry.masked_name})
+        messages.success(request, _("已从草稿中移出 %(name)s。") % {"name": entry.application.applicant.name})
     except NoticeError as e:
         messages.error(request, e.message)
     return redirect(batch)

@@ -246,7 +246,7 @@ def test_ledgers_on_screen_and_formula_safe_excel(org, login):
     assert app.applicant.id_number in page and "20000" in page
     r = c.get(url + "&format=xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
-    rows = list(ws.iter_rows(values_only=True))
+    rows = list(ws.iter_rows(values_only=True))[1:]  # below the title row
     assert rows[0][:4] == ("行政村", "村民小组", "姓名", "身份证号码")
     assert rows[1][3] == app.applicant.id_number
     assert rows[1][8] == '\'=HYPERLINK("http://x")'
@@ -255,7 +255,7 @@ def test_ledgers_on_screen_and_formula_safe_excel(org, login):
     assert "村贷款授信额度审批明细表" in c.get(approvals).content.decode()
     r = c.get(approvals + "&format=xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
-    row = list(ws.iter_rows(values_only=True))[1]
+    row = list(ws.iter_rows(values_only=True))[2]  # title, header, then the rows
     assert row[5] == 20000 and row[11] == 20000 and row[13] == org.director.name
 
 
@@ -358,3 +358,16 @@ def test_campaign_follows_the_work_schedule(org, login):
     )
     campaign = RatingCampaign.objects.get()
     assert campaign.rating_date == date(2025, 4, 1) and campaign.credit_date == date(2025, 4, 10)
+
+
+def test_officers_review_form_shows_the_committees_scores(org, login):
+    """At review the officer sees, beside each indicator, what the committee gave."""
+    from ratings.tests.factories import SCORES_55
+
+    app = application(org, status=CreditApplication.Status.REVIEW, scores=SCORES_55)
+    client = login(org.officer1)
+    row = client.get(reverse("ratings:row", args=[app.pk]) + "?edit=1").content.decode()
+    detail = client.get(reverse("ratings:application_detail", args=[app.pk])).content.decode()
+    for html in (row, detail):
+        assert f"村评审小组初评：{SCORES_55['reputation']}分" in html
+        assert f"村评审小组初评：{SCORES_55['repayment']}分" in html

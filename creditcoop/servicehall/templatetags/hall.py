@@ -1,5 +1,7 @@
 from django import template
 
+from creditcoop import money
+
 register = template.Library()
 
 
@@ -11,6 +13,4 @@ def deadline_state(deadline, today):
 @register.filter
 def percent(rate):
     """An annual rate as people read it: Decimal("0.061200") → 6.12%."""
-    if rate is None:
-        return "—"
-    return f"{(rate * 100).normalize():f}%"
+    return money.percent(rate)

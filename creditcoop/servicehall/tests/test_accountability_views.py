@@ -158,10 +158,11 @@ def test_dashboard_rates_and_export(org, login, loan_type, late_record, clock):
     response = login(org.director).get("/hall/dashboard/report.xlsx?month=2026-03")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(BytesIO(b"".join(response.streaming_content)))
-    assert wb.sheetnames == ["按信贷员汇总", "办结时限明细", "超期问责"]
+    # One table per sheet.
+    assert wb.sheetnames == ["按信贷员汇总", "按贷款种类汇总", "办结时限明细", "超期问责"]
     summary = [[c.value for c in row] for row in wb["按信贷员汇总"].iter_rows()]
-    summary = [row for row in summary if any(v is not None for v in row)]
-    assert summary[0][0] == "东城信用社 2026年03月 限时办结月报（2026-03-11 生成）"
+    summary = [[v for v in row if v is not None] for row in summary]
+    assert summary[0][0] == "限时办结月报·按信贷员汇总　东城信用社 2026年03月　2026-03-11 导出"
     header = ["到期事项", "按期办结", "超期", "未办结", "按期率（%）"]
     assert summary[1] == ["责任人", *header]
     assert {row[0]: row[1:] for row in summary[2:5]} == {
@@ -169,11 +170,14 @@ def test_dashboard_rates_and_export(org, login, loan_type, late_record, clock):
         org.officer2.name: [1, 1, 0, 0, 100],
         org.director.name: [1, 0, 1, 1, 0],
     }
-    assert summary[5:] == [["贷款种类", *header], [loan_type.name, 3, 1, 2, 2, 33.3]]
-    detail = [[c.value for c in row] for row in wb["办结时限明细"].iter_rows()]
+    by_type = [[c.value for c in row] for row in wb["按贷款种类汇总"].iter_rows()][1:]
+    assert by_type == [["贷款种类", *header], [loan_type.name, 3, 1, 2, 2, 33.3]]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A3", ws.title
+    detail = [[c.value for c in row] for row in wb["办结时限明细"].iter_rows()][1:]
     titles = [row[1] for row in detail[1:]]
     assert any(t.startswith("调查并答复客户：=HYPERLINK") for t in titles)
-    acc_rows = [[c.value for c in row] for row in wb["超期问责"].iter_rows()]
+    acc_rows = [[c.value for c in row] for row in wb["超期问责"].iter_rows()][1:]
     assert acc_rows[1][0] == org.officer1.name and acc_rows[1][3] == "通报批评"
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -225,3 +229,30 @@ def test_directors_own_lateness_is_decided_by_the_union(org, login, loan_type):
     login(org.union_risk).post(url, {"decision": "confirm", "reason": "审批超期属实"})
     record.refresh_from_db()
     assert record.status == AccountabilityStatus.CONFIRMED and record.decided_by == org.union_risk
+
+
+def test_dashboard_counts_what_is_overdue_now_whatever_month_it_fell_due(
+    org, login, loan_type, clock
+):
+    """An approval due in February and still open in March counts as late for its
+    director on March's dashboard: not "超期 0, 按期率 100%" beside the overdue list."""
+    walkin = services.walkin_register(
+        actor=org.officer1,
+        kind="application",
+        customer_name="二月客户",
+        phone="13800138002",
+        village=org.village_a1,
+        need="周转",
+        loan_type=loan_type,
+        amount=Decimal("10000"),
+        today=date(2026, 2, 2),
+    )
+    services.walkin_answer(
+        walkin_id=walkin.pk, actor=org.officer1, enters_approval=True, today=date(2026, 2, 2)
+    )
+    clock(date(2026, 3, 11))
+    deadline_sweep.delay()
+    body = login(org.director).get("/hall/dashboard/?month=2026-03").content.decode()
+    by_officer = {row[0]: row[1:] for row in table_rows(body, "by-officer")}
+    assert by_officer[org.director.name] == ["1", "0", "1", "1", "0.0%"]
+    assert text_of(body, "late-count") == "1"

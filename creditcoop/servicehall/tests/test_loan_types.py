@@ -111,3 +111,31 @@ def test_editing_a_loan_type_in_the_admin(admin_client, org):
         "approval_days": [10, 30],
         "annual_rate": ["0.066000", "0.065000"],
     }
+
+
+def test_staff_loan_type_page_and_public_promises_read_one_source(org, client):
+    """The demo's published products and the hall's loan types agree on names and rates,
+    and the staff page shows what the villagers read on the public page."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from ratings.notices.models import ServicePromise
+    from tests.html import text_of
+
+    call_command("demo_notices", stdout=StringIO())
+    rates = {t.name: f"年利率 {t.annual_rate * 100:.2f}%" for t in LoanType.objects.all()}
+    promises = ServicePromise.objects.filter(cooperative=org.coop_a)
+    assert promises.count() == 3
+    for p in promises:
+        assert p.loan_type in rates and p.rate == rates[p.loan_type], p.loan_type
+    ServicePromise.objects.filter(cooperative=org.coop_a, loan_type="农户联保贷款").update(
+        rate="年利率 7.20% 起"
+    )
+    public = client.get(reverse("notices_public:village", args=[org.village_a1.code]))
+    assert "年利率 7.20% 起" in text_of(public.content.decode(), "promises")
+    client.force_login(org.officer1)
+    staff = client.get(reverse("servicehall:loan_types")).content.decode()
+    row = next(r for r in table_rows(staff, "products") if r[0] == "农户联保贷款")
+    assert row[2] == "年利率 7.20% 起"

@@ -274,3 +274,48 @@ def test_off_roster_registration_is_flagged_on_the_pages(org, loan_type, login, 
     assert "off-roster" not in client.get(on_time.get_absolute_url()).content.decode()
     listing = login(org.director).get("/hall/").content.decode()
     assert f"今日值班：{on_duty.name}（值班信贷员）" in listing
+
+
+def test_grade_3_officers_village_application_goes_to_an_officer_who_may_investigate(
+    org, login, loan_type, django_capture_on_commit_callbacks
+):
+    """A grade-3 officer may not investigate: the application, its deadline and the notice
+    go to an officer who may, and the hall says who."""
+    org.village_a2.officer = org.officer3
+    org.village_a2.save(update_fields=["officer"])
+    with django_capture_on_commit_callbacks(execute=True):
+        walkin = application(org, loan_type)
+    assert walkin.officer == org.officer1
+    assert services.walkin_deadline(walkin, WALKIN_ANSWER).responsible == org.officer1
+    assert Notification.objects.filter(recipient=org.officer1).exists()
+    assert not Notification.objects.filter(recipient=org.officer3).exists()
+    # An officer who now answers it may act on it.
+    services.walkin_answer(walkin_id=walkin.pk, actor=org.officer1, enters_approval=True, today=THU)
+    client = login(org.director)
+    page = client.post(
+        "/hall/walkins/new/",
+        {
+            "kind": "application",
+            "customer_name": "赵六",
+            "phone": "13800138009",
+            "village": org.village_a2.pk,
+            "need": "周转",
+            "loan_type": loan_type.pk,
+            "amount": "20000",
+        },
+        follow=True,
+    ).content.decode()
+    assert f"包村信贷员 {org.officer3.name} 不能调查此笔贷款" in page
+    assert f"已转交信贷员 {org.officer1.name}" in page
+
+
+def test_walkin_with_a_households_id_number_is_linked_to_it(org, login, loan_type):
+    from tests import factories as f
+
+    household = f.HouseholdFactory(group=org.group_a2)
+    member = f.MemberFactory(household=household)
+    walkin = application(org, loan_type, id_number=member.id_number.lower())
+    assert walkin.household == household
+    assert application(org, loan_type, id_number="").household is None
+    body = login(org.officer2).get(walkin.get_absolute_url()).content.decode()
+    assert household.head_name in text_of(body, "walkin-household")

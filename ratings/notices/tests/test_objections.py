@@ -250,3 +250,14 @@ def test_assign_and_decide_leave_audit_rows_naming_the_actor(org, running):
     assert decide.changes["from"] == Objection.Status.INVESTIGATING
     assert decide.changes["to"] == Objection.Status.CLOSED
     assert "外债已结清" in decide.changes["note"]
+
+
+def test_upheld_objection_history_line_shows_the_new_grade_and_line(org, reposted, login):
+    """The history says what the household was changed to, not what it had before."""
+    event = ObjectionEvent.objects.get(action=OUT.UPHELD_REVISED)
+    reposted.app.refresh_from_db()
+    assert reposted.app.final_line == 8000
+    assert f"调整后：{reposted.app.grade}，8000.00 元" in event.note
+    objection = event.objection
+    html = login(org.director).get(f"/notices/objections/{objection.pk}/").content.decode()
+    assert "调整后：" in html and "8000.00 元" in html

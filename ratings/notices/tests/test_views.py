@@ -46,13 +46,35 @@ def test_create_and_publish_through_pages(login, org, line_set):
     assert (batch.period_days, batch.title) == (8, "春季")
     client.post(reverse("notices:batch_edit", args=[batch.pk]), {"period_days": "x"})
     detail = client.get(batch.get_absolute_url()).content.decode()
-    assert "发布公示" in detail and batch.entries.get().masked_name in detail
+    assert "发布公示" in detail and batch.entries.get().application.applicant.name in detail
     client.post(reverse("notices:batch_publish", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == NoticeBatch.Status.PUBLISHED
     assert batch.start_date == timezone.localdate()
     r = client.post(reverse("notices:batch_publish", args=[batch.pk]), follow=True)
     assert "不能执行此操作" in r.content.decode()
+
+
+def test_staff_pages_show_full_names_the_public_page_masks_them(login, org, published):
+    """Staff work with the household by name; only the public board and its poster mask it."""
+    entry = published.entries.select_related("application__applicant").first()
+    name = entry.application.applicant.name
+    obj = services.objection_file(
+        batch=published, entry=entry, text="该户常年在外", contact_phone="13900001111"
+    )
+    client = login(org.officer1)
+    for url in (
+        published.get_absolute_url(),
+        reverse("notices:objection_list"),
+        reverse("notices:objection_detail", args=[obj.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert name in html, url
+        assert entry.masked_name not in html, url
+    client.logout()
+    public = client.get(reverse("notices_public:village", args=[org.village_a1.code]))
+    assert entry.masked_name in public.content.decode()
+    assert name not in public.content.decode()
 
 
 def test_drop_entry_from_draft_page(login, org, line_set):

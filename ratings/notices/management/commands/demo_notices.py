@@ -15,31 +15,16 @@ from creditcoop.models import Cooperative, Role, Staff
 from ratings.models import CreditApplication
 from ratings.notices import services
 from ratings.notices.models import NoticeBatch, NoticeEntry, NoticePolicy, ServicePromise
+from ratings.notices.selectors import hall_loan_types
 from villages.models import Village
 
-PROMISES = [
-    (
-        "农户小额信用贷款",
-        "1年以内，授信期最长2年，随借随还",
-        "年利率 6.12% 起",
-        "本村信用户，持贷款证",
-        "2个工作日内答复，3个工作日内办结",
-    ),
-    (
-        "农户联保贷款",
-        "1年以内",
-        "年利率 7.20% 起",
-        "3至5户自愿组成联保小组",
-        "5个工作日内答复，10个工作日内办结",
-    ),
-    (
-        "农户抵押贷款",
-        "最长3年",
-        "年利率 6.50% 起",
-        "有合法有效的抵押物",
-        "7个工作日内答复，20个工作日内办结",
-    ),
-]
+# Eligibility as the demo cooperatives publish it; names, terms, rates and time limits are
+# the service hall's loan types, so the notice board and the hall never disagree.
+PROMISES = {
+    "农户小额信用贷款": "本村信用户，持贷款证",
+    "农户联保贷款": "3至5户自愿组成联保小组",
+    "农户担保/抵押贷款": "提供合格保证人或有合法有效的抵押物",
+}
 PROMISE_TEXT = "\n".join(
     [
         "授信户名单张榜公示不少于5天，接受村民监督。",
@@ -117,13 +102,14 @@ class Command(BaseCommand):
             [
                 ServicePromise(
                     cooperative=coop,
-                    loan_type=name,
-                    term=term,
-                    rate=rate,
-                    eligibility=who,
-                    time_limit=limit,
+                    loan_type=row["loan_type"],
+                    term=row["term"],
+                    rate=row["rate"],
+                    eligibility=PROMISES[row["loan_type"]],
+                    time_limit=row["time_limit"],
                     sort_order=n,
                 )
-                for n, (name, term, rate, who, limit) in enumerate(PROMISES)
+                for n, row in enumerate(hall_loan_types())
+                if row["loan_type"] in PROMISES
             ]
         )
