@@ -138,8 +138,14 @@ def audit_export(request):
             )
 
     stamp = timezone.localdate().isoformat()
+    user = request.user
+    where = user.cooperative.name if user.cooperative_id and not user.is_union_wide else "全联社"
     return xlsx_response(
-        filename=f"审计记录_{stamp}.xlsx", title="审计记录", columns=columns, rows=rows()
+        filename=f"审计记录_{stamp}.xlsx",
+        title="审计记录",
+        scope=f"{where}　导出人：{user.name}",
+        columns=columns,
+        rows=rows(),
     )
 
 

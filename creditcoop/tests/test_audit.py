@@ -202,7 +202,8 @@ def test_export_holds_the_filtered_trail_in_readable_words(org, login):
     resp = login(org.director).get("/audit/export/", {"object_type": "villages.household"})
     assert resp.status_code == 200
     sheet = load_workbook(BytesIO(b"".join(resp.streaming_content))).active
-    rows = list(sheet.iter_rows(values_only=True))
+    title, *rows = list(sheet.iter_rows(values_only=True))
+    assert title[0].startswith("审计记录") and org.director.name in title[0]
     assert rows[0][:4] == ("时间", "操作人", "操作", "对象类型")
     assert len(rows) == 2  # the village rows are filtered out, the other cooperative's too
     _at, actor, action, object_type, object_id, _repr, changes, coop = rows[1]
@@ -228,5 +229,5 @@ def test_export_never_starts_a_formula_from_recorded_text(org, login):
     audit_record(actor=org.officer1, action="=1+1", obj=org.village_a1)
     resp = login(org.director).get("/audit/export/")
     sheet = load_workbook(BytesIO(b"".join(resp.streaming_content))).active
-    actions = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    actions = [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)]
     assert actions == ["'=1+1"]
