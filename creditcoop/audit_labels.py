@@ -121,8 +121,8 @@ ACTIONS = {
     "loans.loan_reopen": _("冲正后贷款恢复未结清"),
     "loans.certificate_revoke": _("收回贷款证"),
     # recovery
-    "recovery.bad_record_create": _("新增不良信用记录"),
-    "recovery.bad_record_change": _("修改不良信用记录"),
+    "villages.bad_record_create": _("新增不良信用记录"),
+    "villages.bad_record_change": _("修改不良信用记录"),
 }
 
 # Entries of `changes` that are not fields of the object's model.

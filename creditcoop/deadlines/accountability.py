@@ -145,7 +145,9 @@ def accountability_decide(*, record_id: int, actor: Staff, confirm: bool, reason
         )
         audit_record(
             actor=actor,
-            action="accountability_confirm" if confirm else "accountability_waive",
+            action="servicehall.accountability_confirm"
+            if confirm
+            else "servicehall.accountability_waive",
             obj=record,
             changes={"status": [before["status"], record.status], "reason": reason},
         )

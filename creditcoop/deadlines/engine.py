@@ -71,7 +71,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditcoop import workdays
-from creditcoop.audit import _plain, audit_record, snapshot
+from creditcoop.audit import audit_record, audit_row, snapshot
 from creditcoop.errors import DomainError
 from creditcoop.models import AuditLog, Staff
 from creditcoop.notify import notify
@@ -107,19 +107,6 @@ class DeadlineSpec:
     title: str = ""
     link: str = ""
     loan_type: object = None
-
-
-def _audit_row(*, actor, action: str, obj, changes: dict, cooperative_id) -> AuditLog:
-    """An unsaved AuditLog row, written exactly as ``audit_record`` would write it."""
-    return AuditLog(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        changes={k: _plain(v) for k, v in changes.items()},
-        cooperative_id=cooperative_id,
-    )
 
 
 def _deadline_days(start: date, working_days: int, cache: dict) -> tuple[date, date, date]:
@@ -202,9 +189,9 @@ def deadline_open_many(*, items: Iterable[DeadlineSpec], actor: Staff | None = N
             # Opened by someone else since the check above (the one-open-per-kind index).
             raise DeadlineError(_("该事项已有未办结的同类时限。")) from e
         AuditLog.objects.bulk_create(
-            _audit_row(
+            audit_row(
                 actor=actor,
-                action="deadline_open",
+                action="servicehall.deadline_open",
                 obj=d,
                 changes=snapshot(d, ["kind", "started_on", "working_days", "due_on"])
                 | {"responsible": d.responsible.name},
@@ -268,9 +255,9 @@ def deadline_stop_many(
             settled=ExpressionWrapper(Q(late_from__gte=on), output_field=models.BooleanField()),
         )
         AuditLog.objects.bulk_create(
-            _audit_row(
+            audit_row(
                 actor=actor,
-                action="deadline_stop",
+                action="servicehall.deadline_stop",
                 obj=d,
                 changes={"stopped_on": on.isoformat(), "reason": reasons[d.pk]},
                 cooperative_id=d.cooperative_id,
@@ -352,7 +339,7 @@ def deadline_reassign(
         deadline.save(update_fields=["responsible", "late_from", "reminded_at"])
         audit_record(
             actor=actor,
-            action="deadline_reassign",
+            action="servicehall.deadline_reassign",
             obj=deadline,
             changes={"responsible": [before.name, responsible.name], "reason": reason},
         )

@@ -319,7 +319,7 @@ def test_a_reversal_needs_a_second_persons_authorisation(org, contract):
     )
     r.refresh_from_db()
     assert r.is_reversed and r.reversal_authorised_by == org.deputy
-    row = AuditLog.objects.get(action="repayment_reverse")
+    row = AuditLog.objects.get(action="loans.repayment_reverse")
     assert org.deputy.username in row.changes["authorised_by"]
 
 
@@ -426,7 +426,9 @@ def test_paying_off_closes_the_loan_and_a_reversal_reopens_it_each_with_one_even
     r = lf.repay(org, loan, "1000", paid_on=TODAY)
     loan.refresh_from_db()
     assert loan.status == Loan.Status.CLOSED
-    services.repayment_reverse(repayment=r, actor=org.teller, reason="金额录错")
+    services.repayment_reverse(
+        repayment=r, actor=org.teller, reason="金额录错", authoriser=org.director
+    )
     loan.refresh_from_db()
     assert loan.status == Loan.Status.OPEN
     moves = WorkflowEvent.objects.filter(object_type="loans.loan", object_id=str(loan.pk))

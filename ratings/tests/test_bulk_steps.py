@@ -124,7 +124,9 @@ def test_bulk_steps_cost_the_same_queries_for_5_rows_and_30(org):
     assert AuditLog.objects.filter(
         object_type="ratings.creditapplication", object_id=str(app.pk), action="ratings.decide"
     ).exists()
-    stops = AuditLog.objects.filter(action="deadline_stop", cooperative=org.coop_a).count()
+    stops = AuditLog.objects.filter(
+        action="servicehall.deadline_stop", cooperative=org.coop_a
+    ).count()
     assert stops == 35 * 4  # draft, initial, review and decision clocks of every row
 
 

@@ -299,7 +299,7 @@ def test_edit_removes_only_the_member_whose_box_is_ticked(org, login, three_memb
     resp = client.post(url, data, follow=True)
     assert "已删除家庭成员：张小明" in resp.content.decode()
     assert sorted(three_members.members.values_list("name", flat=True)) == ["张三", "王芳"]
-    log = AuditLog.objects.get(action="修改农户")
+    log = AuditLog.objects.get(action="villages.household_update")
     assert [m["name"] for m in log.changes["members"][1]] == ["张三", "王芳"]
 
 

@@ -51,7 +51,7 @@ def test_director_waives_with_reason_audited(
         late_record.status == AccountabilityStatus.WAIVED and late_record.decided_by == org.director
     )
     assert AuditLog.objects.filter(
-        action="accountability_waive", object_id=str(late_record.pk)
+        action="servicehall.accountability_waive", object_id=str(late_record.pk)
     ).exists()
     page = client.get(f"/hall/accountability/{late_record.pk}/").content.decode()
     assert "客户外出务工" in page and "主任免责" in page

@@ -81,8 +81,8 @@ def test_open_many_writes_what_the_single_version_writes(org, groups):
         date(2026, 2, 14),
         date(2026, 2, 25),
     )
-    single_audit = [(a, c, r, ch) for a, c, r, ch in audits("deadline_open", singles)]
-    bulk_audit = audits("deadline_open", bulk)
+    single_audit = [(a, c, r, ch) for a, c, r, ch in audits("servicehall.deadline_open", singles)]
+    bulk_audit = audits("servicehall.deadline_open", bulk)
     assert len(bulk_audit) == 8 and bulk_audit == single_audit
     assert bulk_audit[0][0] == org.director.pk and bulk_audit[0][1] == org.coop_a.pk
 
@@ -136,11 +136,13 @@ def test_stop_many_settles_and_audits_like_the_single_version(org, groups):
 
     assert [stop_fields(d) for d in bulk] == [stop_fields(d) for d in single]
     assert {d.settled for d in bulk} == {True, False}  # both cases are covered
-    assert [(c, ch) for _a, c, _r, ch in audits("deadline_stop", bulk)] == [
-        (c, ch) for _a, c, _r, ch in audits("deadline_stop", single)
+    assert [(c, ch) for _a, c, _r, ch in audits("servicehall.deadline_stop", bulk)] == [
+        (c, ch) for _a, c, _r, ch in audits("servicehall.deadline_stop", single)
     ]
-    assert [r for _a, _c, r, _ch in audits("deadline_stop", bulk)] == [str(d) for d in bulk]
-    assert audits("deadline_stop", bulk)[0][0] == org.officer1.pk
+    assert [r for _a, _c, r, _ch in audits("servicehall.deadline_stop", bulk)] == [
+        str(d) for d in bulk
+    ]
+    assert audits("servicehall.deadline_stop", bulk)[0][0] == org.officer1.pk
     # Nothing left running: a second call stops nothing.
     assert engine.deadline_stop_many(targets=together, reason="再次", on=stop_on) == 0
 
@@ -187,7 +189,7 @@ def test_bulk_engine_calls_cost_the_same_few_queries_for_5_and_50_targets(
     )
     assert (
         AuditLog.objects.filter(
-            action="deadline_open", object_id__in=[str(d.pk) for d in opened]
+            action="servicehall.deadline_open", object_id__in=[str(d.pk) for d in opened]
         ).count()
         == n
     )
