@@ -27,6 +27,7 @@ def roles_required(*roles, write: bool = False):
                 raise PermissionDenied("稽核角色只能查阅，不能修改数据。")
             return view(request, *args, **kwargs)
 
+        wrapped.allowed_roles, wrapped.writes = roles, write
         return wrapped
 
     return decorator
@@ -121,3 +122,19 @@ def cooperative_director(cooperative_id):
         .order_by("username")
         .first()
     )
+
+
+def may_open(actor, url_name: str, *args) -> bool:
+    """Whether the page's own role check would let `actor` in (for menus: no entry that 403s)."""
+    from django.urls import NoReverseMatch, resolve, reverse
+
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    try:
+        view = resolve(reverse(url_name, args=args)).func
+    except NoReverseMatch:
+        return False
+    roles = getattr(view, "allowed_roles", ())
+    if roles and not (actor.is_superuser or actor.has_role(*roles)):
+        return False
+    return not (getattr(view, "writes", False) and actor.is_read_only)

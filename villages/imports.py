@@ -16,6 +16,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from creditcoop.errors import DomainError
+
 from .idcard import id_number_error, normalize_id, phone_error
 from .models import Member, Village
 
@@ -66,7 +68,7 @@ RELATION_WORDS = {
 RELATION_HINT = "户主、配偶、子女、父母、兄弟姐妹、孙子女、其他"
 
 
-class SheetError(Exception):
+class SheetError(DomainError):
     """The file as a whole cannot be used (not Excel, no header, too big)."""
 
 

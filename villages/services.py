@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from creditcoop.audit import audit_record, diff, snapshot
+from creditcoop.errors import DomainError
 from creditcoop.models import Role, Staff
 
 from .idcard import id_number_error, normalize_id, phone_error
@@ -30,22 +31,12 @@ from .pinyin import name_initials
 from .selectors import promotion_may_decide, promotion_may_propose, village_writable
 
 
-class VillageError(Exception):
+class VillageError(DomainError):
     """A rule the user broke, in Chinese.
 
     `errors` maps a place to messages: a field name ("phone"), or (row index, field) for
     one family member, or None for the whole form.
     """
-
-    def __init__(self, message: str = "", errors: dict | None = None):
-        self.errors = dict(errors or {})
-        if message:
-            self.errors.setdefault(None, []).append(message)
-        super().__init__(message or "; ".join(m for ms in self.errors.values() for m in ms))
-
-    @property
-    def messages(self) -> list[str]:
-        return [m for ms in self.errors.values() for m in ms]
 
 
 def _require_village_write(actor, village: Village) -> None:
@@ -566,13 +557,10 @@ IMPORT_TTL = timedelta(hours=24)
 def household_import_preview(*, actor, village: Village, upload) -> HouseholdImport:
     """Parse and check an uploaded sheet; nothing is registered yet. Raises VillageError when
     the file cannot be read at all."""
-    from .imports import SheetError, sheet_check, sheet_read
+    from .imports import sheet_check, sheet_read
 
     _require_village_write(actor, village)
-    try:
-        rows = sheet_read(upload)
-    except SheetError as exc:
-        raise VillageError(str(exc))
+    rows = sheet_read(upload)
     error_count = sheet_check(rows, village=village)
     with transaction.atomic():
         # Sheets never confirmed hold personal data for nothing; drop the stale ones.

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import Role
 from creditcoop.permissions import roles_required
 
@@ -45,7 +46,7 @@ from .selectors import (
     village_scope,
     village_writable,
 )
-from .services import MemberInput, VillageError
+from .services import MemberInput
 
 
 def _writable_village(user, pk):
@@ -54,12 +55,6 @@ def _writable_village(user, pk):
     if not village_writable(user, village):
         raise PermissionDenied("您不能修改该村的数据。")
     return village
-
-
-def _form_errors(form, exc: VillageError) -> None:
-    for key, msgs in exc.errors.items():
-        for msg in msgs:
-            form.add_error(key if key in form.fields else None, msg)
 
 
 # --- villages -------------------------------------------------------------------------------
@@ -122,9 +117,8 @@ def village_group_add(request, pk):
         try:
             services.village_group_create(actor=request.user, village=village, **form.cleaned_data)
             messages.success(request, "已新增村民小组。")
-        except VillageError as exc:
-            for msg in exc.messages:
-                messages.error(request, msg)
+        except DomainError as exc:
+            messages.error(request, str(exc))
     else:
         for errors in form.errors.values():
             for msg in errors:
@@ -225,16 +219,8 @@ def _household_form_view(request, *, village, household=None):
                     household = services.household_update(household=household, **kwargs)
                     messages.success(request, f"已保存{household}。")
                 return redirect("villages:household_detail", household.pk)
-            except VillageError as exc:
-                for key, msgs in exc.errors.items():
-                    for msg in msgs:
-                        if isinstance(key, tuple):
-                            i, field = key
-                            member_forms[i].add_error(
-                                field if field in member_forms[i].fields else None, msg
-                            )
-                        else:
-                            form.add_error(key if key in form.fields else None, msg)
+            except DomainError as exc:
+                add_to_form(form, exc, rows=member_forms)
     else:
         form = HouseholdForm(initial=initial, village=village)
         formset = MemberFormSet(prefix="m", initial=initial_members)
@@ -279,8 +265,8 @@ def household_import(request, pk):
                     actor=request.user, village=village, upload=form.cleaned_data["file"]
                 )
                 return redirect("villages:household_import_preview", village.pk, batch.token)
-            except VillageError as exc:
-                _form_errors(form, exc)
+            except DomainError as exc:
+                add_to_form(form, exc)
     else:
         form = ImportUploadForm()
     return render(
@@ -320,7 +306,7 @@ def household_import_preview(request, pk, token):
             )
             messages.success(request, f"已导入 {count} 户。")
             return redirect("villages:village_detail", village.pk)
-        except VillageError as exc:
+        except DomainError as exc:
             messages.error(request, str(exc))
             return redirect("villages:household_import_preview", village.pk, batch.token)
     rows = batch.rows
@@ -378,8 +364,8 @@ def _committee_form_view(request, *, village, member=None):
                 )
                 messages.success(request, "已保存评审小组成员。")
                 return redirect("villages:committee_list", village.pk)
-            except VillageError as exc:
-                _form_errors(form, exc)
+            except DomainError as exc:
+                add_to_form(form, exc)
     else:
         form = CommitteeMemberForm(initial=initial, village=village)
     return render(
@@ -419,7 +405,7 @@ def committee_member_end(request, pk):
     try:
         services.committee_member_end_term(actor=request.user, member=member)
         messages.success(request, f"已结束 {member.name} 的任期。")
-    except VillageError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("villages:committee_list", member.village_id)
 
@@ -440,8 +426,8 @@ def schedule_edit(request, pk):
                 )
                 messages.success(request, "已保存工作配档表。")
                 return redirect("villages:village_detail", village.pk)
-            except VillageError as exc:
-                _form_errors(form, exc)
+            except DomainError as exc:
+                add_to_form(form, exc)
     else:
         initial = {"officer": village.officer_id}
         if schedule:
@@ -518,8 +504,8 @@ def promotion_survey(request, pk):
                 )
                 messages.success(request, "已保存推广村调查。")
                 return redirect("villages:promotion_detail", survey.pk)
-            except VillageError as exc:
-                _form_errors(form, exc)
+            except DomainError as exc:
+                add_to_form(form, exc)
     else:
         initial = {}
         if open_survey:
@@ -565,7 +551,7 @@ def promotion_propose(request, pk):
             actor=request.user, survey=survey, reason=form.cleaned_data.get("reason", "")
         )
         messages.success(request, "已推荐，等待联社审批。")
-    except VillageError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("villages:promotion_detail", survey.pk)
 
@@ -586,9 +572,8 @@ def promotion_decide(request, pk):
             reason=form.cleaned_data["reason"],
         )
         messages.success(request, "已审批。")
-    except VillageError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
+    except DomainError as exc:
+        messages.error(request, str(exc))
     return redirect("villages:promotion_detail", survey.pk)
 
 

@@ -76,9 +76,11 @@ from django.utils.translation import gettext as _
 
 from creditcoop import workdays
 from creditcoop.audit import _plain, audit_record, snapshot
+from creditcoop.errors import DomainError
 from creditcoop.models import AuditLog, Role, Staff
 from creditcoop.money import ZERO, to_fen, yuan
 from creditcoop.notify import notify, notify_directors
+from creditcoop.permissions import cooperative_director
 
 from . import selectors
 from .models import (
@@ -102,12 +104,8 @@ from .models import (
 )
 
 
-class DomainError(Exception):
-    """A rule was broken; the message is shown to the user as it is."""
-
-
 class DeadlineError(DomainError):
-    pass
+    """A deadline rule refused the action."""
 
 
 # ================================================================ deadline engine
@@ -940,16 +938,6 @@ def roster_withdraw(*, roster_id: int, actor: Staff) -> DutyRoster:
 # ================================================================ walk-in register
 
 
-def _coop_director(cooperative) -> Staff | None:
-    return (
-        Staff.objects.filter(
-            cooperative=cooperative, is_active=True, roles__contains=[Role.DIRECTOR]
-        )
-        .order_by("username")
-        .first()
-    )
-
-
 def walkin_register(
     *,
     actor: Staff,
@@ -1102,7 +1090,7 @@ def walkin_answer(
             changes={"status": [before, to], "reason": reason},
         )
         if enters_approval:
-            approver = _coop_director(walkin.cooperative) or walkin.officer
+            approver = cooperative_director(walkin.cooperative_id) or walkin.officer
             deadline_open(
                 target=walkin,
                 kind=DeadlineKind.WALKIN_APPROVAL,

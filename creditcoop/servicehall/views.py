@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from creditcoop import workdays
+from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import UNION_ROLES, Role
 from creditcoop.permissions import roles_required
 
@@ -92,8 +93,8 @@ def walkin_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             walkin = services.walkin_register(actor=request.user, **form.cleaned_data)
-        except services.DomainError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            add_to_form(form, exc)
         else:
             if walkin.kind == WalkinKind.APPLICATION:
                 messages.success(
@@ -161,7 +162,7 @@ def walkin_answer(request, pk):
             enters_approval=form.cleaned_data["decision"] == "approve",
             reason=form.cleaned_data["reason"],
         )
-    except services.DomainError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
         return redirect(walkin)
     if form.cleaned_data["decision"] == "refuse":
@@ -188,7 +189,7 @@ def walkin_decide(request, pk):
             approved=form.cleaned_data["decision"] == "approve",
             note=form.cleaned_data["note"],
         )
-    except services.DomainError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "审批已办结。")
@@ -303,7 +304,7 @@ def roster_action(request):
             messages.success(request, "已撤回发布，可以修改。")
         else:
             messages.error(request, "未知操作。")
-    except services.DomainError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     return redirect(url)
 
@@ -412,8 +413,8 @@ def accountability_decide(request, pk):
                 confirm=form.cleaned_data["decision"] == "confirm",
                 reason=form.cleaned_data["reason"],
             )
-        except services.DomainError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(request, "已处理该问责记录。")
             return redirect(record)

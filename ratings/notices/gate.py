@@ -20,20 +20,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from creditcoop.errors import DomainError
 from ratings.models import CreditApplication
 
 from .models import NoticeBatch, NoticeEntry, Objection
 
 
-class NoticeGateError(Exception):
+class NoticeGateError(DomainError):
     """Credit may not be granted yet; the message says why (Chinese)."""
-
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = str(reason)
-
-    def __str__(self):
-        return self.reason
 
 
 def grant_blocker(*, application, today: date | None = None) -> str | None:
