@@ -6,6 +6,8 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Role
 
@@ -22,9 +24,9 @@ def roles_required(*roles, write: bool = False):
         def wrapped(request, *args, **kwargs):
             user = request.user
             if roles and not (user.is_superuser or user.has_role(*roles)):
-                raise PermissionDenied("您没有执行此操作的权限。")
+                raise PermissionDenied(_("您没有执行此操作的权限。"))
             if (write or request.method == "POST") and user.is_read_only:
-                raise PermissionDenied("稽核角色只能查阅，不能修改数据。")
+                raise PermissionDenied(_("稽核角色只能查阅，不能修改数据。"))
             return view(request, *args, **kwargs)
 
         wrapped.allowed_roles, wrapped.writes = roles, write
@@ -35,7 +37,7 @@ def roles_required(*roles, write: bool = False):
 
 def require_write(user) -> None:
     if user.is_read_only:
-        raise PermissionDenied("稽核角色只能查阅，不能修改数据。")
+        raise PermissionDenied(_("稽核角色只能查阅，不能修改数据。"))
 
 
 # ---------------------------------------------------------------------------
@@ -44,13 +46,15 @@ def require_write(user) -> None:
 # committees are read through their relations.
 # ---------------------------------------------------------------------------
 
-READ_ONLY_MESSAGE = "稽核角色只能查阅，不能修改数据。"
+READ_ONLY_MESSAGE = gettext_lazy("稽核角色只能查阅，不能修改数据。")
 
 
 def may_write(actor) -> bool:
     """Logged in and not a read-only role."""
-    return bool(getattr(actor, "pk", None)) and getattr(actor, "is_authenticated", True) and (
-        not actor.is_read_only
+    return (
+        bool(getattr(actor, "pk", None))
+        and getattr(actor, "is_authenticated", True)
+        and (not actor.is_read_only)
     )
 
 
@@ -59,7 +63,7 @@ def require_may_write(actor) -> None:
     from .errors import DomainError
 
     if not getattr(actor, "pk", None):
-        raise DomainError("请先登录。")
+        raise DomainError(_("请先登录。"))
     if actor.is_read_only:
         raise DomainError(READ_ONLY_MESSAGE)
 

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from creditcoop.errors import DomainError, add_to_form
@@ -53,7 +54,7 @@ def _writable_village(user, pk):
     """The village in scope (else 404) that the user may change (else 403)."""
     village = village_get(user, pk)
     if not village_writable(user, village):
-        raise PermissionDenied("您不能修改该村的数据。")
+        raise PermissionDenied(_("您不能修改该村的数据。"))
     return village
 
 
@@ -116,7 +117,7 @@ def village_group_add(request, pk):
     if form.is_valid():
         try:
             services.village_group_create(actor=request.user, village=village, **form.cleaned_data)
-            messages.success(request, "已新增村民小组。")
+            messages.success(request, _("已新增村民小组。"))
         except DomainError as exc:
             messages.error(request, str(exc))
     else:
@@ -214,10 +215,10 @@ def _household_form_view(request, *, village, household=None):
             try:
                 if household is None:
                     household = services.household_create(village=village, **kwargs)
-                    messages.success(request, f"已登记{household}。")
+                    messages.success(request, _("已登记%(h)s。") % {"h": household})
                 else:
                     household = services.household_update(household=household, **kwargs)
-                    messages.success(request, f"已保存{household}。")
+                    messages.success(request, _("已保存%(h)s。") % {"h": household})
                 return redirect("villages:household_detail", household.pk)
             except DomainError as exc:
                 add_to_form(form, exc, rows=member_forms)
@@ -247,7 +248,7 @@ def household_create(request, pk):
 def household_edit(request, pk):
     household = household_get(request.user, pk)
     if not village_writable(request.user, household.village):
-        raise PermissionDenied("您不能修改该村的数据。")
+        raise PermissionDenied(_("您不能修改该村的数据。"))
     return _household_form_view(request, village=household.village, household=household)
 
 
@@ -304,7 +305,7 @@ def household_import_preview(request, pk, token):
             count = services.household_import_confirm(
                 actor=request.user, village=village, token=batch.token
             )
-            messages.success(request, f"已导入 {count} 户。")
+            messages.success(request, _("已导入 %(n)s 户。") % {"n": count})
             return redirect("villages:village_detail", village.pk)
         except DomainError as exc:
             messages.error(request, str(exc))
@@ -362,7 +363,7 @@ def _committee_form_view(request, *, village, member=None):
                 services.committee_member_save(
                     actor=request.user, village=village, member=member, **form.cleaned_data
                 )
-                messages.success(request, "已保存评审小组成员。")
+                messages.success(request, _("已保存评审小组成员。"))
                 return redirect("villages:committee_list", village.pk)
             except DomainError as exc:
                 add_to_form(form, exc)
@@ -388,7 +389,7 @@ def _committee_member_get(user, pk) -> CommitteeMember:
     if member is None:
         raise Http404("未找到该成员。")
     if not village_writable(user, member.village):
-        raise PermissionDenied("您不能修改该村的数据。")
+        raise PermissionDenied(_("您不能修改该村的数据。"))
     return member
 
 
@@ -404,7 +405,7 @@ def committee_member_end(request, pk):
     member = _committee_member_get(request.user, pk)
     try:
         services.committee_member_end_term(actor=request.user, member=member)
-        messages.success(request, f"已结束 {member.name} 的任期。")
+        messages.success(request, _("已结束 %(name)s 的任期。") % {"name": member.name})
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("villages:committee_list", member.village_id)
@@ -424,7 +425,7 @@ def schedule_edit(request, pk):
                 services.work_schedule_save(
                     actor=request.user, village=village, **form.cleaned_data
                 )
-                messages.success(request, "已保存工作配档表。")
+                messages.success(request, _("已保存工作配档表。"))
                 return redirect("villages:village_detail", village.pk)
             except DomainError as exc:
                 add_to_form(form, exc)
@@ -502,7 +503,7 @@ def promotion_survey(request, pk):
                 survey = services.promotion_survey_record(
                     actor=request.user, village=village, **form.cleaned_data
                 )
-                messages.success(request, "已保存推广村调查。")
+                messages.success(request, _("已保存推广村调查。"))
                 return redirect("villages:promotion_detail", survey.pk)
             except DomainError as exc:
                 add_to_form(form, exc)
@@ -550,7 +551,7 @@ def promotion_propose(request, pk):
         services.promotion_propose(
             actor=request.user, survey=survey, reason=form.cleaned_data.get("reason", "")
         )
-        messages.success(request, "已推荐，等待联社审批。")
+        messages.success(request, _("已推荐，等待联社审批。"))
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("villages:promotion_detail", survey.pk)
@@ -562,7 +563,7 @@ def promotion_decide(request, pk):
     survey = promotion_get(request.user, pk)
     form = PromotionDecideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择审批结果。")
+        messages.error(request, _("请选择审批结果。"))
         return redirect("villages:promotion_detail", survey.pk)
     try:
         services.promotion_decide(
@@ -571,7 +572,7 @@ def promotion_decide(request, pk):
             approve=form.cleaned_data["decision"] == "approve",
             reason=form.cleaned_data["reason"],
         )
-        messages.success(request, "已审批。")
+        messages.success(request, _("已审批。"))
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("villages:promotion_detail", survey.pk)

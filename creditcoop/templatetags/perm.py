@@ -1,8 +1,8 @@
 """Templates ask the shared permission rules (creditcoop.permissions), never their own copies.
 
-    {% load perm %}
-    {% if user|may_open:"loans:counter" %}…{% endif %}
-    {% if user|officer_or_director:village %}…{% endif %}
+{% load perm %}
+{% if user|may_open:"loans:counter" %}…{% endif %}
+{% if user|officer_or_director:village %}…{% endif %}
 """
 
 from django import template
