@@ -562,8 +562,8 @@ IMPORT_TTL = timedelta(hours=24)
 
 
 def household_import_preview(*, actor, village: Village, upload) -> HouseholdImport:
-    """Parse and check an uploaded sheet; nothing is registered yet. Raises VillageError when
-    the file cannot be read at all."""
+    """Parse and check an uploaded sheet; nothing is registered yet. Raises SheetError (a
+    DomainError) when the file cannot be read at all."""
     from .imports import sheet_check, sheet_read
 
     _require_village_write(actor, village)
