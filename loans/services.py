@@ -21,7 +21,7 @@ from creditcoop.errors import DomainError
 from creditcoop.models import Role
 from creditcoop.money import ZERO, to_fen, yuan
 from creditcoop.notify import notify_directors
-from creditcoop.permissions import officer_or_director, require_may_write
+from creditcoop.permissions import may_write, officer_or_director, require_may_write
 from creditcoop.sms import sms_queue
 from ratings.models import CreditApplication
 from recovery.selectors import bad_records_for
@@ -914,15 +914,7 @@ def loans_classify(*, today: date | None = None) -> int:
 
 
 def may_classify(actor, loan) -> bool:
-    if actor.is_read_only:
-        return False
-    contract = loan.contract
-    if (
-        actor.has_role(Role.DIRECTOR, Role.DEPUTY)
-        and actor.cooperative_id == contract.cooperative_id
-    ):
-        return True
-    return actor.has_role(Role.OFFICER) and contract.village.officer_id == actor.pk
+    return may_write(actor) and officer_or_director(actor, loan.contract.village)
 
 
 @transaction.atomic

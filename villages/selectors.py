@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import COOPERATIVE_ROLES, Cooperative, Role
-from creditcoop.permissions import may_write, officer_or_director
+from creditcoop.permissions import directs_cooperative, may_write, officer_or_director
 
 from .models import CommitteeMember, Household, Member, PromotionSurvey, Village, WorkSchedule
 
@@ -90,11 +90,7 @@ def village_writable(user, village: Village) -> bool:
 
 
 def promotion_may_propose(user, village: Village) -> bool:
-    return (
-        not user.is_read_only
-        and user.has_role(Role.DIRECTOR, Role.DEPUTY)
-        and village.cooperative_id == user.cooperative_id
-    )
+    return may_write(user) and directs_cooperative(user, village.cooperative_id)
 
 
 def promotion_may_decide(user) -> bool:
