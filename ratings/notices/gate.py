@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,8 +29,12 @@ class NoticeGateError(DomainError):
     """Credit may not be granted yet; the message says why (Chinese)."""
 
 
-def grant_blocker(*, application, today: date | None = None) -> str | None:
-    """None when credit may be granted for this application, otherwise the reason."""
+def grant_blocker(*, application, today: date | None = None, lock: bool = False) -> str | None:
+    """None when credit may be granted for this application, otherwise the reason.
+
+    With lock=True (the granting transaction) the household's notices and entry stay locked
+    until commit; pages that only show the reason read without locking.
+    """
     today = today or timezone.localdate()
     app = CreditApplication.objects.only(
         "status", "grade", "final_line", "term_months", "publish_consent", "household_id"
@@ -40,7 +43,7 @@ def grant_blocker(*, application, today: date | None = None) -> str | None:
         return _("授信额度尚未由主任核定，不能授信。")
     posted_on = NoticeEntry.objects.filter(household_id=app.household_id).values("batch_id")
     entries = NoticeEntry.objects.select_related("batch")
-    if connection.in_atomic_block:
+    if lock:
         # Inside the granting transaction: hold the household's notices (in id order, so two
         # grants never deadlock) and its entry until commit.
         list(
@@ -101,6 +104,6 @@ def grant_blocker(*, application, today: date | None = None) -> str | None:
 
 
 def assert_grantable(*, application, today: date | None = None) -> None:
-    reason = grant_blocker(application=application, today=today)
+    reason = grant_blocker(application=application, today=today, lock=True)
     if reason is not None:
         raise NoticeGateError(reason)
