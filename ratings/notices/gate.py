@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,7 +104,10 @@ def grant_blocker(*, application, today: date | None = None, lock: bool = False)
     return None
 
 
+@transaction.atomic
 def assert_grantable(*, application, today: date | None = None) -> None:
+    """Raise NoticeGateError unless credit may be granted; the notices stay locked until the
+    caller's granting transaction commits."""
     reason = grant_blocker(application=application, today=today, lock=True)
     if reason is not None:
         raise NoticeGateError(reason)

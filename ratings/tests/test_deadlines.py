@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from creditcoop.errors import DomainError
 from creditcoop.models import AuditLog
 from creditcoop.servicehall.models import (
     Accountability,
@@ -181,7 +182,7 @@ def test_the_step_change_and_its_clocks_are_one_transaction(org, clock):
         cooperative=org.coop_a,
         working_days=2,
     )
-    with pytest.raises(services.RatingError):
+    with pytest.raises(DomainError):
         services.application_initial_rate(
             application=app, actor=org.officer1, scores=SCORES_85, advance=True
         )
