@@ -90,6 +90,61 @@ def _fresh_calendar_cache(_django_db_helper, django_db_blocker):
     workdays.invalidate()
 
 
+class LockOutsideTransaction(AssertionError):
+    """A service locked rows (SELECT ... FOR UPDATE) without opening a transaction of its own."""
+
+
+# Per connection, how many atomic blocks the test harness itself holds open; a lock needs
+# one more (the service's own). Connections of other threads (the live server) start at 0.
+_harness_atomic_blocks: dict[int, int] = {}
+_lock_violations: list[str] = []
+_guard_on = False
+
+
+def _lock_guard(execute, sql, params, many, context):
+    """Refuse SELECT ... FOR UPDATE run with no atomic block beyond the harness's own.
+
+    Without ATOMIC_REQUESTS such a lock raises TransactionManagementError in the running
+    product, while a test (already inside a transaction) would not notice.
+    """
+    connection = context["connection"]
+    shown = sql if len(sql) < 240 else f"{sql[:60]} … {sql[-160:]}"
+    harness = _harness_atomic_blocks.get(id(connection), 0)
+    if _guard_on and " FOR UPDATE" in str(sql).upper() and len(connection.atomic_blocks) <= harness:
+        message = (
+            "A service locked rows without a transaction of its own (missing "
+            f"@transaction.atomic on the public service function): {shown}"
+        )
+        _lock_violations.append(message)
+        raise LockOutsideTransaction(message)
+    return execute(sql, params, many, context)
+
+
+def _install_lock_guard(sender=None, connection=None, **kwargs):
+    if _lock_guard not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_lock_guard)
+
+
+@pytest.fixture(autouse=True)
+def _locks_need_a_transaction(_fresh_calendar_cache):
+    """Fail the test when any SELECT ... FOR UPDATE runs outside a service's own transaction."""
+    global _guard_on
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_install_lock_guard, dispatch_uid="lock-guard")
+    for connection in connections.all():
+        _install_lock_guard(connection=connection)
+        _harness_atomic_blocks[id(connection)] = len(connection.atomic_blocks)
+    _lock_violations.clear()
+    _guard_on = True
+    yield
+    _guard_on = False
+    _harness_atomic_blocks.clear()
+    if _lock_violations:
+        pytest.fail("\n".join(_lock_violations), pytrace=False)
+
+
 @pytest.fixture
 def org(db):
     from creditcoop.models import Role

@@ -36,10 +36,23 @@ class DomainError(Exception):
         return self.message
 
 
-def add_to_form(form, error: DomainError, *, fields: Iterable[str] | None = None) -> None:
-    """Show a domain error on a bound form: on its field when the form has it, else on top."""
+def add_to_form(
+    form, error: DomainError, *, fields: Iterable[str] | None = None, rows=None
+) -> None:
+    """Show a domain error on a bound form: on its field when the form has it, else on top.
+
+    With `rows` (the forms of a formset) a (row index, field) key lands on that row's form.
+    """
     known = set(fields if fields is not None else getattr(form, "fields", {}))
     for key, messages in error.errors.items():
-        target = key if isinstance(key, str) and key in known else None
+        target_form, target = form, key
+        if rows is not None and isinstance(key, tuple):
+            index, target = key
+            target_form = rows[index]
+            known_here = set(target_form.fields)
+        else:
+            known_here = known
+        if not (isinstance(target, str) and target in known_here):
+            target = None
         for message in messages:
-            form.add_error(target, message)
+            target_form.add_error(target, message)

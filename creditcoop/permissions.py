@@ -6,6 +6,8 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Role
 
@@ -22,11 +24,12 @@ def roles_required(*roles, write: bool = False):
         def wrapped(request, *args, **kwargs):
             user = request.user
             if roles and not (user.is_superuser or user.has_role(*roles)):
-                raise PermissionDenied("您没有执行此操作的权限。")
+                raise PermissionDenied(_("您没有执行此操作的权限。"))
             if (write or request.method == "POST") and user.is_read_only:
-                raise PermissionDenied("稽核角色只能查阅，不能修改数据。")
+                raise PermissionDenied(_("稽核角色只能查阅，不能修改数据。"))
             return view(request, *args, **kwargs)
 
+        wrapped.allowed_roles, wrapped.writes = roles, write
         return wrapped
 
     return decorator
@@ -34,7 +37,7 @@ def roles_required(*roles, write: bool = False):
 
 def require_write(user) -> None:
     if user.is_read_only:
-        raise PermissionDenied("稽核角色只能查阅，不能修改数据。")
+        raise PermissionDenied(_("稽核角色只能查阅，不能修改数据。"))
 
 
 # ---------------------------------------------------------------------------
@@ -43,13 +46,15 @@ def require_write(user) -> None:
 # committees are read through their relations.
 # ---------------------------------------------------------------------------
 
-READ_ONLY_MESSAGE = "稽核角色只能查阅，不能修改数据。"
+READ_ONLY_MESSAGE = gettext_lazy("稽核角色只能查阅，不能修改数据。")
 
 
 def may_write(actor) -> bool:
     """Logged in and not a read-only role."""
-    return bool(getattr(actor, "pk", None)) and getattr(actor, "is_authenticated", True) and (
-        not actor.is_read_only
+    return (
+        bool(getattr(actor, "pk", None))
+        and getattr(actor, "is_authenticated", True)
+        and (not actor.is_read_only)
     )
 
 
@@ -58,7 +63,7 @@ def require_may_write(actor) -> None:
     from .errors import DomainError
 
     if not getattr(actor, "pk", None):
-        raise DomainError("请先登录。")
+        raise DomainError(_("请先登录。"))
     if actor.is_read_only:
         raise DomainError(READ_ONLY_MESSAGE)
 
@@ -121,3 +126,19 @@ def cooperative_director(cooperative_id):
         .order_by("username")
         .first()
     )
+
+
+def may_open(actor, url_name: str, *args) -> bool:
+    """Whether the page's own role check would let `actor` in (for menus: no entry that 403s)."""
+    from django.urls import NoReverseMatch, resolve, reverse
+
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    try:
+        view = resolve(reverse(url_name, args=args)).func
+    except NoReverseMatch:
+        return False
+    roles = getattr(view, "allowed_roles", ())
+    if roles and not (actor.is_superuser or actor.has_role(*roles)):
+        return False
+    return not (getattr(view, "writes", False) and actor.is_read_only)

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .audit import audit_record
@@ -159,5 +160,5 @@ def notification_list(request):
 @require_POST
 def notification_read_all(request):
     inbox(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
-    messages.success(request, "已全部标为已读。")
+    messages.success(request, _("已全部标为已读。"))
     return redirect("notification_list")

@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditcoop.audit import audit_record
+from creditcoop.errors import DomainError
 from creditcoop.jobs import job_lock
 from creditcoop.models import Role
 from creditcoop.money import ZERO, to_fen, yuan
 from creditcoop.notify import notify_directors
+from creditcoop.permissions import may_write, officer_or_director, require_may_write
 from creditcoop.sms import sms_queue
 from creditcoop.workflow import transition, transition_many
 from ratings.models import CreditApplication
@@ -62,18 +64,19 @@ MONEY_STATE = [
 ]
 
 
-class LoanError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = str(message)
+class LoanError(DomainError):
+    """A lending rule refused the action; the message is meant for the user (Chinese)."""
 
 
 class DrawdownRefused(LoanError):
-    """The counter must refuse; recorded and reported to the director."""
+    """The counter must refuse; recorded and reported to the director.
 
-    def __init__(self, reason, message, contract=None):
+    `refusal_code` is the CounterRefusal.Reason the refusal is filed under.
+    """
+
+    def __init__(self, refusal_code, message, contract=None):
         super().__init__(message)
-        self.reason = reason
+        self.refusal_code = refusal_code
         self.contract = contract
 
 
@@ -85,11 +88,6 @@ def _next(sequence: str) -> int:
     with connection.cursor() as cur:
         cur.execute("SELECT nextval(%s)", [sequence])
         return cur.fetchone()[0]
-
-
-def _require_writer(actor):
-    if actor.is_read_only:
-        raise LoanError(_("稽核角色只能查阅，不能修改数据。"))
 
 
 # ---------------------------------------------------------------------------
@@ -121,17 +119,6 @@ class GrantTerms:
         if not (Decimal("0") < rate < Decimal("0.36")):
             raise LoanError(_("执行年利率须大于 0 且低于 36%。"))
         return rate.quantize(Decimal("0.000001"))
-
-
-def may_grant(actor, village) -> bool:
-    if actor.is_read_only:
-        return False
-    if (
-        actor.has_role(Role.DIRECTOR, Role.DEPUTY)
-        and actor.cooperative_id == village.cooperative_id
-    ):
-        return True
-    return actor.has_role(Role.OFFICER) and village.officer_id == actor.pk
 
 
 def signing_officers(cooperative):
@@ -186,9 +173,9 @@ def credit_grant(
 ) -> CreditContract:
     """Grant one household's credit after its notice: contract signed face to face, loan
     certificate issued, the committee incentive for a first certificate."""
-    from ratings.notices.gate import NoticeGateError, assert_grantable, signing_earliest
+    from ratings.notices.gate import assert_grantable, signing_earliest
 
-    _require_writer(actor)
+    require_may_write(actor)
     today = _today(today)
     app = (
         # Only the application row: the joined village, cooperative and member rows are read,
@@ -198,7 +185,7 @@ def credit_grant(
         .get(pk=application.pk)
     )
     village = app.village
-    if not may_grant(actor, village):
+    if not officer_or_director(actor, village):
         raise LoanError(_("您无权为该村办理授信。"))
     if app.status != CreditApplication.Status.LINE_SET:
         raise LoanError(_("该申请尚未核定授信额度。"))
@@ -214,10 +201,7 @@ def credit_grant(
         or not officer.officer_may_investigate(app.final_line, village.cooperative)
     ):
         raise LoanError(_("面签信贷员须为本社有权办理该额度贷款的信贷员。"))
-    try:
-        assert_grantable(application=app, today=today)
-    except NoticeGateError as e:
-        raise LoanError(_("公示未通过：%(r)s") % {"r": getattr(e, "reason", None) or str(e)})
+    assert_grantable(application=app, today=today)
     earliest = signing_earliest(application=app)
     if earliest is not None and signed_on < earliest:
         raise LoanError(
@@ -394,11 +378,11 @@ def village_credit_grant(
     through the notice gate. Only households in `present_ids` (the borrower signed face to
     face) are granted; `guarantees` maps an application to its household's guarantee. Who
     was not granted is listed with the reason."""
-    _require_writer(actor)
+    require_may_write(actor)
     existing = GrantBatch.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing
-    if not may_grant(actor, village):
+    if not officer_or_director(actor, village):
         raise LoanError(_("您无权为该村办理授信。"))
     today = _today(today)
     present = {int(p) for p in present_ids}
@@ -436,7 +420,7 @@ def village_credit_grant(
                     batch=batch,
                     today=today,
                 )
-        except LoanError as e:
+        except DomainError as e:
             refusals.append({**row, "reason": e.message})
         else:
             count += 1
@@ -627,7 +611,7 @@ def loan_draw(
 ) -> Loan:
     """Disburse at the counter, or raise DrawdownRefused after recording the refusal and
     telling the directors."""
-    _require_writer(teller)
+    require_may_write(teller)
     if not teller.has_role(Role.TELLER):
         raise LoanError(_("只有柜员可以办理放款。"))
     amount = to_fen(amount)
@@ -669,7 +653,7 @@ def counter_refusal_record(*, teller, refusal, certificate_number, id_number, am
             "certificate_number": (certificate_number or "").strip().upper()[:30],
             "id_number_masked": mask_id(normalize_id(id_number))[:18],
             "amount": amount,
-            "reason": refusal.reason,
+            "reason": refusal.refusal_code,
             "message": refusal.message[:300],
             "teller": teller,
         },
@@ -680,7 +664,7 @@ def counter_refusal_record(*, teller, refusal, certificate_number, id_number, am
             action="loans.counter_refuse",
             obj=row,
             cooperative=teller.cooperative,
-            changes={"reason": refusal.reason, "message": refusal.message},
+            changes={"reason": refusal.refusal_code, "message": refusal.message},
         )
         if teller.cooperative_id:
             notify_directors(
@@ -726,7 +710,7 @@ def loan_repay(
     *, loan: Loan, teller, amount: Decimal, idempotency_key, paid_on: date | None = None
 ) -> Repayment:
     """Settle interest to the day, then apply the money: penalty → interest → principal."""
-    _require_writer(teller)
+    require_may_write(teller)
     key = uuid.UUID(str(idempotency_key))
     contract = CreditContract.objects.select_for_update().get(pk=loan.contract_id)
     done = Repayment.objects.filter(idempotency_key=key).first()
@@ -825,7 +809,7 @@ def repayment_reverse(*, repayment: Repayment, actor, reason: str, authoriser) -
 
     A reversal takes a second person: the cooperative's director or deputy director, not the
     one who reverses, authorises it, and is recorded with it."""
-    _require_writer(actor)
+    require_may_write(actor)
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise LoanError(_("请写明冲正原因。"))
@@ -989,15 +973,7 @@ def loans_classify(*, today: date | None = None) -> int:
 
 
 def may_classify(actor, loan) -> bool:
-    if actor.is_read_only:
-        return False
-    contract = loan.contract
-    if (
-        actor.has_role(Role.DIRECTOR, Role.DEPUTY)
-        and actor.cooperative_id == contract.cooperative_id
-    ):
-        return True
-    return actor.has_role(Role.OFFICER) and contract.village.officer_id == actor.pk
+    return may_write(actor) and officer_or_director(actor, loan.contract.village)
 
 
 @transaction.atomic

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import Role, Staff
-from creditcoop.permissions import roles_required
+from creditcoop.permissions import may_write, officer_or_director, roles_required
 from ratings.selectors import application_get
 from villages.selectors import committee_current, village_get, village_scope
 
@@ -26,7 +27,7 @@ from .forms import (
     VillageGrantForm,
 )
 from .models import CounterRefusal, CreditContract, LoanCertificate, RiskClass
-from .services import DrawdownRefused, LoanError
+from .services import DrawdownRefused
 
 GRANTERS = (Role.OFFICER, Role.DIRECTOR, Role.DEPUTY)
 LEDGER_PAGE_SIZE = 50
@@ -145,7 +146,7 @@ def _grant_preview(village, today):
 @roles_required(*GRANTERS)
 def grant_village(request, pk):
     village = village_get(request.user, pk)
-    if not services.may_grant(request.user, village):
+    if not (may_write(request.user) and officer_or_director(request.user, village)):
         raise PermissionDenied(_("您无权为该村办理授信。"))
     officers = services.signing_officers(village.cooperative)
     data = request.POST if request.method == "POST" else None
@@ -173,8 +174,8 @@ def grant_village(request, pk):
                     guarantees={a.pk: a.row.guarantee() for a in rows},
                     idempotency_key=d["idempotency_key"],
                 )
-            except LoanError as e:
-                form.add_error(None, e.message)
+            except DomainError as e:
+                add_to_form(form, e)
             else:
                 messages.success(
                     request,
@@ -193,7 +194,7 @@ def grant_village(request, pk):
 def grant_single(request, pk):
     app = application_get(request.user, pk)
     village = app.village
-    if not services.may_grant(request.user, village):
+    if not (may_write(request.user) and officer_or_director(request.user, village)):
         raise PermissionDenied(_("您无权为该村办理授信。"))
     existing = CreditContract.objects.filter(application=app).first()
     if existing:
@@ -221,8 +222,8 @@ def grant_single(request, pk):
                     collateral=d["collateral"],
                 ),
             )
-        except LoanError as e:
-            form.add_error(None, e.message)
+        except DomainError as e:
+            add_to_form(form, e)
         else:
             messages.success(
                 request,
@@ -277,8 +278,8 @@ def counter(request):
             data["idempotency_key"] = str(uuid.uuid4())
             form = DrawdownForm(data)
             form.is_valid()
-        except LoanError as e:
-            form.add_error(None, e.message)
+        except DomainError as e:
+            add_to_form(form, e)
         else:
             messages.success(
                 request,
@@ -400,8 +401,8 @@ def loan_repay(request, pk):
                 amount=form.cleaned_data["amount"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
-        except LoanError as e:
-            messages.error(request, e.message)
+        except DomainError as e:
+            messages.error(request, str(e))
         else:
             messages.success(
                 request, _("还款成功，收据编号 %(n)s。") % {"n": repayment.receipt_number}
@@ -425,8 +426,8 @@ def loan_classify(request, pk):
                 to_class=form.cleaned_data["to_class"],
                 reason=form.cleaned_data["reason"],
             )
-        except LoanError as e:
-            messages.error(request, e.message)
+        except DomainError as e:
+            messages.error(request, str(e))
         else:
             messages.success(request, _("已认定分类。"))
     else:
@@ -469,8 +470,8 @@ def receipt_reverse(request, pk):
             reason=form.data.get("reason", ""),
             authoriser=authoriser,
         )
-    except LoanError as e:
-        messages.error(request, e.message)
+    except DomainError as e:
+        messages.error(request, str(e))
     else:
         messages.success(request, _("已冲正。"))
     return redirect("loans:receipt_print", repayment.pk)

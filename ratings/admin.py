@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creditcoop.admin import AuditedAdmin
 from creditcoop.audit import audit_record, diff, snapshot
+from creditcoop.errors import DomainError
 
 from . import services
 from .models import (
@@ -151,8 +152,8 @@ class ScorecardAdmin(admin.ModelAdmin):
         else:
             try:
                 services.scorecard_publish(scorecard=sc, actor=request.user)
-            except services.RatingError as e:
-                messages.error(request, e.message)
+            except DomainError as e:
+                messages.error(request, str(e))
                 return redirect("admin:ratings_scorecard_change", sc.pk)
             messages.success(request, _("第%s版已启用；此前的评级仍保留其原版本。") % sc.version)
         return redirect("admin:ratings_scorecard_changelist")

@@ -32,17 +32,25 @@ from django.utils.translation import gettext as _
 from creditcoop.audit import audit_record, diff, snapshot
 from creditcoop.deadlines.accountability import reference_rate
 from creditcoop.deadlines.engine import (
-    DeadlineError,
     DeadlineSpec,
     deadline_open_many,
     deadline_stop_many,
 )
+from creditcoop.errors import DomainError
 from creditcoop.models import Role, Staff
 from creditcoop.money import to_fen
+from creditcoop.permissions import (
+    cooperative_director,
+    manages_village,
+    officer_or_director,
+    require_may_write,
+    sits_on_committee,
+    works_at,
+)
 from creditcoop.workflow import Move, record_many
 from creditcoop.workflow import record as record_move
 from villages.credit import family_credit_review
-from villages.models import CommitteeMember, Household, Member, Village
+from villages.models import Household, Member, Village
 
 from .models import (
     ApplicationEvent,
@@ -61,15 +69,8 @@ from .models import (
 S = CreditApplication.Status
 
 
-class RatingError(Exception):
+class RatingError(DomainError):
     """A rating rule refused the action; the message is meant for the user (Chinese)."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = str(message)
-
-    def __str__(self):
-        return self.message
 
 
 class StaleApplicationError(RatingError):
@@ -81,47 +82,14 @@ class StaleApplicationError(RatingError):
 # ---------------------------------------------------------------------------
 
 
-def _require_write(actor):
-    if actor is None or not getattr(actor, "pk", None):
-        raise RatingError(_("请先登录。"))
-    if actor.is_read_only:
-        raise RatingError(_("稽核角色只能查阅，不能修改数据。"))
-
-
-def is_village_officer(actor, village) -> bool:
-    return actor.has_role(Role.OFFICER) and village.officer_id == actor.pk
-
-
-def is_committee_of(actor, village) -> bool:
-    if not actor.has_role(Role.COMMITTEE):
-        return False
-    today = timezone.localdate()
-    return (
-        CommitteeMember.objects.filter(village=village, staff=actor, term_start__lte=today)
-        .filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
-        .exists()
-    )
-
-
-def is_coop_staff(actor, village, *roles) -> bool:
-    return actor.cooperative_id == village.cooperative_id and actor.has_role(*roles)
-
-
 def _check_may_register(actor, village):
-    if not (
-        is_village_officer(actor, village)
-        or is_coop_staff(actor, village, Role.DIRECTOR, Role.DEPUTY)
-        or (is_coop_staff(actor, village, Role.OFFICER))
-    ):
+    if not works_at(actor, village.cooperative_id, Role.OFFICER, Role.DIRECTOR, Role.DEPUTY):
         raise RatingError(_("只有本社信贷员或主任可以登记评级申请。"))
 
 
 def _check_may_prepare(actor, village):
     """Documents, submission: the village's officer or the director/deputy."""
-    if not (
-        is_village_officer(actor, village)
-        or is_coop_staff(actor, village, Role.DIRECTOR, Role.DEPUTY)
-    ):
+    if not officer_or_director(actor, village):
         raise RatingError(_("只有该村包村信贷员或本社主任可以办理此项。"))
 
 
@@ -131,7 +99,7 @@ def _check_may_investigate(actor, application):
 
 
 def _check_village_officer(actor, village):
-    if not is_village_officer(actor, village):
+    if not manages_village(actor, village):
         raise RatingError(_("只有该村的包村信贷员可以入户调查和审核。"))
 
 
@@ -155,20 +123,20 @@ def _committee_or_officer(actor, village) -> bool:
 
     Returns True when the officer enters on the committee's behalf.
     """
-    if is_committee_of(actor, village):
+    if sits_on_committee(actor, village):
         return False
-    if is_village_officer(actor, village):
+    if manages_village(actor, village):
         return True
     raise RatingError(_("只有本村信用评审小组成员或包村信贷员（代录）可以录入。"))
 
 
 def _check_review_group(actor, village):
-    if not is_coop_staff(actor, village, Role.REVIEW_GROUP, Role.DIRECTOR, Role.DEPUTY):
+    if not works_at(actor, village.cooperative_id, Role.REVIEW_GROUP, Role.DIRECTOR, Role.DEPUTY):
         raise RatingError(_("只有本社评定小组（审贷小组）成员可以办理此项。"))
 
 
 def _check_director(actor, village):
-    if not is_coop_staff(actor, village, Role.DIRECTOR, Role.DEPUTY):
+    if not works_at(actor, village.cooperative_id, Role.DIRECTOR, Role.DEPUTY):
         raise RatingError(_("只有本社主任（副主任）可以核定授信额度。"))
 
 
@@ -379,16 +347,6 @@ def step_deadline_kind(status: str) -> str:
     return f"rating_{status}"
 
 
-def _coop_director(cooperative_id) -> Staff | None:
-    return (
-        Staff.objects.filter(
-            cooperative_id=cooperative_id, is_active=True, roles__contains=[Role.DIRECTOR]
-        )
-        .order_by("username")
-        .first()
-    )
-
-
 def _stop_reason(app) -> str:
     if app.status == S.REJECTED:
         return _("未通过：%s") % app.rejection_reason
@@ -424,7 +382,7 @@ def _steps_follow(moves: list[tuple[CreditApplication, str]], *, actor) -> None:
                 ).first()
             # A village without an (active) officer, or whose officer is of grade 3 and
             # may not investigate: the director answers for the step (and assigns it).
-            people[key] = person or _coop_director(village.cooperative_id)
+            people[key] = person or cooperative_director(village.cooperative_id)
         return people[key]
 
     leaving: dict[str, list] = {}
@@ -451,15 +409,12 @@ def _steps_follow(moves: list[tuple[CreditApplication, str]], *, actor) -> None:
                 title=f"{S(app.status).label} {app.applicant.name}（{app.village.name}）",
             )
         )
-    try:
-        # Rows registered before step clocks existed have none running: nothing to stop.
-        for before, apps in leaving.items():
-            deadline_stop_many(
-                targets=apps, kind=step_deadline_kind(before), reason=_stop_reason, actor=actor
-            )
-        deadline_open_many(items=items, actor=actor)
-    except DeadlineError as e:
-        raise RatingError(str(e))
+    # Rows registered before step clocks existed have none running: nothing to stop.
+    for before, apps in leaving.items():
+        deadline_stop_many(
+            targets=apps, kind=step_deadline_kind(before), reason=_stop_reason, actor=actor
+        )
+    deadline_open_many(items=items, actor=actor)
 
 
 # ---------------------------------------------------------------------------
@@ -699,11 +654,8 @@ def campaign_create(
     credit_date: date | None = None,
     certificate_date: date | None = None,
 ) -> RatingCampaign:
-    _require_write(actor)
-    if not (
-        is_village_officer(actor, village)
-        or is_coop_staff(actor, village, Role.DIRECTOR, Role.DEPUTY)
-    ):
+    require_may_write(actor)
+    if not officer_or_director(actor, village):
         raise RatingError(_("只有该村包村信贷员或本社主任可以安排集中评级。"))
     schedule = _work_schedule(village)
     if schedule is not None:
@@ -773,7 +725,7 @@ def application_create(
     purpose: str = "",
 ) -> CreditApplication:
     """Register an application: in a village campaign, or a single walk-in (campaign=None)."""
-    _require_write(actor)
+    require_may_write(actor)
     village = household.village
     _check_may_register(actor, village)
     if applicant.household_id != household.pk:
@@ -828,7 +780,7 @@ def application_create(
 @transaction.atomic
 def campaign_add_households(*, campaign: RatingCampaign, actor, requested_amount) -> int:
     """Register every household of the village (head as applicant) not yet applying."""
-    _require_write(actor)
+    require_may_write(actor)
     campaign = (
         RatingCampaign.objects.select_for_update().select_related("village").get(pk=campaign.pk)
     )
@@ -913,7 +865,7 @@ def application_documents_update(
     *, application, actor, expected_version=None, values: dict
 ) -> CreditApplication:
     """Tick the document checklist (资料清单) and the separate publication consent."""
-    _require_write(actor)
+    require_may_write(actor)
     app = _lock(application, expected_version)
     _check_may_prepare(actor, app.village)
     _require_status(app, S.DRAFT)
@@ -963,7 +915,7 @@ def application_investigate(
     A blacklist, deliberate default, written-off or unsettled bad loan of the applicant
     or any family member ends the application with that reason.
     """
-    _require_write(actor)
+    require_may_write(actor)
     app = _lock(application, expected_version)
     _require_status(app, S.DRAFT)
     _check_may_investigate(actor, app)
@@ -1039,7 +991,7 @@ def missing_items(app: CreditApplication, *, member_count=None, consent_count=No
 @transaction.atomic
 def application_submit(*, application, actor, expected_version=None) -> CreditApplication:
     """资料齐全、调查完成 → to the committee's initial rating."""
-    _require_write(actor)
+    require_may_write(actor)
     app = _lock(application, expected_version)
     _check_may_prepare(actor, app.village)
     _require_status(app, S.DRAFT)
@@ -1056,7 +1008,7 @@ def application_initial_rate(
     *, application, actor, scores: dict, expected_version=None, advance=False
 ) -> CreditApplication:
     """Committee initial rating (初评), by a committee member or the officer on its behalf."""
-    _require_write(actor)
+    require_may_write(actor)
     app = _lock(application, expected_version)
     on_behalf = _committee_or_officer(actor, app.village)
     _require_status(app, S.INITIAL)
@@ -1075,7 +1027,7 @@ def application_review(
     *, application, actor, expected_version=None, scores: dict | None = None, reason: str = ""
 ) -> CreditApplication:
     """Officer review (审核): keeps or changes the scores; a change needs a written reason."""
-    _require_write(actor)
+    require_may_write(actor)
     app = _lock(application, expected_version)
     _require_status(app, S.REVIEW)
     _check_may_investigate(actor, app)
@@ -1111,7 +1063,7 @@ def applications_decide(
 
     A score below the lowest band ends the application: not a credit household.
     """
-    _require_write(actor)
+    require_may_write(actor)
     pks = [a.pk for a in applications]
     if not pks:
         raise RatingError(_("没有待评定的申请。"))
@@ -1218,7 +1170,7 @@ def application_line_propose(
     *, application, actor, amount, term_months, expected_version=None, advance=False
 ) -> CreditApplication:
     """The village committee's proposed line (初步授信), or the officer on its behalf."""
-    _require_write(actor)
+    require_may_write(actor)
     app = _lock(application, expected_version)
     _committee_or_officer(actor, app.village)
     _require_status(app, S.LINE_PROPOSAL)
@@ -1234,7 +1186,7 @@ def application_line_propose(
 def application_line_officer(
     *, application, actor, amount, opinion="", expected_version=None, advance=False
 ) -> CreditApplication:
-    _require_write(actor)
+    require_may_write(actor)
     app = _lock(application, expected_version)
     _require_status(app, S.LINE_OFFICER)
     _check_may_investigate(actor, app)
@@ -1250,10 +1202,10 @@ def application_line_officer(
 def application_line_review(
     *, application, actor, amount, opinion="", expected_version=None, advance=False
 ) -> CreditApplication:
-    _require_write(actor)
+    require_may_write(actor)
     app = _lock(application, expected_version)
     _require_status(app, S.LINE_REVIEW)
-    if not is_coop_staff(actor, app.village, Role.REVIEW_GROUP):
+    if not works_at(actor, app.village.cooperative_id, Role.REVIEW_GROUP):
         raise RatingError(_("只有本社审贷小组成员可以提出审贷意见。"))
     amount, _term = _check_line(app, amount, label=_("审贷小组意见额度"))
     before, from_status = snapshot(app, TRACKED), app.status
@@ -1268,7 +1220,7 @@ def application_line_final(
     *, application, actor, amount, term_months, expected_version=None
 ) -> CreditApplication:
     """The director's final line (核定): never above the grade maximum or the income cap."""
-    _require_write(actor)
+    require_may_write(actor)
     app = _lock(application, expected_version)
     _require_status(app, S.LINE_DIRECTOR)
     _check_approver(actor, app)
@@ -1280,12 +1232,11 @@ def application_line_final(
     return _save(app, actor=actor, action="final_line", before=before, from_status=from_status)
 
 
-@transaction.atomic
 def _check_may_reject(actor, app):
     village = app.village
     early = app.status in (S.DRAFT, S.INITIAL, S.REVIEW)
-    if not is_coop_staff(actor, village, Role.REVIEW_GROUP, Role.DIRECTOR, Role.DEPUTY):
-        if not (early and is_village_officer(actor, village)):
+    if not works_at(actor, village.cooperative_id, Role.REVIEW_GROUP, Role.DIRECTOR, Role.DEPUTY):
+        if not (early and manages_village(actor, village)):
             raise RatingError(
                 _(
                     "您无权否决该申请：调查、初评和审核环节由该村包村信贷员否决，"
@@ -1333,9 +1284,10 @@ def application_may_reject(actor, app) -> bool:
     return True
 
 
+@transaction.atomic
 def application_reject(*, application, actor, reason: str, expected_version=None):
     """End an application with a reason the household is told (printable)."""
-    _require_write(actor)
+    require_may_write(actor)
     app = _lock(application, expected_version)
     if not app.is_open:
         raise RatingError(_("该申请已办结，不能否决。"))
@@ -1361,7 +1313,7 @@ def application_line_revise(
     Same caps as the director's line (grade maximum, income cap); the application stays
     in "line_set" with the revised values; history and audit keep old → new and why.
     """
-    _require_write(actor)
+    require_may_write(actor)
     app = _lock(application)
     _require_status(app, S.LINE_SET)
     _check_approver(actor, app)
@@ -1426,7 +1378,7 @@ def applications_advance(
     amount for rows they have not filled in (the officer review keeps the initial scores).
     Rows that cannot move are left where they are and reported.
     """
-    _require_write(actor)
+    require_may_write(actor)
     if status not in CreditApplication.NEXT or status == S.DECISION:
         raise RatingError(_("该环节不能批量转入下一步。"))
     village = campaign.village
@@ -1528,13 +1480,13 @@ def applications_advance(
 
 
 def _check_line_review_role(actor, village):
-    if not is_coop_staff(actor, village, Role.REVIEW_GROUP):
+    if not works_at(actor, village.cooperative_id, Role.REVIEW_GROUP):
         raise RatingError(_("只有本社审贷小组成员可以提出审贷意见。"))
 
 
 @transaction.atomic
 def campaign_close(*, campaign: RatingCampaign, actor) -> RatingCampaign:
-    _require_write(actor)
+    require_may_write(actor)
     campaign = (
         RatingCampaign.objects.select_for_update().select_related("village").get(pk=campaign.pk)
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import Role
 from creditcoop.permissions import roles_required
 from villages.selectors import household_get, village_get, village_scope
@@ -98,8 +99,8 @@ def campaign_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_create(actor=request.user, **form.cleaned_data)
-        except RatingError as e:
-            form.add_error(None, e.message)
+        except DomainError as e:
+            add_to_form(form, e)
         else:
             messages.success(request, _("已安排集中评级。"))
             return redirect("ratings:campaign_day", campaign.pk)
@@ -160,8 +161,8 @@ def campaign_add_households(request, pk):
             n = services.campaign_add_households(
                 campaign=campaign, actor=request.user, **form.cleaned_data
             )
-        except RatingError as e:
-            messages.error(request, e.message)
+        except DomainError as e:
+            messages.error(request, str(e))
         else:
             messages.success(request, _("已为 %s 户登记评级申请。") % n)
     return redirect(reverse("ratings:campaign_day", args=[pk]) + "?step=draft")
@@ -179,8 +180,8 @@ def campaign_advance(request, pk):
             status=status,
             accept_previous=request.POST.get("accept_previous") == "1",
         )
-    except RatingError as e:
-        messages.error(request, e.message)
+    except DomainError as e:
+        messages.error(request, str(e))
     else:
         if moved:
             messages.success(request, _("已将 %s 户转入下一环节。") % moved)
@@ -205,8 +206,8 @@ def campaign_decide(request, pk):
         apps = list(campaign.applications.filter(status=S.DECISION))
         try:
             services.applications_decide(actor=request.user, applications=apps, **form.cleaned_data)
-        except RatingError as e:
-            messages.error(request, e.message)
+        except DomainError as e:
+            messages.error(request, str(e))
         else:
             messages.success(request, _("评定小组已评定 %s 户。") % len(apps))
     return redirect(reverse("ratings:campaign_day", args=[pk]) + "?step=decision")
@@ -218,8 +219,8 @@ def campaign_close(request, pk):
     campaign = campaign_get(request.user, pk)
     try:
         services.campaign_close(campaign=campaign, actor=request.user)
-    except RatingError as e:
-        messages.error(request, e.message)
+    except DomainError as e:
+        messages.error(request, str(e))
     else:
         messages.success(request, _("本批次集中评级已结束。"))
     return redirect("ratings:campaign_day", pk)
@@ -371,8 +372,8 @@ def row(request, pk):
                     "ratings/_row.html",
                     _row_ctx(request, fresh, form=_step_form(fresh), error=e.message, editing=True),
                 )
-            except RatingError as e:
-                form.add_error(None, e.message)
+            except DomainError as e:
+                add_to_form(form, e)
             else:
                 response = render(
                     request, "ratings/_row.html", _row_ctx(request, _row_app(request, pk))
@@ -444,8 +445,8 @@ def application_create(request):
             app = services.application_create(
                 actor=request.user, household=household, **form.cleaned_data
             )
-        except RatingError as e:
-            form.add_error(None, e.message)
+        except DomainError as e:
+            add_to_form(form, e)
         else:
             messages.success(request, _("评级申请已登记。"))
             return redirect("ratings:application_detail", app.pk)
@@ -531,11 +532,11 @@ def _post_or_rerender(request, app, form_key, form, call):
     if form.is_valid():
         try:
             call(form)
-        except RatingError as e:
+        except DomainError as e:
             if isinstance(e, StaleApplicationError):
-                messages.error(request, e.message)
+                messages.error(request, str(e))
                 return redirect("ratings:application_detail", app.pk)
-            form.add_error(None, e.message)
+            add_to_form(form, e)
         else:
             messages.success(request, _("已保存。"))
             return redirect("ratings:application_detail", app.pk)
@@ -604,8 +605,8 @@ def application_submit(request, pk):
         services.application_submit(
             application=app, actor=request.user, expected_version=form.cleaned_data["version"]
         )
-    except RatingError as e:
-        messages.error(request, e.message)
+    except DomainError as e:
+        messages.error(request, str(e))
     else:
         messages.success(request, _("已提交村信用评审小组初评。"))
     return redirect("ratings:application_detail", pk)
@@ -636,8 +637,8 @@ def application_decide(request, pk):
             services.applications_decide(
                 actor=request.user, applications=[app], **form.cleaned_data
             )
-        except RatingError as e:
-            messages.error(request, e.message)
+        except DomainError as e:
+            messages.error(request, str(e))
         else:
             messages.success(request, _("已评定。"))
     return redirect("ratings:application_detail", pk)

@@ -12,9 +12,12 @@ import io
 import zipfile
 from datetime import date, datetime
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from creditcoop.errors import DomainError
 
 from .idcard import id_number_error, normalize_id, phone_error
 from .models import Member, Village
@@ -73,7 +76,7 @@ RELATION_WORDS = {
 RELATION_HINT = "户主、配偶、子女、父母、兄弟姐妹、孙子女、其他"
 
 
-class SheetError(Exception):
+class SheetError(DomainError):
     """The file as a whole cannot be used (not Excel, no header, too big)."""
 
 
@@ -176,12 +179,12 @@ def sheet_read(upload) -> list[dict]:
     """The data rows of the first sheet as dicts (see COLUMNS); SheetError if unusable."""
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
-        raise SheetError("文件超过 5 MB，请分批导入。")
+        raise SheetError(_("文件超过 5 MB，请分批导入。"))
     data = upload.read()
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise SheetError("这是旧版 Excel（.xls）文件，请在 Excel 中“另存为 .xlsx”后再上传。")
+        raise SheetError(_("这是旧版 Excel（.xls）文件，请在 Excel 中“另存为 .xlsx”后再上传。"))
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise SheetError("上传的文件不是 Excel（.xlsx）文件，请下载模板填写后上传。")
+        raise SheetError(_("上传的文件不是 Excel（.xlsx）文件，请下载模板填写后上传。"))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_packing(archive)
@@ -190,7 +193,7 @@ def sheet_read(upload) -> list[dict]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise SheetError("上传的文件不是有效的 Excel（.xlsx）文件，请下载模板填写后上传。")
+        raise SheetError(_("上传的文件不是有效的 Excel（.xlsx）文件，请下载模板填写后上传。"))
     try:
         ws = wb.worksheets[0]
         cells = ws.iter_rows(values_only=True)
@@ -203,7 +206,10 @@ def sheet_read(upload) -> list[dict]:
                 index[key] = i
         missing = [label for key, label in COLUMNS if key in REQUIRED and key not in index]
         if missing:
-            raise SheetError("第一行表头缺少：" + "、".join(missing) + "。请使用系统提供的模板。")
+            raise SheetError(
+                _("第一行表头缺少：%(missing)s。请使用系统提供的模板。")
+                % {"missing": "、".join(missing)}
+            )
         rows = []
         for number, values in enumerate(cells, start=2):
             if number > MAX_SHEET_ROWS:
@@ -227,11 +233,11 @@ def sheet_read(upload) -> list[dict]:
             row["numeric_id"] = numeric_id
             rows.append(row)
             if len(rows) > MAX_ROWS:
-                raise SheetError(f"一次最多导入 {MAX_ROWS} 行，请分批导入。")
+                raise SheetError(_("一次最多导入 %(n)s 行，请分批导入。") % {"n": MAX_ROWS})
     finally:
         wb.close()
     if not rows:
-        raise SheetError("表格中没有数据行。")
+        raise SheetError(_("表格中没有数据行。"))
     return rows
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import COOPERATIVE_ROLES, Cooperative, Role
+from creditcoop.permissions import directs_cooperative, may_write, officer_or_director
 from creditcoop.scoping import get_in_scope
 
 from .models import CommitteeMember, Household, Member, PromotionSurvey, Village, WorkSchedule
@@ -82,21 +83,13 @@ def household_get(user, pk) -> Household:
 def village_writable(user, village: Village) -> bool:
     """Officers write in their own villages, the director/deputy in their cooperative, admins
     everywhere in the union. Everyone else who can see the village only reads it."""
-    if not getattr(user, "is_authenticated", False) or user.is_read_only:
+    if not getattr(user, "is_authenticated", False) or not may_write(user):
         return False
-    if user.is_superuser or user.has_role(Role.ADMIN):
-        return True
-    if user.has_role(Role.DIRECTOR, Role.DEPUTY) and village.cooperative_id == user.cooperative_id:
-        return True
-    return user.has_role(Role.OFFICER) and village.officer_id == user.pk
+    return user.is_superuser or user.has_role(Role.ADMIN) or officer_or_director(user, village)
 
 
 def promotion_may_propose(user, village: Village) -> bool:
-    return (
-        not user.is_read_only
-        and user.has_role(Role.DIRECTOR, Role.DEPUTY)
-        and village.cooperative_id == user.cooperative_id
-    )
+    return may_write(user) and directs_cooperative(user, village.cooperative_id)
 
 
 def promotion_may_decide(user) -> bool:

@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creditcoop.audit import audit_record, diff, snapshot
+from creditcoop.errors import DomainError
 from creditcoop.models import Role, Staff
 from creditcoop.workflow import transition
 
@@ -31,27 +33,17 @@ from .pinyin import name_initials
 from .selectors import promotion_may_decide, promotion_may_propose, village_writable
 
 
-class VillageError(Exception):
+class VillageError(DomainError):
     """A rule the user broke, in Chinese.
 
     `errors` maps a place to messages: a field name ("phone"), or (row index, field) for
     one family member, or None for the whole form.
     """
 
-    def __init__(self, message: str = "", errors: dict | None = None):
-        self.errors = dict(errors or {})
-        if message:
-            self.errors.setdefault(None, []).append(message)
-        super().__init__(message or "; ".join(m for ms in self.errors.values() for m in ms))
-
-    @property
-    def messages(self) -> list[str]:
-        return [m for ms in self.errors.values() for m in ms]
-
 
 def _require_village_write(actor, village: Village) -> None:
     if not village_writable(actor, village):
-        raise PermissionDenied("您不能修改该村的数据。")
+        raise PermissionDenied(_("您不能修改该村的数据。"))
 
 
 # --- households ---------------------------------------------------------------------------
@@ -119,7 +111,7 @@ def _members_check(members: list[MemberInput], *, household: Household | None) -
 def _household_check(*, village, group, phone) -> dict:
     errors: dict = {}
     if group is None or group.village_id != village.pk:
-        errors["group"] = ["请选择本村的村民小组。"]
+        errors["group"] = [_("请选择本村的村民小组。")]
     msg = phone_error(phone)
     if msg:
         errors["phone"] = [msg]
@@ -132,7 +124,7 @@ def _member_row(m: MemberInput) -> dict:
 
 def _raise_duplicate(exc: IntegrityError):
     if "id_number" in str(exc):
-        raise VillageError("身份证号码刚被他人登记，请核对后重新提交。")
+        raise VillageError(_("身份证号码刚被他人登记，请核对后重新提交。"))
     raise exc
 
 
@@ -270,9 +262,9 @@ def village_group_create(*, actor, village: Village, number: int, name: str) -> 
     _require_village_write(actor, village)
     name = (name or "").strip()
     if not name:
-        raise VillageError(errors={"name": ["请填写村民小组名称。"]})
+        raise VillageError(errors={"name": [_("请填写村民小组名称。")]})
     if village.groups.filter(Q(number=number) | Q(name=name)).exists():
-        raise VillageError("本村已有相同组号或名称的村民小组。")
+        raise VillageError(_("本村已有相同组号或名称的村民小组。"))
     try:
         with transaction.atomic():
             group = VillageGroup.objects.create(village=village, number=number, name=name)
@@ -284,7 +276,7 @@ def village_group_create(*, actor, village: Village, number: int, name: str) -> 
                 cooperative=village.cooperative,
             )
     except IntegrityError:
-        raise VillageError("本村已有相同组号或名称的村民小组。")
+        raise VillageError(_("本村已有相同组号或名称的村民小组。"))
     return group
 
 
@@ -310,19 +302,19 @@ def committee_member_save(
     errors: dict = {}
     name, phone = (name or "").strip(), (phone or "").strip()
     if not name:
-        errors["name"] = ["请填写姓名。"]
+        errors["name"] = [_("请填写姓名。")]
     if not phone:
-        errors["phone"] = ["评审小组成员的联系电话要公示，请填写。"]
+        errors["phone"] = [_("评审小组成员的联系电话要公示，请填写。")]
     elif msg := phone_error(phone):
         errors["phone"] = [msg]
     if post not in CommitteeMember.Post.values:
-        errors["post"] = ["请选择职务。"]
+        errors["post"] = [_("请选择职务。")]
     if term_end and term_start and term_end < term_start:
-        errors["term_end"] = ["任期结束日期不能早于开始日期。"]
+        errors["term_end"] = [_("任期结束日期不能早于开始日期。")]
     if staff is not None and (
         not staff.has_role(Role.COMMITTEE) or staff.union_id != village.cooperative.union_id
     ):
-        errors["staff"] = ["只能关联本联社具有“村信用评审小组成员”角色的账号。"]
+        errors["staff"] = [_("只能关联本联社具有“村信用评审小组成员”角色的账号。")]
     if post == CommitteeMember.Post.CHAIR and term_start and not errors:
         far = term_start.replace(year=9999)
         chairs = village.committee.filter(post=CommitteeMember.Post.CHAIR).exclude(
@@ -330,7 +322,9 @@ def committee_member_save(
         )
         for other in chairs:
             if other.term_start <= (term_end or far) and term_start <= (other.term_end or far):
-                errors["term_start"] = [f"任期与组长 {other.name} 的任期重叠，请先结束其任期。"]
+                errors["term_start"] = [
+                    _("任期与组长 %(name)s 的任期重叠，请先结束其任期。") % {"name": other.name}
+                ]
                 break
     if errors:
         raise VillageError(errors=errors)
@@ -364,7 +358,7 @@ def committee_member_end_term(*, actor, member: CommitteeMember, end_date=None) 
     with transaction.atomic():
         member = CommitteeMember.objects.select_for_update().get(pk=member.pk)
         if member.term_end and member.term_end <= end_date:
-            raise VillageError("该成员的任期已结束。")
+            raise VillageError(_("该成员的任期已结束。"))
         if end_date < member.term_start:
             end_date = member.term_start
         before = snapshot(member, ["term_end"])
@@ -398,15 +392,15 @@ def work_schedule_save(
     _require_village_write(actor, village)
     errors: dict = {}
     if officer is None:
-        errors["officer"] = ["请选择责任信贷员。"]
+        errors["officer"] = [_("请选择责任信贷员。")]
     elif not officer.has_role(Role.OFFICER) or officer.cooperative_id != village.cooperative_id:
-        errors["officer"] = ["责任信贷员须是本信用社的信贷员。"]
+        errors["officer"] = [_("责任信贷员须是本信用社的信贷员。")]
     if rating_date and credit_date and credit_date < rating_date:
-        errors["credit_date"] = ["集中授信日期不能早于集中信用等级评定日期。"]
+        errors["credit_date"] = [_("集中授信日期不能早于集中信用等级评定日期。")]
     if credit_date and certificate_date and certificate_date < credit_date:
-        errors["certificate_date"] = ["集中办理贷款证日期不能早于集中授信日期。"]
+        errors["certificate_date"] = [_("集中办理贷款证日期不能早于集中授信日期。")]
     if not (rating_date or credit_date or certificate_date):
-        errors[None] = ["请至少填写一个日期。"]
+        errors[None] = [_("请至少填写一个日期。")]
     if errors:
         raise VillageError(errors=errors)
     with transaction.atomic():
@@ -463,13 +457,13 @@ def promotion_survey_record(
     _require_village_write(actor, village)
     errors: dict = {}
     if local_households > resident_households:
-        errors["local_households"] = ["长期在本地经营的农户数不能多于常住农户数。"]
+        errors["local_households"] = [_("长期在本地经营的农户数不能多于常住农户数。")]
     if npl_count > 0 and npl_amount <= 0:
-        errors["npl_amount"] = ["有不良贷款户时请填写不良贷款金额。"]
+        errors["npl_amount"] = [_("有不良贷款户时请填写不良贷款金额。")]
     if certificate_count > 0 and certificate_amount <= 0:
-        errors["certificate_amount"] = ["已发放贷款证时请填写授信金额。"]
+        errors["certificate_amount"] = [_("已发放贷款证时请填写授信金额。")]
     if village.is_promotion:
-        errors[None] = ["该村已是阳光信贷推广村。"]
+        errors[None] = [_("该村已是阳光信贷推广村。")]
     if errors:
         raise VillageError(errors=errors)
     figures = {
@@ -489,7 +483,7 @@ def promotion_survey_record(
             .first()
         )
         if survey is not None and not survey.can("edit"):
-            raise VillageError("信用社已推荐该村，调查数据不能再修改。")
+            raise VillageError(_("信用社已推荐该村，调查数据不能再修改。"))
         if survey is None:
             survey = PromotionSurvey.objects.create(village=village, surveyed_by=actor, **figures)
             _survey_event(survey, actor=actor, from_status="")
@@ -519,11 +513,13 @@ def promotion_survey_record(
 def promotion_propose(*, actor, survey: PromotionSurvey, reason: str = "") -> PromotionSurvey:
     """The cooperative's leadership proposes the surveyed village to the union."""
     if not promotion_may_propose(actor, survey.village):
-        raise PermissionDenied("只有本信用社主任、副主任可以推荐推广村。")
+        raise PermissionDenied(_("只有本信用社主任、副主任可以推荐推广村。"))
     with transaction.atomic():
         survey = PromotionSurvey.objects.select_for_update().get(pk=survey.pk)
         if not survey.can("propose"):
-            raise VillageError(f"当前状态为“{survey.get_status_display()}”，不能推荐。")
+            raise VillageError(
+                _("当前状态为“%(s)s”，不能推荐。") % {"s": survey.get_status_display()}
+            )
         survey.proposed_by, survey.proposed_at = actor, timezone.now()
         transition(
             survey,
@@ -544,17 +540,19 @@ def promotion_decide(
     """The union approves (the village becomes a promotion village) or rejects with a reason.
     Whoever proposed may not decide."""
     if not promotion_may_decide(actor):
-        raise PermissionDenied("只有联社风险管理部或系统管理员可以审批推广村。")
+        raise PermissionDenied(_("只有联社风险管理部或系统管理员可以审批推广村。"))
     reason = (reason or "").strip()
     if not approve and not reason:
-        raise VillageError(errors={"reason": ["不批准时请填写理由。"]})
+        raise VillageError(errors={"reason": [_("不批准时请填写理由。")]})
     with transaction.atomic():
         survey = PromotionSurvey.objects.select_for_update().get(pk=survey.pk)
         action = "approve" if approve else "reject"
         if not survey.can(action):
-            raise VillageError(f"当前状态为“{survey.get_status_display()}”，不能审批。")
+            raise VillageError(
+                _("当前状态为“%(s)s”，不能审批。") % {"s": survey.get_status_display()}
+            )
         if survey.proposed_by_id == actor.pk:
-            raise VillageError("推荐人不能审批自己推荐的推广村。")
+            raise VillageError(_("推荐人不能审批自己推荐的推广村。"))
         village = Village.objects.select_for_update().get(pk=survey.village_id)
         survey.decided_by, survey.decided_at = actor, timezone.now()
         survey.decision_reason = reason
@@ -580,15 +578,12 @@ IMPORT_TTL = timedelta(hours=24)
 
 
 def household_import_preview(*, actor, village: Village, upload) -> HouseholdImport:
-    """Parse and check an uploaded sheet; nothing is registered yet. Raises VillageError when
-    the file cannot be read at all."""
-    from .imports import SheetError, sheet_check, sheet_read
+    """Parse and check an uploaded sheet; nothing is registered yet. Raises SheetError (a
+    DomainError) when the file cannot be read at all."""
+    from .imports import sheet_check, sheet_read
 
     _require_village_write(actor, village)
-    try:
-        rows = sheet_read(upload)
-    except SheetError as exc:
-        raise VillageError(str(exc))
+    rows = sheet_read(upload)
     error_count = sheet_check(rows, village=village)
     with transaction.atomic():
         # Sheets never confirmed hold personal data for nothing; drop the stale ones.
@@ -619,9 +614,9 @@ def household_import_confirm(*, actor, village: Village, token) -> int:
             .first()
         )
         if batch is None or batch.created_at < timezone.now() - IMPORT_TTL:
-            raise VillageError("导入批次不存在或已过期，请重新上传。")
+            raise VillageError(_("导入批次不存在或已过期，请重新上传。"))
         if batch.status != HouseholdImport.Status.PENDING:
-            raise VillageError("该批次已经导入过了。")
+            raise VillageError(_("该批次已经导入过了。"))
         error_count = sheet_check(batch.rows, village=village)
         if not error_count:
             families = sheet_households(batch.rows, village=village)
@@ -644,7 +639,7 @@ def household_import_confirm(*, actor, village: Village, token) -> int:
         # Keep the re-check's findings for the preview; nothing else is written.
         batch.error_count = error_count
         batch.save(update_fields=["rows", "error_count"])
-    raise VillageError(f"表格中有 {error_count} 处错误，请修改后重新上传。")
+    raise VillageError(_("表格中有 %(n)s 处错误，请修改后重新上传。") % {"n": error_count})
 
 
 def _households_bulk_create(*, village: Village, families: list[dict]) -> int:
@@ -681,5 +676,5 @@ def _households_bulk_create(*, village: Village, families: list[dict]) -> int:
     try:
         Member.objects.bulk_create(members, batch_size=1000)
     except IntegrityError:
-        raise VillageError("表格中的身份证号码刚被他人登记，请重新上传核对。")
+        raise VillageError(_("表格中的身份证号码刚被他人登记，请重新上传核对。"))
     return len(households)

@@ -7,8 +7,10 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import Role
 from creditcoop.permissions import roles_required
 from creditcoop.scoping import get_in_scope
@@ -46,21 +48,15 @@ from .selectors import (
     village_scope,
     village_writable,
 )
-from .services import MemberInput, VillageError
+from .services import MemberInput
 
 
 def _writable_village(user, pk):
     """The village in scope (else 404) that the user may change (else 403)."""
     village = village_get(user, pk)
     if not village_writable(user, village):
-        raise PermissionDenied("您不能修改该村的数据。")
+        raise PermissionDenied(_("您不能修改该村的数据。"))
     return village
-
-
-def _form_errors(form, exc: VillageError) -> None:
-    for key, msgs in exc.errors.items():
-        for msg in msgs:
-            form.add_error(key if key in form.fields else None, msg)
 
 
 # --- villages -------------------------------------------------------------------------------
@@ -122,10 +118,9 @@ def village_group_add(request, pk):
     if form.is_valid():
         try:
             services.village_group_create(actor=request.user, village=village, **form.cleaned_data)
-            messages.success(request, "已新增村民小组。")
-        except VillageError as exc:
-            for msg in exc.messages:
-                messages.error(request, msg)
+            messages.success(request, _("已新增村民小组。"))
+        except DomainError as exc:
+            messages.error(request, str(exc))
     else:
         for errors in form.errors.values():
             for msg in errors:
@@ -227,7 +222,7 @@ def _household_form_view(request, *, village, household=None):
             try:
                 if household is None:
                     household = services.household_create(village=village, **kwargs)
-                    messages.success(request, f"已登记{household}。")
+                    messages.success(request, _("已登记%(h)s。") % {"h": household})
                 else:
                     household = services.household_update(
                         household=household, removed=removed, **kwargs
@@ -237,22 +232,13 @@ def _household_form_view(request, *, village, household=None):
                         for f in formset.deleted_forms
                         if f.cleaned_data.get("member_id") in removed
                     ]
-                    messages.success(
-                        request,
-                        f"已保存{household}。"
-                        + (f"已删除家庭成员：{'、'.join(gone)}。" if gone else ""),
-                    )
+                    text = _("已保存%(h)s。") % {"h": household}
+                    if gone:
+                        text += _("已删除家庭成员：%(names)s。") % {"names": "、".join(gone)}
+                    messages.success(request, text)
                 return redirect("villages:household_detail", household.pk)
-            except VillageError as exc:
-                for key, msgs in exc.errors.items():
-                    for msg in msgs:
-                        if isinstance(key, tuple):
-                            i, field = key
-                            member_forms[i].add_error(
-                                field if field in member_forms[i].fields else None, msg
-                            )
-                        else:
-                            form.add_error(key if key in form.fields else None, msg)
+            except DomainError as exc:
+                add_to_form(form, exc, rows=member_forms)
     else:
         form = HouseholdForm(initial=initial, village=village)
         formset = MemberFormSet(prefix="m", initial=initial_members)
@@ -279,7 +265,7 @@ def household_create(request, pk):
 def household_edit(request, pk):
     household = household_get(request.user, pk)
     if not village_writable(request.user, household.village):
-        raise PermissionDenied("您不能修改该村的数据。")
+        raise PermissionDenied(_("您不能修改该村的数据。"))
     return _household_form_view(request, village=household.village, household=household)
 
 
@@ -297,8 +283,8 @@ def household_import(request, pk):
                     actor=request.user, village=village, upload=form.cleaned_data["file"]
                 )
                 return redirect("villages:household_import_preview", village.pk, batch.token)
-            except VillageError as exc:
-                _form_errors(form, exc)
+            except DomainError as exc:
+                add_to_form(form, exc)
     else:
         form = ImportUploadForm()
     return render(
@@ -336,9 +322,9 @@ def household_import_preview(request, pk, token):
             count = services.household_import_confirm(
                 actor=request.user, village=village, token=batch.token
             )
-            messages.success(request, f"已导入 {count} 户。")
+            messages.success(request, _("已导入 %(n)s 户。") % {"n": count})
             return redirect("villages:village_detail", village.pk)
-        except VillageError as exc:
+        except DomainError as exc:
             messages.error(request, str(exc))
             return redirect("villages:household_import_preview", village.pk, batch.token)
     rows = batch.rows
@@ -394,10 +380,10 @@ def _committee_form_view(request, *, village, member=None):
                 services.committee_member_save(
                     actor=request.user, village=village, member=member, **form.cleaned_data
                 )
-                messages.success(request, "已保存评审小组成员。")
+                messages.success(request, _("已保存评审小组成员。"))
                 return redirect("villages:committee_list", village.pk)
-            except VillageError as exc:
-                _form_errors(form, exc)
+            except DomainError as exc:
+                add_to_form(form, exc)
     else:
         form = CommitteeMemberForm(initial=initial, village=village)
     return render(
@@ -420,7 +406,7 @@ def _committee_member_get(user, pk) -> CommitteeMember:
         "未找到该成员。",
     )
     if not village_writable(user, member.village):
-        raise PermissionDenied("您不能修改该村的数据。")
+        raise PermissionDenied(_("您不能修改该村的数据。"))
     return member
 
 
@@ -436,8 +422,8 @@ def committee_member_end(request, pk):
     member = _committee_member_get(request.user, pk)
     try:
         services.committee_member_end_term(actor=request.user, member=member)
-        messages.success(request, f"已结束 {member.name} 的任期。")
-    except VillageError as exc:
+        messages.success(request, _("已结束 %(name)s 的任期。") % {"name": member.name})
+    except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("villages:committee_list", member.village_id)
 
@@ -456,10 +442,10 @@ def schedule_edit(request, pk):
                 services.work_schedule_save(
                     actor=request.user, village=village, **form.cleaned_data
                 )
-                messages.success(request, "已保存工作配档表。")
+                messages.success(request, _("已保存工作配档表。"))
                 return redirect("villages:village_detail", village.pk)
-            except VillageError as exc:
-                _form_errors(form, exc)
+            except DomainError as exc:
+                add_to_form(form, exc)
     else:
         initial = {"officer": village.officer_id}
         if schedule:
@@ -534,10 +520,10 @@ def promotion_survey(request, pk):
                 survey = services.promotion_survey_record(
                     actor=request.user, village=village, **form.cleaned_data
                 )
-                messages.success(request, "已保存推广村调查。")
+                messages.success(request, _("已保存推广村调查。"))
                 return redirect("villages:promotion_detail", survey.pk)
-            except VillageError as exc:
-                _form_errors(form, exc)
+            except DomainError as exc:
+                add_to_form(form, exc)
     else:
         initial = {}
         if open_survey:
@@ -582,8 +568,8 @@ def promotion_propose(request, pk):
         services.promotion_propose(
             actor=request.user, survey=survey, reason=form.cleaned_data.get("reason", "")
         )
-        messages.success(request, "已推荐，等待联社审批。")
-    except VillageError as exc:
+        messages.success(request, _("已推荐，等待联社审批。"))
+    except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("villages:promotion_detail", survey.pk)
 
@@ -594,7 +580,7 @@ def promotion_decide(request, pk):
     survey = promotion_get(request.user, pk)
     form = PromotionDecideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择审批结果。")
+        messages.error(request, _("请选择审批结果。"))
         return redirect("villages:promotion_detail", survey.pk)
     try:
         services.promotion_decide(
@@ -603,10 +589,9 @@ def promotion_decide(request, pk):
             approve=form.cleaned_data["decision"] == "approve",
             reason=form.cleaned_data["reason"],
         )
-        messages.success(request, "已审批。")
-    except VillageError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
+        messages.success(request, _("已审批。"))
+    except DomainError as exc:
+        messages.error(request, str(exc))
     return redirect("villages:promotion_detail", survey.pk)
 
 

@@ -22,6 +22,7 @@ from creditcoop.errors import DomainError
 from creditcoop.models import Role, Staff
 from creditcoop.money import yuan
 from creditcoop.notify import notify
+from creditcoop.permissions import cooperative_director, directs_cooperative
 from creditcoop.workflow import transition
 
 from . import selectors
@@ -102,9 +103,7 @@ def _roster_for_update(roster_id: int) -> DutyRoster:
 
 
 def _check_roster_editor(actor: Staff, roster: DutyRoster) -> None:
-    if not (
-        actor.has_role(Role.DIRECTOR, Role.DEPUTY) and actor.cooperative_id == roster.cooperative_id
-    ):
+    if not directs_cooperative(actor, roster.cooperative_id):
         raise DomainError(_("只有本社主任、副主任可以编排值班表。"))
 
 
@@ -229,16 +228,6 @@ def roster_withdraw(*, roster_id: int, actor: Staff) -> DutyRoster:
 
 
 # ================================================================ walk-in register
-
-
-def _coop_director(cooperative) -> Staff | None:
-    return (
-        Staff.objects.filter(
-            cooperative=cooperative, is_active=True, roles__contains=[Role.DIRECTOR]
-        )
-        .order_by("username")
-        .first()
-    )
 
 
 def walkin_register(
@@ -408,10 +397,7 @@ def walkin_answer(
     to = WalkinStatus.IN_APPROVAL if enters_approval else WalkinStatus.REFUSED
     with transaction.atomic():
         walkin = _walkin_for_update(walkin_id, to)
-        if actor.pk != walkin.officer_id and not (
-            actor.has_role(Role.DIRECTOR, Role.DEPUTY)
-            and actor.cooperative_id == walkin.cooperative_id
-        ):
+        if actor.pk != walkin.officer_id and not directs_cooperative(actor, walkin.cooperative_id):
             raise DomainError(_("只有包村信贷员或本社主任、副主任可以答复客户。"))
         if not enters_approval and not reason:
             raise DomainError(_("不予受理时必须填写告知客户的原因。"))
@@ -434,7 +420,7 @@ def walkin_answer(
             actor=actor,
         )
         if enters_approval:
-            approver = _coop_director(walkin.cooperative) or walkin.officer
+            approver = cooperative_director(walkin.cooperative_id) or walkin.officer
             deadline_open(
                 target=walkin,
                 kind=WALKIN_APPROVAL,
@@ -462,10 +448,7 @@ def walkin_decide(*, walkin_id: int, actor: Staff, approved: bool, note: str, to
     note = (note or "").strip()
     with transaction.atomic():
         walkin = _walkin_for_update(walkin_id, to)
-        if not (
-            actor.has_role(Role.DIRECTOR, Role.DEPUTY)
-            and actor.cooperative_id == walkin.cooperative_id
-        ):
+        if not directs_cooperative(actor, walkin.cooperative_id):
             raise DomainError(_("只有本社主任、副主任可以办结审批。"))
         if not approved and not note:
             raise DomainError(_("审批不同意时必须填写意见。"))

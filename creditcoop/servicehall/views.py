@@ -6,12 +6,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from creditcoop import hooks, workdays
 from creditcoop.deadlines import accountability as deadline_accountability
 from creditcoop.deadlines.kinds import kind_choices
 from creditcoop.deadlines.models import AccountabilityStatus, Tier
+from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import UNION_ROLES, Role
 from creditcoop.permissions import roles_required
 
@@ -92,8 +94,8 @@ def walkin_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             walkin = services.walkin_register(actor=request.user, **form.cleaned_data)
-        except services.DomainError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            add_to_form(form, exc)
         else:
             if walkin.kind == WalkinKind.APPLICATION and walkin.officer_id != walkin.village.officer_id:
                 messages.success(
@@ -107,7 +109,7 @@ def walkin_create(request):
                     f"已登记并转交包村信贷员 {walkin.officer.name}，答复期限见下方办结时限。",
                 )
             else:
-                messages.success(request, "咨询已登记。")
+                messages.success(request, _("咨询已登记。"))
             return redirect(walkin)
     return render(
         request,
@@ -167,13 +169,13 @@ def walkin_answer(request, pk):
             enters_approval=form.cleaned_data["decision"] == "approve",
             reason=form.cleaned_data["reason"],
         )
-    except services.DomainError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
         return redirect(walkin)
     if form.cleaned_data["decision"] == "refuse":
-        messages.success(request, "已记录不予受理，请打印告知书交客户。")
+        messages.success(request, _("已记录不予受理，请打印告知书交客户。"))
         return redirect("servicehall:walkin_refusal", pk=walkin.pk)
-    messages.success(request, "已答复客户：进入审批。")
+    messages.success(request, _("已答复客户：进入审批。"))
     return redirect(walkin)
 
 
@@ -194,10 +196,10 @@ def walkin_decide(request, pk):
             approved=form.cleaned_data["decision"] == "approve",
             note=form.cleaned_data["note"],
         )
-    except services.DomainError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "审批已办结。")
+        messages.success(request, _("审批已办结。"))
     return redirect(walkin)
 
 
@@ -291,25 +293,25 @@ def roster_action(request):
                 post=form.cleaned_data["post"],
                 staff=form.cleaned_data["staff"],
             )
-            messages.success(request, "已添加值班安排。")
+            messages.success(request, _("已添加值班安排。"))
         elif action == "remove":
             shift = get_object_or_404(
                 DutyShift, pk=request.POST.get("shift"), roster__cooperative=coop
             )
             services.shift_remove(shift_id=shift.pk, actor=request.user)
-            messages.success(request, "已删除值班安排。")
+            messages.success(request, _("已删除值班安排。"))
         elif action == "autofill":
             n = services.roster_autofill(roster_id=roster_obj.pk, actor=request.user)
-            messages.success(request, f"已自动补排 {n} 个班次。")
+            messages.success(request, _("已自动补排 %(n)s 个班次。") % {"n": n})
         elif action == "publish":
             services.roster_publish(roster_id=roster_obj.pk, actor=request.user)
-            messages.success(request, "值班表已发布。")
+            messages.success(request, _("值班表已发布。"))
         elif action == "withdraw":
             services.roster_withdraw(roster_id=roster_obj.pk, actor=request.user)
-            messages.success(request, "已撤回发布，可以修改。")
+            messages.success(request, _("已撤回发布，可以修改。"))
         else:
-            messages.error(request, "未知操作。")
-    except services.DomainError as exc:
+            messages.error(request, _("未知操作。"))
+    except DomainError as exc:
         messages.error(request, str(exc))
     return redirect(url)
 
@@ -418,10 +420,10 @@ def accountability_decide(request, pk):
                 confirm=form.cleaned_data["decision"] == "confirm",
                 reason=form.cleaned_data["reason"],
             )
-        except services.DomainError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            add_to_form(form, exc)
         else:
-            messages.success(request, "已处理该问责记录。")
+            messages.success(request, _("已处理该问责记录。"))
             return redirect(record)
     record.refresh_from_db()
     return render(

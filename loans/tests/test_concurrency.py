@@ -44,7 +44,7 @@ def test_concurrent_drawdowns_never_pass_the_line_and_none_is_lost(org):
             )
             results.append(("ok", amount, loan.pk))
         except DrawdownRefused as e:
-            results.append(("refused", amount, e.reason))
+            results.append(("refused", amount, e.refusal_code))
         except Exception as e:  # anything else is a failure of the test
             errors.append(repr(e))
         finally:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from creditcoop.errors import DomainError
 from creditcoop.models import AuditLog, Notification
 from loans import selectors, services
 from loans.models import (
@@ -358,7 +359,7 @@ def test_reversal_refused_when_the_freed_line_is_used_again(org, contract):
 def test_only_tellers_of_the_cooperative_disburse(org, contract):
     with pytest.raises(LoanError):
         lf.draw(org, contract, "100", today=TODAY, teller=org.officer1)
-    with pytest.raises(LoanError):
+    with pytest.raises(DomainError, match="稽核"):
         lf.draw(org, contract, "100", today=TODAY, teller=org.auditor)
 
 

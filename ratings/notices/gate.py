@@ -15,29 +15,27 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db import connection
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from creditcoop.errors import DomainError
 from ratings.models import CreditApplication
 
 from .models import NoticeBatch, NoticeEntry, Objection
 
 
-class NoticeGateError(Exception):
+class NoticeGateError(DomainError):
     """Credit may not be granted yet; the message says why (Chinese)."""
 
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = str(reason)
 
-    def __str__(self):
-        return self.reason
+def grant_blocker(*, application, today: date | None = None, lock: bool = False) -> str | None:
+    """None when credit may be granted for this application, otherwise the reason.
 
-
-def grant_blocker(*, application, today: date | None = None) -> str | None:
-    """None when credit may be granted for this application, otherwise the reason."""
+    With lock=True (the granting transaction) the household's notices and entry stay locked
+    until commit; pages that only show the reason read without locking.
+    """
     today = today or timezone.localdate()
     app = CreditApplication.objects.only(
         "status", "grade", "final_line", "term_months", "publish_consent", "household_id"
@@ -46,7 +44,7 @@ def grant_blocker(*, application, today: date | None = None) -> str | None:
         return _("授信额度尚未由主任核定，不能授信。")
     posted_on = NoticeEntry.objects.filter(household_id=app.household_id).values("batch_id")
     entries = NoticeEntry.objects.select_related("batch")
-    if connection.in_atomic_block:
+    if lock:
         # Inside the granting transaction: hold the household's notices (in id order, so two
         # grants never deadlock) and its entry until commit.
         list(
@@ -106,8 +104,11 @@ def grant_blocker(*, application, today: date | None = None) -> str | None:
     return None
 
 
+@transaction.atomic
 def assert_grantable(*, application, today: date | None = None) -> None:
-    reason = grant_blocker(application=application, today=today)
+    """Raise NoticeGateError unless credit may be granted; the notices stay locked until the
+    caller's granting transaction commits."""
+    reason = grant_blocker(application=application, today=today, lock=True)
     if reason is not None:
         raise NoticeGateError(reason)
 

@@ -26,14 +26,21 @@ from django.utils.translation import gettext as _
 from creditcoop.audit import audit_record, audit_record_many, audit_row
 from creditcoop.deadlines.accountability import reference_rate
 from creditcoop.deadlines.engine import (
-    DeadlineError,
     deadline_open,
     deadline_reassign,
     deadline_stop,
 )
 from creditcoop.deadlines.models import Deadline
+from creditcoop.errors import DomainError
 from creditcoop.models import Role, Staff
 from creditcoop.notify import directors_of
+from creditcoop.permissions import (
+    directs_cooperative,
+    may_write,
+    officer_or_director,
+    require_may_write,
+    works_at,
+)
 from creditcoop.workflow import Move, record, transition, transition_many
 from ratings.models import CreditApplication
 from villages.idcard import mask_name
@@ -57,15 +64,8 @@ PRIVATE_PATTERN = re.compile(r"\d{7,}|\d{6}(19|20)\d{2}\d{4}\d{3}[\dXx]")
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class NoticeError(Exception):
+class NoticeError(DomainError):
     """A notice rule refused the action; the message is meant for the user (Chinese)."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = str(message)
-
-    def __str__(self):
-        return self.message
 
 
 # ---------------------------------------------------------------------------
@@ -79,44 +79,20 @@ def policy_for(cooperative) -> NoticePolicy:
     return policy or NoticePolicy(cooperative=cooperative)
 
 
-def _require_write(actor):
-    if actor is None or not getattr(actor, "pk", None):
-        raise NoticeError(_("请先登录。"))
-    if actor.is_read_only:
-        raise NoticeError(_("稽核角色只能查阅，不能修改数据。"))
-
-
-def may_manage_notice(actor, village) -> bool:
-    """The village's own officer or the cooperative's director/deputy."""
-    if actor is None or actor.is_read_only:
-        return False
-    if actor.has_role(Role.OFFICER) and village.officer_id == actor.pk:
-        return True
-    return actor.cooperative_id == village.cooperative_id and actor.has_role(
-        Role.DIRECTOR, Role.DEPUTY
-    )
-
-
 def may_register_objection(actor, village) -> bool:
     """Any writing staff member of the village's cooperative (hall duty, officers, directors)."""
-    if actor is None or actor.is_read_only:
+    if actor is None or not may_write(actor):
         return False
-    return actor.cooperative_id == village.cooperative_id or may_manage_notice(actor, village)
-
-
-def is_director_of(actor, village) -> bool:
-    return (
-        not actor.is_read_only
-        and actor.cooperative_id == village.cooperative_id
-        and actor.has_role(Role.DIRECTOR, Role.DEPUTY)
-    )
+    return works_at(actor, village.cooperative_id) or officer_or_director(actor, village)
 
 
 def may_handle_objection(actor, objection) -> bool:
     """The assigned investigator, or the cooperative's director/deputy."""
-    if actor is None or actor.is_read_only:
+    if actor is None or not may_write(actor):
         return False
-    return objection.assigned_to_id == actor.pk or is_director_of(actor, objection.batch.village)
+    return objection.assigned_to_id == actor.pk or directs_cooperative(
+        actor, objection.batch.village.cooperative_id
+    )
 
 
 def _check_period(period_days) -> int:
@@ -220,8 +196,8 @@ def batch_create_draft(
 
     `applications` limits the draft to those applications (they must be listable).
     """
-    _require_write(actor)
-    if not may_manage_notice(actor, village):
+    require_may_write(actor)
+    if not officer_or_director(actor, village):
         raise NoticeError(_("只有该村包村信贷员或本社主任（副主任）可以编制公示。"))
     policy = policy_for(village.cooperative)
     period_days = _check_period(policy.period_days if period_days in (None, "") else period_days)
@@ -278,9 +254,9 @@ def _require(batch, action):
 def batch_update_draft(
     *, batch, actor, period_days, supervision_phone, title: str = ""
 ) -> NoticeBatch:
-    _require_write(actor)
+    require_may_write(actor)
     batch = _lock_batch(batch)
-    if not may_manage_notice(actor, batch.village):
+    if not officer_or_director(actor, batch.village):
         raise NoticeError(_("只有该村包村信贷员或本社主任（副主任）可以编制公示。"))
     _require(batch, "edit")
     before = {"period_days": batch.period_days, "phone": batch.supervision_phone}
@@ -301,9 +277,9 @@ def batch_update_draft(
 @transaction.atomic
 def entry_drop_from_draft(*, entry, actor, reason: str) -> None:
     """Take a household off a draft before publication (it can go into a later notice)."""
-    _require_write(actor)
+    require_may_write(actor)
     batch = _lock_batch(entry.batch)
-    if not may_manage_notice(actor, batch.village):
+    if not officer_or_director(actor, batch.village):
         raise NoticeError(_("只有该村包村信贷员或本社主任（副主任）可以编制公示。"))
     _require(batch, "edit")
     reason = (reason or "").strip()
@@ -326,10 +302,10 @@ def entry_drop_from_draft(*, entry, actor, reason: str) -> None:
 @transaction.atomic
 def batch_publish(*, batch, actor, today: date | None = None) -> NoticeBatch:
     """Post the notice: publication day is day 1; the lines are taken as they are now."""
-    _require_write(actor)
+    require_may_write(actor)
     today = today or timezone.localdate()
     batch = _lock_batch(batch)
-    if not may_manage_notice(actor, batch.village):
+    if not officer_or_director(actor, batch.village):
         raise NoticeError(_("只有该村包村信贷员或本社主任（副主任）可以发布公示。"))
     _require(batch, "publish")
     entries = list(
@@ -483,22 +459,19 @@ def _objection_deadline_open(objection, *, village, investigator, working_days, 
     responsible = investigator or next(iter(directors_of(village.cooperative)), None)
     if responsible is None:
         return None
-    try:
-        return deadline_open(
-            target=objection,
-            kind=OBJECTION_DEADLINE,
-            responsible=responsible,
-            cooperative=village.cooperative,
-            working_days=working_days,
-            start=start,
-            amount=objection.entry.line if objection.entry_id else None,
-            annual_rate=reference_rate(),
-            title=f"{objection.reference}（{village}）",
-            link=objection.get_absolute_url(),
-            actor=actor,
-        )
-    except DeadlineError as e:
-        raise NoticeError(str(e))
+    return deadline_open(
+        target=objection,
+        kind=OBJECTION_DEADLINE,
+        responsible=responsible,
+        cooperative=village.cooperative,
+        working_days=working_days,
+        start=start,
+        amount=objection.entry.line if objection.entry_id else None,
+        annual_rate=reference_rate(),
+        title=f"{objection.reference}（{village}）",
+        link=objection.get_absolute_url(),
+        actor=actor,
+    )
 
 
 @transaction.atomic
@@ -532,7 +505,7 @@ def objection_file(
     batch = _lock_batch(batch)
     village = batch.village
     if recorded_by is not None:
-        _require_write(recorded_by)
+        require_may_write(recorded_by)
         if not may_register_objection(recorded_by, village):
             raise NoticeError(_("只有本社工作人员可以登记异议。"))
         if batch.status == NoticeBatch.Status.DRAFT:
@@ -633,10 +606,10 @@ def _require_objection(objection, action):
 def objection_assign(*, objection, actor, investigator, today: date | None = None) -> Objection:
     """Give the investigation to another officer; the time limit goes with it (lateness
     already incurred stays with the previous investigator)."""
-    _require_write(actor)
+    require_may_write(actor)
     obj = _lock_objection(objection)
     village = obj.batch.village
-    if not is_director_of(actor, village):
+    if not directs_cooperative(actor, village.cooperative_id):
         raise NoticeError(_("只有本社主任（副主任）可以指定调查人。"))
     if obj.status not in Objection.OPEN:
         raise NoticeError(_("该异议已办结。"))
@@ -657,24 +630,21 @@ def objection_assign(*, objection, actor, investigator, today: date | None = Non
     _event(obj, action="assign", actor=actor, from_status=obj.status, note=note)
     # An objection nobody could be made responsible for has no clock to hand over.
     if objection_deadlines(obj.pk).filter(stopped_at__isnull=True).exists():
-        try:
-            deadline_reassign(
-                target=obj,
-                kind=OBJECTION_DEADLINE,
-                responsible=investigator,
-                actor=actor,
-                reason=_("改派异议调查人：%(note)s") % {"note": note},
-                on=today,
-            )
-        except DeadlineError as e:
-            raise NoticeError(str(e))
+        deadline_reassign(
+            target=obj,
+            kind=OBJECTION_DEADLINE,
+            responsible=investigator,
+            actor=actor,
+            reason=_("改派异议调查人：%(note)s") % {"note": note},
+            on=today,
+        )
     return obj
 
 
 @transaction.atomic
 def objection_investigate(*, objection, actor, findings: str = "") -> Objection:
     """Start the investigation (received → under investigation)."""
-    _require_write(actor)
+    require_may_write(actor)
     obj = _lock_objection(objection)
     if not may_handle_objection(actor, obj):
         raise NoticeError(_("只有指定的调查人或本社主任可以办理此异议。"))
@@ -692,7 +662,7 @@ def objection_investigate(*, objection, actor, findings: str = "") -> Objection:
 
 @transaction.atomic
 def objection_record_findings(*, objection, actor, findings: str) -> Objection:
-    _require_write(actor)
+    require_may_write(actor)
     obj = _lock_objection(objection)
     if not may_handle_objection(actor, obj):
         raise NoticeError(_("只有指定的调查人或本社主任可以办理此异议。"))
@@ -770,9 +740,9 @@ def objection_decide(
     is posted again with a new full period; upheld_removed: the household comes off the
     notice and gets no credit from it; rejected: needs a reason, told to the objector.
     """
-    from ratings.services import RatingError, application_line_revise
+    from ratings.services import application_line_revise
 
-    _require_write(actor)
+    require_may_write(actor)
     today = today or timezone.localdate()
     obj = _lock_objection(objection)
     if not may_handle_objection(actor, obj):
@@ -802,16 +772,13 @@ def objection_decide(
     if outcome == Objection.Outcome.UPHELD_REVISED:
         if new_line in (None, "") and not new_grade:
             raise NoticeError(_("请给出调整后的等级或额度。"))
-        try:
-            app = application_line_revise(
-                application=entry.application,
-                actor=actor,
-                reason=_("公示异议 %(ref)s 成立：%(f)s") % {"ref": obj.reference, "f": findings},
-                new_line=None if new_line in (None, "") else new_line,
-                new_grade=new_grade or None,
-            )
-        except RatingError as e:
-            raise NoticeError(e.message)
+        app = application_line_revise(
+            application=entry.application,
+            actor=actor,
+            reason=_("公示异议 %(ref)s 成立：%(f)s") % {"ref": obj.reference, "f": findings},
+            new_line=None if new_line in (None, "") else new_line,
+            new_grade=new_grade or None,
+        )
         batch = _restart_batch(obj.batch, actor=actor, today=today)
         entry.status = NoticeEntry.Status.SUPERSEDED
         entry.status_reason = _("异议 %(ref)s 成立，调整后重新公示") % {"ref": obj.reference}
@@ -843,16 +810,13 @@ def objection_decide(
             "line": app.final_line,
         }
     _event(obj, action=outcome, actor=actor, from_status=from_status, note=note)
-    try:
-        deadline_stop(
-            target=obj,
-            kind=OBJECTION_DEADLINE,
-            reason=_("异议已办结：%(outcome)s") % {"outcome": obj.get_outcome_display()},
-            on=today,
-            actor=actor,
-        )
-    except DeadlineError as e:
-        raise NoticeError(str(e))
+    deadline_stop(
+        target=obj,
+        kind=OBJECTION_DEADLINE,
+        reason=_("异议已办结：%(outcome)s") % {"outcome": obj.get_outcome_display()},
+        on=today,
+        actor=actor,
+    )
     publiccache.bump(obj.batch.village_id)
     return obj
 

@@ -14,8 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import Role, Staff
-from creditcoop.permissions import roles_required
+from creditcoop.permissions import (
+    directs_cooperative,
+    may_write,
+    officer_or_director,
+    roles_required,
+)
 from villages.selectors import village_scope
 
 from . import publiccache, ratelimit, selectors, services
@@ -32,7 +38,6 @@ from .forms import (
     StartForm,
 )
 from .models import NoticeBatch, NoticeEntry, Objection
-from .services import NoticeError
 
 
 def _page(request, qs, per_page=20):
@@ -76,7 +81,8 @@ def batch_list(request):
             "status_choices": STATUS_FILTER_CHOICES,
             "q": q,
             "qs": _querystring(request),
-            "may_create": any(services.may_manage_notice(user, v) for v in villages[:200]),
+            "may_create": may_write(user)
+            and any(officer_or_director(user, v) for v in villages[:200]),
             "today": timezone.localdate(),
         },
     )
@@ -84,7 +90,7 @@ def batch_list(request):
 
 def _manageable_villages(user):
     villages = village_scope(user).select_related("cooperative")
-    ids = [v.pk for v in villages if services.may_manage_notice(user, v)]
+    ids = [v.pk for v in villages if may_write(user) and officer_or_director(user, v)]
     return villages.filter(pk__in=ids).order_by("name")
 
 
@@ -117,8 +123,8 @@ def batch_create(request):
                 supervision_phone=form.cleaned_data["supervision_phone"],
                 title=form.cleaned_data["title"],
             )
-        except NoticeError as e:
-            form.add_error(None, e.message)
+        except DomainError as e:
+            add_to_form(form, e)
         else:
             messages.success(
                 request,
@@ -138,7 +144,7 @@ def batch_detail(request, pk):
     q = request.GET.get("q", "").strip()
     entries = selectors.batch_entries(batch, q=q)
     today = timezone.localdate()
-    may_manage = services.may_manage_notice(request.user, batch.village)
+    may_manage = may_write(request.user) and officer_or_director(request.user, batch.village)
     refused = []
     if batch.status == NoticeBatch.Status.DRAFT:
         _listable, refused = services.listable_applications(village=batch.village)
@@ -182,8 +188,8 @@ def batch_edit(request, pk):
         try:
             services.batch_update_draft(batch=batch, actor=request.user, **form.cleaned_data)
             messages.success(request, _("已保存。"))
-        except NoticeError as e:
-            messages.error(request, e.message)
+        except DomainError as e:
+            messages.error(request, str(e))
     else:
         messages.error(
             request,
@@ -198,8 +204,8 @@ def batch_publish(request, pk):
     batch = selectors.batch_get(request.user, pk)
     try:
         batch = services.batch_publish(batch=batch, actor=request.user)
-    except NoticeError as e:
-        messages.error(request, e.message)
+    except DomainError as e:
+        messages.error(request, str(e))
     else:
         messages.success(
             request,
@@ -226,8 +232,8 @@ def entry_drop(request, pk, entry_pk):
             entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
         )
         messages.success(request, _("已从草稿中移出 %(name)s。") % {"name": entry.application.applicant.name})
-    except NoticeError as e:
-        messages.error(request, e.message)
+    except DomainError as e:
+        messages.error(request, str(e))
     return redirect(batch)
 
 
@@ -305,8 +311,8 @@ def objection_create(request):
                 channel=d["channel"],
                 recorded_by=user,
             )
-        except NoticeError as e:
-            form.add_error(None, e.message)
+        except DomainError as e:
+            add_to_form(form, e)
         else:
             messages.success(
                 request, _("已登记，受理编号 %(ref)s，请告知异议人。") % {"ref": obj.reference}
@@ -337,7 +343,7 @@ def _objection_context(request, obj, **forms):
         "obj": obj,
         "events": obj.events.select_related("actor"),
         "may_handle": may_handle,
-        "is_director": services.is_director_of(user, village),
+        "is_director": may_write(user) and directs_cooperative(user, village.cooperative_id),
         "assign_form": AssignForm(
             staff=_investigators(obj), initial={"investigator": obj.assigned_to}
         ),
@@ -414,8 +420,8 @@ def objection_action(request, pk, action):
                     request, _("异议已办结：%(o)s。") % {"o": obj.get_outcome_display()}
                 )
             return redirect("notices:objection_detail", pk=obj.pk)
-        except NoticeError as e:
-            form.add_error(None, e.message)
+        except DomainError as e:
+            add_to_form(form, e)
     obj.refresh_from_db()
     context = _objection_context(request, obj, **{f"{action}_form": form})
     context["open_form"] = action
@@ -576,8 +582,8 @@ def public_objection(request, code):
                         contact_phone=d["contact_phone"],
                         source=ratelimit.client_address(request),
                     )
-                except NoticeError as e:
-                    form.add_error(None, e.message)
+                except DomainError as e:
+                    add_to_form(form, e)
                 else:
                     return render(
                         request,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from creditcoop.deadlines.engine import deadline_open
 from creditcoop.deadlines.models import Accountability, AccountabilityStatus, Deadline, Tier
 from creditcoop.deadlines.sweep import deadline_sweep
+from creditcoop.errors import DomainError
 from creditcoop.models import AuditLog
 from creditcoop.servicehall.models import LoanType
 from ratings import services
@@ -193,7 +194,7 @@ def test_the_step_change_and_its_clocks_are_one_transaction(org, clock):
         cooperative=org.coop_a,
         working_days=2,
     )
-    with pytest.raises(services.RatingError):
+    with pytest.raises(DomainError):
         services.application_initial_rate(
             application=app, actor=org.officer1, scores=SCORES_85, advance=True
         )

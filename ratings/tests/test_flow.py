@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from creditcoop.errors import DomainError
 from creditcoop.models import AuditLog, Role
 from ratings import services
 from ratings.models import CreditApplication, RatingCampaign, RatingDecision
@@ -314,7 +315,7 @@ def test_investigator_may_not_approve(org):
 
 def test_auditor_changes_nothing(org):
     app = application(org)
-    with pytest.raises(RatingError, match="稽核"):
+    with pytest.raises(DomainError, match="稽核"):
         services.application_documents_update(application=app, actor=org.auditor, values=ALL_DOCS)
 
 

@@ -9,10 +9,11 @@ from decimal import Decimal
 from django.core.management import BaseCommand
 from django.utils import timezone
 
+from creditcoop.errors import DomainError
 from creditcoop.models import Role, Staff
 from loans import services
 from loans.models import CreditContract, LoanSettings
-from loans.services import DrawdownRefused, GrantTerms, LoanError
+from loans.services import GrantTerms
 from ratings.models import CreditApplication
 from villages.models import Village
 
@@ -94,7 +95,7 @@ class Command(BaseCommand):
                     idempotency_key=key("draw", contract.number),
                     today=today,
                 )
-            except (DrawdownRefused, LoanError) as e:
+            except DomainError as e:
                 self.stdout.write(f"  {contract.number}: {e.message}")
                 continue
             draws += 1

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from creditcoop.errors import DomainError
 from creditcoop.models import AuditLog
 from ratings.models import CreditApplication
 from ratings.notices import services, tasks
@@ -133,7 +134,7 @@ def test_who_may_manage(org, line_set):
     for user in (org.officer2, org.reviewer, org.officer_b, org.director_b):
         with pytest.raises(NoticeError, match="只有该村包村信贷员"):
             services.batch_create_draft(village=org.village_a1, actor=user)
-    with pytest.raises(NoticeError, match="稽核"):
+    with pytest.raises(DomainError, match="稽核"):
         services.batch_create_draft(village=org.village_a1, actor=org.auditor)
     assert services.batch_create_draft(village=org.village_a1, actor=org.deputy)
 

@@ -7,8 +7,8 @@ import time
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from creditcoop.errors import DomainError
 from loans.models import CreditContract
-from loans.services import LoanError
 from loans.tests import factories as lf
 from ratings.notices import services
 from ratings.notices.gate import grant_blocker
@@ -71,7 +71,7 @@ def _grant_while_an_objection_is_being_registered(org, reposted) -> dict:
     def grant():
         try:
             result["contract"] = lf.contract(org, app=reposted.app)
-        except LoanError as e:
+        except DomainError as e:
             result["refused"] = str(e)
         except DatabaseError as e:
             result["error"] = e

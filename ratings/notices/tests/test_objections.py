@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from creditcoop import workdays
+from creditcoop.errors import DomainError
 from creditcoop.models import AuditLog, Notification
 from ratings.models import CreditApplication
 from ratings.notices import services, tasks
@@ -121,7 +122,7 @@ def test_flow_rejected_with_reason(org, running):
 def test_upheld_revision_needs_director_then_restarts_notice(org, running):
     obj = services.objection_file(batch=running, entry=running.entry, text="额度过高")
     _investigate(obj, org.officer2, "该户另有外债 3 万")
-    with pytest.raises(NoticeError, match="主任"):
+    with pytest.raises(DomainError, match="主任"):
         services.objection_decide(
             objection=obj, actor=org.officer2, outcome=OUT.UPHELD_REVISED, new_line="5000"
         )

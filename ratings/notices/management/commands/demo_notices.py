@@ -11,6 +11,7 @@ from django.core.management import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from creditcoop.errors import DomainError
 from creditcoop.models import Cooperative, Role, Staff
 from ratings.models import CreditApplication
 from ratings.notices import services
@@ -82,7 +83,7 @@ class Command(BaseCommand):
                         services.objection_file(
                             batch=batch, entry=batch.entries.order_by("id").first(), text=objection
                         )
-            except services.NoticeError as e:
+            except DomainError as e:
                 self.stdout.write(f"{village}：{e.message}")
                 continue
             self.stdout.write(
