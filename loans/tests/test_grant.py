@@ -9,6 +9,7 @@ from django.utils import timezone
 from loans import services
 from loans.models import CommitteeIncentive, CreditContract, LoanCertificate, LoanSettings
 from loans.services import GrantTerms, LoanError
+from loans.services import grant as grant_services
 from loans.tests import factories as lf
 from ratings.models import CreditApplication
 from ratings.notices.testing import notice_passed_for
@@ -240,7 +241,7 @@ def test_a_concurrent_grant_for_the_household_is_reported_as_such(org, monkeypat
     contract index refuses the second, and the officer is told so."""
     first = lf.contract(org)
     app2 = lf.passed_application(org, h=first.household)
-    monkeypatch.setattr(services, "_close_expired_contract", lambda *a, **kw: None)
+    monkeypatch.setattr(grant_services, "_close_expired_contract", lambda *a, **kw: None)
     with pytest.raises(LoanError, match="^该户已有有效授信合同，不能重复授信。$"):
         lf.contract(org, app=app2)
     assert CreditContract.objects.filter(household=first.household).count() == 1
@@ -261,7 +262,7 @@ def test_other_database_refusals_are_not_reported_as_a_second_contract(org):
     assert not CreditContract.objects.filter(application=app).exists()
     assert not LoanCertificate.objects.filter(household=app.household).exists()
     # Any other refusal names what the database refused instead of guessing.
-    message = services._contract_save_error(IntegrityError("check failed"), first)
+    message = grant_services._contract_save_error(IntegrityError("check failed"), first)
     assert "不符合数据规则（未知约束）" in message and "有效授信合同" not in message
 
 
