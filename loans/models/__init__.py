@@ -16,75 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from creditcoop.money import MONEY, RATE
 from creditcoop.workflow import Workflow
 
+from .incentives import CommitteeIncentive as CommitteeIncentive
+from .parameters import LoanSettings as LoanSettings
+
 STAFF = settings.AUTH_USER_MODEL
 # Interest products (计息积数 = balance × days) are exact: two decimals, wide.
 PRODUCT = dict(max_digits=22, decimal_places=2)
-
-
-class LoanSettings(models.Model):
-    """Numbers an administrator may change (one row)."""
-
-    penalty_markup = models.DecimalField(
-        _("罚息上浮比例"),
-        max_digits=4,
-        decimal_places=2,
-        default=Decimal("0.50"),
-        help_text=_("逾期本金按合同利率上浮该比例计收罚息（30%–50%）。"),
-    )
-    committee_incentive = models.DecimalField(
-        _("村评审小组业务费（元/证）"), default=Decimal("6.00"), **MONEY
-    )
-    assistant_incentive = models.DecimalField(
-        _("协理员业务费（元/证）"), default=Decimal("5.00"), **MONEY
-    )
-    days_watch = models.PositiveSmallIntegerField(
-        _("关注类：逾期天数超过"),
-        default=0,
-        help_text=_("逾期超过该天数至少为关注类（0 即任何逾期）。"),
-    )
-    days_substandard = models.PositiveSmallIntegerField(_("次级类：逾期天数超过"), default=90)
-    days_doubtful = models.PositiveSmallIntegerField(_("可疑类：逾期天数超过"), default=270)
-    days_loss = models.PositiveSmallIntegerField(_("损失类：逾期天数超过"), default=360)
-    reminder_days_first = models.PositiveSmallIntegerField(
-        _("第一次到期提醒（到期前天数）"), default=7
-    )
-    reminder_days_second = models.PositiveSmallIntegerField(
-        _("第二次到期提醒（到期前天数）"), default=1
-    )
-    lpr_one_year = models.DecimalField(
-        _("一年期 LPR"), default=Decimal("0.031000"), help_text=_("如 0.031 表示 3.10%。"), **RATE
-    )
-    default_basis_points = models.IntegerField(_("默认加点（基点）"), default=125)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("贷款参数")
-        verbose_name_plural = _("贷款参数")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(penalty_markup__gte=Decimal("0.30"))
-                & Q(penalty_markup__lte=Decimal("0.50")),
-                name="loansettings_penalty_30_50",
-            ),
-            models.CheckConstraint(
-                condition=Q(days_substandard__gt=F("days_watch"))
-                & Q(days_doubtful__gt=F("days_substandard"))
-                & Q(days_loss__gt=F("days_doubtful")),
-                name="loansettings_days_ordered",
-            ),
-            models.CheckConstraint(
-                condition=Q(committee_incentive__gte=0) & Q(assistant_incentive__gte=0),
-                name="loansettings_incentive_not_negative",
-            ),
-        ]
-
-    def __str__(self):
-        return str(_("贷款参数"))
-
-    @classmethod
-    def current(cls) -> "LoanSettings":
-        obj = cls.objects.order_by("pk").first()
-        return obj or cls.objects.create()
 
 
 class RiskClass(models.IntegerChoices):
@@ -327,35 +264,6 @@ class LoanCertificate(models.Model):
 
     def __str__(self):
         return self.number
-
-
-class CommitteeIncentive(models.Model):
-    """业务开展费用 for a household's first certificate: to the village committee and assistant."""
-
-    village = models.ForeignKey(
-        "villages.Village", on_delete=models.PROTECT, related_name="+", verbose_name=_("行政村")
-    )
-    household = models.OneToOneField(
-        "villages.Household",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("农户"),
-    )
-    certificate = models.OneToOneField(
-        LoanCertificate, on_delete=models.PROTECT, related_name="+", verbose_name=_("贷款证")
-    )
-    committee_amount = models.DecimalField(_("村评审小组（元）"), **MONEY)
-    assistant_amount = models.DecimalField(_("协理员（元）"), **MONEY)
-    accrued_on = models.DateField(_("计提日期"))
-
-    class Meta:
-        verbose_name = _("村评审小组业务费")
-        verbose_name_plural = _("村评审小组业务费")
-        ordering = ["village_id", "accrued_on", "id"]
-        indexes = [models.Index(fields=["village", "accrued_on"])]
-
-    def __str__(self):
-        return f"{self.certificate} {self.committee_amount}+{self.assistant_amount}"
 
 
 class Loan(models.Model):
