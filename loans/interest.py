@@ -8,7 +8,7 @@ SQL (`SETTLE_SQL`): PostgreSQL's ROUND(numeric, 2) rounds halves away from zero,
 these never-negative amounts is the same half-up rounding; the golden tests check that both
 paths give the same fen.
 
-Which balance bears what (People's Bank interest rules, DOMAIN §4):
+Which balance bears what (People's Bank interest rules, `docs/rules.md` §4):
 - principal before its due date: the contract rate (normal product);
 - principal from its due date on (overdue): the penalty rate = contract rate × (1 + markup)
   (penalty product);

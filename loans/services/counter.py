@@ -89,31 +89,14 @@ def npl_credit_problem(household) -> str | None:
     }
 
 
-def _draw(
-    *, teller, certificate_number, id_number, seal_checked, amount, due_date, key, today
-) -> Loan:
-    number = (certificate_number or "").strip().upper()
-    certificate = (
-        LoanCertificate.objects.select_related("holder", "contract")
-        .filter(number=number, contract__cooperative_id=teller.cooperative_id)
-        .first()
-    )
-    if certificate is None:
-        raise DrawdownRefused(R.CERTIFICATE, _("贷款证编号不存在，或不是本社发放的贷款证。"))
-    contract = (
-        CreditContract.objects.select_for_update(of=("self",))
-        .select_related("application", "household", "village")
-        .get(pk=certificate.contract_id)
-    )
-    done = Loan.objects.filter(idempotency_key=key).first()
-    if done is not None:
-        return done  # a double click or a retried request: the first drawdown stands
-    if not seal_checked:
-        # A keying slip, corrected on the spot: not a refusal reported to the director.
-        raise LoanError(_("请核验借款人印章并勾选（两证一章缺一不可）。"))
+def _check_holder(teller, certificate, contract, *, id_number) -> None:
+    """Two certificates and one seal: the certificate still held, by the person at the
+    counter, and a teller who took no part in approving the household."""
     if certificate.status != LoanCertificate.Status.ACTIVE:
         raise DrawdownRefused(
-            R.CERTIFICATE, _("贷款证 %(n)s 已收回，不能用于借款。") % {"n": number}, contract
+            R.CERTIFICATE,
+            _("贷款证 %(n)s 已收回，不能用于借款。") % {"n": certificate.number},
+            contract,
         )
     if normalize_id(id_number) != certificate.holder.id_number:
         raise DrawdownRefused(
@@ -127,6 +110,11 @@ def _draw(
             _("审贷分离：您参与了该户的调查、审查或额度审批，不能为其办理放款。"),
             contract,
         )
+
+
+def _check_drawdown(contract, *, amount, due_date, today) -> None:
+    """The drawdown fits the contract: within its dates, a term of at most a year, the line
+    still available, and the family's credit clean."""
     if contract.status != CreditContract.Status.ACTIVE or today > contract.end_date:
         raise DrawdownRefused(
             R.EXPIRED, _("授信已于 %(d)s 到期，不能再借款。") % {"d": contract.end_date}, contract
@@ -163,6 +151,32 @@ def _draw(
     problem = family_credit_problem(contract.household)
     if problem:
         raise DrawdownRefused(R(problem.code), str(problem), contract)
+
+
+def _draw(
+    *, teller, certificate_number, id_number, seal_checked, amount, due_date, key, today
+) -> Loan:
+    number = (certificate_number or "").strip().upper()
+    certificate = (
+        LoanCertificate.objects.select_related("holder", "contract")
+        .filter(number=number, contract__cooperative_id=teller.cooperative_id)
+        .first()
+    )
+    if certificate is None:
+        raise DrawdownRefused(R.CERTIFICATE, _("贷款证编号不存在，或不是本社发放的贷款证。"))
+    contract = (
+        CreditContract.objects.select_for_update(of=("self",))
+        .select_related("application", "household", "village")
+        .get(pk=certificate.contract_id)
+    )
+    done = Loan.objects.filter(idempotency_key=key).first()
+    if done is not None:
+        return done  # a double click or a retried request: the first drawdown stands
+    if not seal_checked:
+        # A keying slip, corrected on the spot: not a refusal reported to the director.
+        raise LoanError(_("请核验借款人印章并勾选（两证一章缺一不可）。"))
+    _check_holder(teller, certificate, contract, id_number=id_number)
+    _check_drawdown(contract, amount=amount, due_date=due_date, today=today)
     s = LoanSettings.current()
     loan = Loan.objects.create(
         number=f"JJ{today:%Y%m%d}{_next('loans_loan_seq'):07d}",

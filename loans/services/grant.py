@@ -88,31 +88,10 @@ def _close_expired_contract(household, *, on: date, actor) -> None:
         )
 
 
-@transaction.atomic
-def credit_grant(
-    *,
-    application: CreditApplication,
-    actor,
-    officer,
-    signed_on: date,
-    borrower_present: bool,
-    terms: GrantTerms,
-    batch: GrantBatch | None = None,
-    today: date | None = None,
-) -> CreditContract:
-    """Grant one household's credit after its notice: contract signed face to face, loan
-    certificate issued, the committee incentive for a first certificate."""
+def _check_grantable(app, *, actor, officer, signed_on: date, borrower_present, today) -> None:
+    """Refuse a grant the application, the signing or the notice does not allow."""
     from ratings.notices.gate import assert_grantable, signing_earliest
 
-    require_may_write(actor)
-    today = _today(today)
-    app = (
-        # Only the application row: the joined village, cooperative and member rows are read,
-        # not locked, so an objection being filed meanwhile waits on the gate, not a deadlock.
-        CreditApplication.objects.select_for_update(of=("self",))
-        .select_related("village__cooperative", "household", "applicant")
-        .get(pk=application.pk)
-    )
     village = app.village
     if not officer_or_director(actor, village):
         raise LoanError(_("您无权为该村办理授信。"))
@@ -143,6 +122,11 @@ def credit_grant(
     problem = family_credit_problem(app.household)
     if problem:
         raise LoanError(_("家庭信用核查未通过：%(r)s。") % {"r": problem})
+
+
+def _guarantee_checked(terms: GrantTerms) -> tuple[str, str, str]:
+    """The contract's guarantee type, guarantors and collateral, each required where the
+    type needs it."""
     guarantee = terms.guarantee_type
     if guarantee not in CreditContract.Guarantee.values:
         raise LoanError(_("请选择担保方式。"))
@@ -152,9 +136,45 @@ def credit_grant(
         raise LoanError(_("保证或联保贷款须填写保证人。"))
     if guarantee in CreditContract.NEEDS_COLLATERAL and not collateral:
         raise LoanError(_("抵押或质押贷款须填写抵（质）押物。"))
+    return guarantee, guarantors, collateral
+
+
+@transaction.atomic
+def credit_grant(
+    *,
+    application: CreditApplication,
+    actor,
+    officer,
+    signed_on: date,
+    borrower_present: bool,
+    terms: GrantTerms,
+    batch: GrantBatch | None = None,
+    today: date | None = None,
+) -> CreditContract:
+    """Grant one household's credit after its notice: contract signed face to face, loan
+    certificate issued, the committee incentive for a first certificate."""
+    require_may_write(actor)
+    today = _today(today)
+    app = (
+        # Only the application row: the joined village, cooperative and member rows are read,
+        # not locked, so an objection being filed meanwhile waits on the gate, not a deadlock.
+        CreditApplication.objects.select_for_update(of=("self",))
+        .select_related("village__cooperative", "household", "applicant")
+        .get(pk=application.pk)
+    )
+    _check_grantable(
+        app,
+        actor=actor,
+        officer=officer,
+        signed_on=signed_on,
+        borrower_present=borrower_present,
+        today=today,
+    )
+    guarantee, guarantors, collateral = _guarantee_checked(terms)
     rate = terms.annual_rate()
     _close_expired_contract(app.household, on=signed_on, actor=actor)
 
+    village = app.village
     coop = village.cooperative
     lpr = terms.rate_kind == CreditContract.RateKind.LPR
     contract = CreditContract(

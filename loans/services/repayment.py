@@ -59,6 +59,46 @@ def _may_take_money(actor, contract) -> bool:
     )
 
 
+def _check_not_over_owed(loan, amount) -> None:
+    """Refuse more money than the loan owes today (principal, interest, penalty)."""
+    owed = loan.total_due
+    if amount > owed:
+        raise LoanError(
+            _(
+                "还款金额 %(a)s 元超过应还合计 %(o)s 元（本金 %(p)s，利息 %(i)s，罚息及复利 %(f)s）。"
+            )
+            % {
+                "a": yuan(amount),
+                "o": yuan(owed),
+                "p": yuan(loan.principal),
+                "i": yuan(loan.interest_due),
+                "f": yuan(loan.penalty_due),
+            }
+        )
+
+
+def _apply_payment(loan, amount, *, arrears, paid_on) -> tuple[Decimal, Decimal, Decimal]:
+    """Apply the money penalty first, then interest, then principal; returns the three
+    parts. `arrears` is the interest that was due before today's settlement."""
+    rest = amount
+    to_penalty = min(rest, loan.penalty_due)
+    rest -= to_penalty
+    to_interest = min(rest, loan.interest_due)
+    rest -= to_interest
+    to_principal = rest
+    loan.penalty_due -= to_penalty
+    loan.interest_due -= to_interest
+    loan.principal -= to_principal
+    loan.penalty_paid += to_penalty
+    loan.interest_paid += to_interest
+    if loan.interest_due == 0:
+        loan.interest_due_since = None
+    elif to_interest >= arrears:
+        # The old arrears are paid; what is left was settled today and is due from today.
+        loan.interest_due_since = paid_on
+    return to_penalty, to_interest, to_principal
+
+
 @transaction.atomic
 def loan_repay(
     *, loan: Loan, teller, amount: Decimal, idempotency_key, paid_on: date | None = None
@@ -85,36 +125,10 @@ def loan_repay(
     arrears = loan.interest_due
     interest.loan_accrue_to(loan, paid_on)
     interest.loan_settle(loan, paid_on)
-    owed = loan.total_due
-    if amount > owed:
-        raise LoanError(
-            _(
-                "还款金额 %(a)s 元超过应还合计 %(o)s 元（本金 %(p)s，利息 %(i)s，罚息及复利 %(f)s）。"
-            )
-            % {
-                "a": yuan(amount),
-                "o": yuan(owed),
-                "p": yuan(loan.principal),
-                "i": yuan(loan.interest_due),
-                "f": yuan(loan.penalty_due),
-            }
-        )
-    rest = amount
-    to_penalty = min(rest, loan.penalty_due)
-    rest -= to_penalty
-    to_interest = min(rest, loan.interest_due)
-    rest -= to_interest
-    to_principal = rest
-    loan.penalty_due -= to_penalty
-    loan.interest_due -= to_interest
-    loan.principal -= to_principal
-    loan.penalty_paid += to_penalty
-    loan.interest_paid += to_interest
-    if loan.interest_due == 0:
-        loan.interest_due_since = None
-    elif to_interest >= arrears:
-        # The old arrears are paid; what is left was settled today and is due from today.
-        loan.interest_due_since = paid_on
+    _check_not_over_owed(loan, amount)
+    to_penalty, to_interest, to_principal = _apply_payment(
+        loan, amount, arrears=arrears, paid_on=paid_on
+    )
     loan.revision += 1
     loan.save()
     if loan.total_due == 0:
