@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,9 +21,8 @@ from creditcoop.permissions import roles_required
 from . import selectors, services
 from .exports import monthly_report_response
 from .forms import (
-    AnswerForm,
-    DecideForm,
     DecisionForm,
+    SettleForm,
     ShiftForm,
     WalkinFilterForm,
     WalkinForm,
@@ -34,6 +34,7 @@ from .models import (
     WalkinKind,
     WalkinStatus,
 )
+from .walkin_steps import STEPS, open_steps
 
 HALL_VIEW = (*selectors.HALL_ROLES, *UNION_ROLES)
 HALL_WRITE = (Role.OFFICER, Role.DIRECTOR, Role.DEPUTY)
@@ -97,7 +98,10 @@ def walkin_create(request):
         except DomainError as exc:
             add_to_form(form, exc)
         else:
-            if walkin.kind == WalkinKind.APPLICATION and walkin.officer_id != walkin.village.officer_id:
+            if (
+                walkin.kind == WalkinKind.APPLICATION
+                and walkin.officer_id != walkin.village.officer_id
+            ):
                 messages.success(
                     request,
                     f"已登记。包村信贷员 {walkin.village.officer.name} 不能调查此笔贷款，"
@@ -125,81 +129,50 @@ def walkin_create(request):
 @roles_required(*HALL_VIEW)
 def walkin_detail(request, pk):
     walkin = selectors.walkin_get(request.user, pk)
-    deadlines = services.walkin_deadlines(walkin)
-    user = request.user
-    can_answer = walkin.status == WalkinStatus.INVESTIGATING and (
-        user.pk == walkin.officer_id
-        or (
-            user.has_role(Role.DIRECTOR, Role.DEPUTY)
-            and user.cooperative_id == walkin.cooperative_id
-        )
-    )
-    can_decide = (
-        walkin.status == WalkinStatus.IN_APPROVAL
-        and user.has_role(Role.DIRECTOR, Role.DEPUTY)
-        and user.cooperative_id == walkin.cooperative_id
-    )
     return render(
         request,
         "servicehall/walkin_detail.html",
         {
             "walkin": walkin,
-            "deadlines": deadlines,
+            "deadlines": services.walkin_deadlines(walkin),
             "today": timezone.localdate(),
-            "answer_form": AnswerForm() if can_answer else None,
-            "decide_form": DecideForm() if can_decide else None,
+            "settle_forms": [
+                (step, SettleForm(step=step)) for step in open_steps(walkin, request.user)
+            ],
         },
     )
 
 
 @require_POST
 @roles_required(*HALL_WRITE, write=True)
-def walkin_answer(request, pk):
+def walkin_settle(request, pk, step):
+    """Answer the customer or decide the approval (the URL names the step)."""
+    settle = STEPS[step]
+    if not request.user.has_role(*settle.roles):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
     walkin = selectors.walkin_get(request.user, pk)
-    form = AnswerForm(request.POST)
+    form = SettleForm(request.POST, step=settle)
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
                 messages.error(request, e)
         return redirect(walkin)
+    decision = form.cleaned_data["decision"]
     try:
-        services.walkin_answer(
+        services.walkin_settle(
             walkin_id=walkin.pk,
             actor=request.user,
-            enters_approval=form.cleaned_data["decision"] == "approve",
-            reason=form.cleaned_data["reason"],
+            step=step,
+            outcome=decision,
+            note=form.cleaned_data[settle.note_key],
         )
     except DomainError as exc:
         messages.error(request, str(exc))
         return redirect(walkin)
-    if form.cleaned_data["decision"] == "refuse":
-        messages.success(request, _("已记录不予受理，请打印告知书交客户。"))
-        return redirect("servicehall:walkin_refusal", pk=walkin.pk)
-    messages.success(request, _("已答复客户：进入审批。"))
-    return redirect(walkin)
-
-
-@require_POST
-@roles_required(Role.DIRECTOR, Role.DEPUTY, write=True)
-def walkin_decide(request, pk):
-    walkin = selectors.walkin_get(request.user, pk)
-    form = DecideForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
-        return redirect(walkin)
-    try:
-        services.walkin_decide(
-            walkin_id=walkin.pk,
-            actor=request.user,
-            approved=form.cleaned_data["decision"] == "approve",
-            note=form.cleaned_data["note"],
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("审批已办结。"))
+    outcome = settle.outcome(decision)
+    messages.success(request, outcome.done)
+    if outcome.then_page:
+        return redirect(outcome.then_page, pk=walkin.pk)
     return redirect(walkin)
 
 
