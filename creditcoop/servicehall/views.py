@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from creditcoop import hooks, workdays
@@ -16,7 +17,7 @@ from creditcoop.deadlines.kinds import kind_choices
 from creditcoop.deadlines.models import AccountabilityStatus, Tier
 from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import UNION_ROLES, Role
-from creditcoop.permissions import roles_required
+from creditcoop.permissions import may_write, roles_required
 
 from . import selectors, services
 from .exports import monthly_report_response
@@ -56,11 +57,18 @@ def _cooperative_param(request):
         try:
             return coops.get(pk=coop_id), coops
         except (ValueError, coops.model.DoesNotExist):
-            raise Http404("未找到该信用社。")
+            raise Http404(_("未找到该信用社。"))
     coop = coops.filter(pk=request.user.cooperative_id).first() or coops.first()
     if coop is None:
-        raise Http404("未找到该信用社。")
+        raise Http404(_("未找到该信用社。"))
     return coop, coops
+
+
+def _errors_as_messages(request, form) -> None:
+    """A small form posted from a detail page: its errors go back as messages."""
+    for errors in form.errors.values():
+        for e in errors:
+            messages.error(request, e)
 
 
 # ---------------------------------------------------------------- walk-ins
@@ -104,13 +112,20 @@ def walkin_create(request):
             ):
                 messages.success(
                     request,
-                    f"已登记。包村信贷员 {walkin.village.officer.name} 不能调查此笔贷款，"
-                    f"已转交信贷员 {walkin.officer.name}，答复期限见下方办结时限。",
+                    _(
+                        "已登记。包村信贷员 %(village_officer)s 不能调查此笔贷款，"
+                        "已转交信贷员 %(officer)s，答复期限见下方办结时限。"
+                    )
+                    % {
+                        "village_officer": walkin.village.officer.name,
+                        "officer": walkin.officer.name,
+                    },
                 )
             elif walkin.kind == WalkinKind.APPLICATION:
                 messages.success(
                     request,
-                    f"已登记并转交包村信贷员 {walkin.officer.name}，答复期限见下方办结时限。",
+                    _("已登记并转交包村信贷员 %(officer)s，答复期限见下方办结时限。")
+                    % {"officer": walkin.officer.name},
                 )
             else:
                 messages.success(request, _("咨询已登记。"))
@@ -153,9 +168,7 @@ def walkin_settle(request, pk, step):
     walkin = selectors.walkin_get(request.user, pk)
     form = SettleForm(request.POST, step=settle)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+        _errors_as_messages(request, form)
         return redirect(walkin)
     decision = form.cleaned_data["decision"]
     try:
@@ -255,9 +268,7 @@ def roster_action(request):
         if action == "add":
             form = ShiftForm(request.POST, cooperative=coop)
             if not form.is_valid():
-                for errors in form.errors.values():
-                    for e in errors:
-                        messages.error(request, e)
+                _errors_as_messages(request, form)
                 return redirect(url)
             services.shift_add(
                 roster_id=roster_obj.pk,
@@ -292,11 +303,11 @@ def roster_action(request):
 # ---------------------------------------------------------------- deadlines
 
 DEADLINE_STATES = [
-    ("open", "未办结"),
-    ("due_soon", "即将到期"),
-    ("late", "已超期未办结"),
-    ("done", "已办结"),
-    ("all", "全部"),
+    ("open", gettext_lazy("未办结")),
+    ("due_soon", gettext_lazy("即将到期")),
+    ("late", gettext_lazy("已超期未办结")),
+    ("done", gettext_lazy("已办结")),
+    ("all", gettext_lazy("全部")),
 ]
 
 
@@ -362,22 +373,10 @@ def accountability_detail(request, pk):
     can_decide = (
         record.status == AccountabilityStatus.PENDING
         and user.pk != record.person_id
-        and not user.is_read_only
-        and (
-            (user.has_role(Role.DIRECTOR) and user.cooperative_id == record.cooperative_id)
-            or user.has_role(Role.UNION_RISK)
-        )
+        and may_write(user)
+        and deadline_accountability.may_decide(user, record)
     )
-    return render(
-        request,
-        "servicehall/accountability_detail.html",
-        {
-            "record": record,
-            "events": record.events.select_related("actor"),
-            "form": DecisionForm() if can_decide else None,
-            "today": timezone.localdate(),
-        },
-    )
+    return _accountability_page(request, record, DecisionForm() if can_decide else None)
 
 
 @require_POST
@@ -399,6 +398,10 @@ def accountability_decide(request, pk):
             messages.success(request, _("已处理该问责记录。"))
             return redirect(record)
     record.refresh_from_db()
+    return _accountability_page(request, record, form, status=400)
+
+
+def _accountability_page(request, record, form, *, status=200):
     return render(
         request,
         "servicehall/accountability_detail.html",
@@ -408,7 +411,7 @@ def accountability_decide(request, pk):
             "form": form,
             "today": timezone.localdate(),
         },
-        status=400,
+        status=status,
     )
 
 
@@ -451,7 +454,7 @@ def dashboard(request):
         cooperative=data["coop"], status=AccountabilityStatus.PENDING
     )
     chart = {
-        "label": "按期办结率（%）",
+        "label": _("按期办结率（%）"),
         "labels": [r["label"] for r in by_officer],
         "rates": [r["rate"] if r["rate"] is not None else 0 for r in by_officer],
     }
