@@ -172,8 +172,11 @@ class StaffAdmin(AuditedAdmin, UserAdmin):
         return obj.role_labels()
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
+class ReadOnly:
+    """For a ModelAdmin or an inline: nothing is added, changed or deleted here; the
+    product's pages write through audited services."""
+
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -181,6 +184,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass
 
 
 @admin.register(AuditLog)

@@ -177,7 +177,7 @@ class Staff(AbstractUser):
         return text
 
     def officer_may_investigate(self, amount, cooperative) -> bool:
-        """Grade 1: any loan; grade 2: small loans only; grade 3: never (DOMAIN 'who uses it')."""
+        """Grade 1: any loan; grade 2: small loans only; grade 3: never (docs/rules.md §0)."""
         if not self.has_role(Role.OFFICER) or self.officer_grade not in (1, 2):
             return False
         if self.officer_grade == 2:

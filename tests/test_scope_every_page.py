@@ -392,11 +392,12 @@ def _world(org):
         )
 
     w.walkin = walk_in("李四")
-    w.walkin_refused = hall.walkin_answer(
+    w.walkin_refused = hall.walkin_settle(
         walkin_id=walk_in("赵五").pk,
         actor=org.officer_b,
-        enters_approval=False,
-        reason="家庭成员有不良贷款记录",
+        step="answer",
+        outcome="refuse",
+        note="家庭成员有不良贷款记录",
         today=monday,
     )
     deadline_sweep(today=monday + timedelta(days=14))

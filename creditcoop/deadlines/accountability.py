@@ -105,6 +105,14 @@ def late_days_between(due: date, end: date) -> int:
     return max(workdays.working_days_between(due, end), 0) if end > due else 0
 
 
+def may_decide(actor, record: Accountability) -> bool:
+    """The cooperative's director, or the union's risk department — which decides a
+    director's own lateness (``accountability_decide`` also refuses one's own record)."""
+    is_director = actor.has_role(Role.DIRECTOR) and actor.cooperative_id == record.cooperative_id
+    is_union = actor.has_role(Role.UNION_RISK) and actor.union_id == record.person.union_id
+    return is_director or is_union
+
+
 def accountability_decide(*, record_id: int, actor: Staff, confirm: bool, reason: str):
     reason = (reason or "").strip()
     if not reason:
@@ -115,12 +123,7 @@ def accountability_decide(*, record_id: int, actor: Staff, confirm: bool, reason
             .select_related("person")
             .get(pk=record_id)
         )
-        is_director = (
-            actor.has_role(Role.DIRECTOR) and actor.cooperative_id == record.cooperative_id
-        )
-        # A director's own lateness is decided by the union's risk department.
-        is_union = actor.has_role(Role.UNION_RISK) and actor.union_id == record.person.union_id
-        if not (is_director or is_union):
+        if not may_decide(actor, record):
             raise DomainError(_("只有本社主任或联社风险管理部可以确认或免责。"))
         if record.status != AccountabilityStatus.PENDING:
             raise DomainError(_("该问责记录已处理。"))

@@ -1,4 +1,4 @@
-"""Deadline and accountability rows (限时办结, 超期问责), DOMAIN §5.
+"""Deadline and accountability rows (限时办结, 超期问责), docs/rules.md §5.
 
 The models belong to the ``servicehall`` app label, where they were first built, so the
 tables keep their names (``servicehall_deadline``, ``servicehall_accountability``,
@@ -155,7 +155,7 @@ class Tier(models.IntegerChoices):
 
 
 # Inclusive upper bounds in working days late: 1–3 → admonition, 4–10 → criticism,
-# 11 and more → removal from the credit post (DOMAIN §5).
+# 11 and more → removal from the credit post (docs/rules.md §5).
 ADMONITION_MAX_DAYS = 3
 CRITICISM_MAX_DAYS = 10
 

@@ -3,6 +3,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
+from creditcoop.admin import ReadOnly
 from creditcoop.audit import audit_record, diff, snapshot
 from creditcoop.deadlines.models import Accountability, AccountabilityEvent, Deadline
 from creditcoop.money import percent
@@ -52,7 +53,7 @@ class LoanTypeAdmin(admin.ModelAdmin):
             )
 
 
-class DutyShiftInline(admin.TabularInline):
+class DutyShiftInline(ReadOnly, admin.TabularInline):
     """Read-only: shifts are arranged on the roster page, whose services check the rules
     (working days, roles, a published month is locked) and keep the audit trail."""
 
@@ -62,18 +63,9 @@ class DutyShiftInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DutyRoster)
-class DutyRosterAdmin(admin.ModelAdmin):
+class DutyRosterAdmin(ReadOnly, admin.ModelAdmin):
     """View only; the roster page (大厅值班表) edits, publishes and withdraws."""
 
     list_display = ["cooperative", "month", "published_at", "published_by", "roster_page"]
@@ -91,15 +83,6 @@ class DutyRosterAdmin(admin.ModelAdmin):
             obj.cooperative_id,
             obj.month.strftime("%Y-%m"),
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Walkin)
@@ -134,16 +117,9 @@ class DeadlineAdmin(admin.ModelAdmin):
         return False
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnly, admin.TabularInline):
     model = AccountabilityEvent
     extra = 0
-    can_delete = False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Accountability)

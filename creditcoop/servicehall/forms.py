@@ -90,38 +90,30 @@ class WalkinFilterForm(forms.Form):
     date_to = forms.DateField(label=_("登记止"), required=False, widget=DATE)
 
 
-class AnswerForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("答复结果"),
-        choices=[("approve", _("进入审批")), ("refuse", _("不予受理"))],
-        widget=forms.RadioSelect,
-    )
-    reason = forms.CharField(
-        label=_("不予受理原因（将告知客户）"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+class SettleForm(forms.Form):
+    """One step of an application (``walkin_steps``): a yes or a no, and the note a no
+    must carry (the refusal reason told to the customer, the director's opinion)."""
+
+    def __init__(self, *args, step, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.step = step
+        self.fields["decision"] = forms.ChoiceField(
+            label=step.decision_label,
+            choices=[(value, o.label) for value, o in step.outcomes.items()],
+            widget=forms.RadioSelect,
+        )
+        self.fields[step.note_key] = forms.CharField(
+            label=step.note_label,
+            required=False,
+            max_length=step.note_max_length,
+            widget=forms.Textarea(attrs={"rows": step.note_rows}) if step.note_rows else None,
+        )
 
     def clean(self):
         data = super().clean()
-        if data.get("decision") == "refuse" and not (data.get("reason") or "").strip():
-            self.add_error("reason", _("不予受理时必须填写告知客户的原因。"))
-        return data
-
-
-class DecideForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("审批结果"),
-        choices=[("approve", _("同意")), ("decline", _("不同意"))],
-        widget=forms.RadioSelect,
-    )
-    note = forms.CharField(label=_("审批意见"), required=False, max_length=300)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == "decline" and not (data.get("note") or "").strip():
-            self.add_error("note", _("审批不同意时必须填写意见。"))
+        outcome = self.step.outcomes.get(data.get("decision"))
+        if outcome and outcome.is_no and not (data.get(self.step.note_key) or "").strip():
+            self.add_error(self.step.note_key, self.step.note_required)
         return data
 
 

@@ -1,4 +1,4 @@
-"""Service hall (服务大厅): loan types, duty roster and walk-in register, DOMAIN §5.
+"""Service hall (服务大厅): loan types, duty roster and walk-in register (docs/rules.md §5).
 
 The deadline rows (限时办结) are defined by the core engine (``creditcoop.deadlines``) and
 registered here, under this app's label, so their tables keep their names.
@@ -200,11 +200,8 @@ class Walkin(models.Model):
         Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
     )
     registered_on = models.DateField(_("登记日期"))
-    # Per the published duty roster of the registration day; empty for rows registered
-    # before the check existed.
-    registrar_on_duty = models.BooleanField(
-        _("登记人当日在值班表上"), null=True, blank=True, default=None
-    )
+    # Per the published duty roster of the registration day.
+    registrar_on_duty = models.BooleanField(_("登记人当日在值班表上"), default=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     officer = models.ForeignKey(
         Staff,
@@ -256,7 +253,7 @@ class Walkin(models.Model):
     @property
     def registered_off_roster(self) -> bool:
         """Registered by someone not on that day's duty roster; the director may always."""
-        return self.registrar_on_duty is False and not self.registered_by.has_role(Role.DIRECTOR)
+        return not self.registrar_on_duty and not self.registered_by.has_role(Role.DIRECTOR)
 
 
 # The deadline models: importing them registers them with this app (module docstring).

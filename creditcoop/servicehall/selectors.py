@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from creditcoop.deadlines.models import Accountability, Deadline
 from creditcoop.models import COOPERATIVE_ROLES, Cooperative, Role
@@ -45,7 +46,7 @@ def walkin_get(user, pk) -> Walkin:
     return get_in_scope(
         walkin_scope(user).select_related("cooperative"),
         pk,
-        "未找到该来访登记。",
+        _("未找到该来访登记。"),
     )
 
 
@@ -111,7 +112,7 @@ def accountability_get(user, pk) -> Accountability:
     return get_in_scope(
         accountability_scope(user),
         pk,
-        "未找到该问责记录。",
+        _("未找到该问责记录。"),
     )
 
 
@@ -174,7 +175,7 @@ def on_time_rates(qs, *, today: date, group_by: str) -> list[dict]:
         decided = row["on_time"] + row["late"]
         result.append(
             {
-                "label": row[group_by] or "其他事项",
+                "label": row[group_by] or _("其他事项"),
                 "total": row["total"],
                 "on_time": row["on_time"],
                 "late": row["late"],

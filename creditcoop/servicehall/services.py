@@ -35,6 +35,7 @@ from .models import (
     WalkinKind,
     WalkinStatus,
 )
+from .walkin_steps import STEPS
 
 # ================================================================ duty roster
 
@@ -244,16 +245,10 @@ def walkin_register(
     today: date | None = None,
 ) -> Walkin:
     today = today or timezone.localdate()
-    if not actor.has_role(Role.OFFICER, Role.DIRECTOR, Role.DEPUTY) or not actor.cooperative_id:
-        raise DomainError(_("只有信用社的值班人员可以登记来访。"))
-    if village.cooperative_id != actor.cooperative_id:
-        raise DomainError(_("只能登记本社辖内村的客户。"))
     is_application = kind == WalkinKind.APPLICATION
-    if is_application:
-        if loan_type is None or not amount or amount <= 0:
-            raise DomainError(_("贷款申请必须填写贷款种类和申请金额。"))
-        if village.officer_id is None:
-            raise DomainError(_("该村尚未指定包村信贷员，请先在村信息中指定。"))
+    _check_may_register(
+        actor, village, is_application=is_application, loan_type=loan_type, amount=amount
+    )
     # Whoever is in the hall registers (a customer is never turned away), but a
     # registration by someone off the published roster is marked for the director.
     on_duty = selectors.staff_on_duty(actor, today)
@@ -286,37 +281,62 @@ def walkin_register(
             ),
         )
         if is_application:
-            deadline_open(
-                target=walkin,
-                kind=WALKIN_ANSWER,
-                responsible=officer,
-                cooperative=walkin.cooperative,
-                working_days=loan_type.answer_days,
-                start=today,
-                amount=amount,
-                annual_rate=loan_type.annual_rate,
-                title=_("%(name)s %(type)s %(amount)s元")
-                % {"name": customer_name, "type": loan_type.name, "amount": yuan(amount)},
-                loan_type=loan_type,
-                actor=actor,
+            deadline = _open_walkin_deadline(
+                walkin, WALKIN_ANSWER, officer, loan_type.answer_days, start=today, actor=actor
             )
-            due = walkin_deadline(walkin, WALKIN_ANSWER).due_on
-            text = _(
-                "大厅受理了%(village)s %(name)s 的%(type)s申请（%(amount)s元），"
-                "请在 %(due)s 前完成调查并答复客户。"
-            ) % {
-                "village": village.name,
-                "name": customer_name,
-                "type": loan_type.name,
-                "amount": amount,
-                "due": due.isoformat(),
-            }
-            link = walkin.get_absolute_url()
-            key = f"hall-walkin:{walkin.pk}:{officer.pk}"
-            transaction.on_commit(
-                lambda: notify(recipient=officer, text=text, link=link, dedupe_key=key)
-            )
+            _tell_investigator(walkin, due=deadline.due_on)
     return walkin
+
+
+def _check_may_register(actor: Staff, village, *, is_application, loan_type, amount) -> None:
+    if not actor.has_role(Role.OFFICER, Role.DIRECTOR, Role.DEPUTY) or not actor.cooperative_id:
+        raise DomainError(_("只有信用社的值班人员可以登记来访。"))
+    if village.cooperative_id != actor.cooperative_id:
+        raise DomainError(_("只能登记本社辖内村的客户。"))
+    if is_application:
+        if loan_type is None or not amount or amount <= 0:
+            raise DomainError(_("贷款申请必须填写贷款种类和申请金额。"))
+        if village.officer_id is None:
+            raise DomainError(_("该村尚未指定包村信贷员，请先在村信息中指定。"))
+
+
+def _open_walkin_deadline(
+    walkin: Walkin, kind: str, responsible: Staff, working_days: int, *, start: date, actor
+) -> Deadline:
+    """The promised time of one step of an application, titled for the deadline list."""
+    loan_type = walkin.loan_type
+    return deadline_open(
+        target=walkin,
+        kind=kind,
+        responsible=responsible,
+        cooperative=walkin.cooperative,
+        working_days=working_days,
+        start=start,
+        amount=walkin.amount,
+        annual_rate=loan_type.annual_rate,
+        title=_("%(name)s %(type)s %(amount)s元")
+        % {"name": walkin.customer_name, "type": loan_type.name, "amount": yuan(walkin.amount)},
+        loan_type=loan_type,
+        actor=actor,
+    )
+
+
+def _tell_investigator(walkin: Walkin, *, due: date) -> None:
+    """The investigating officer hears of the application (once the registration commits)."""
+    officer = walkin.officer
+    text = _(
+        "大厅受理了%(village)s %(name)s 的%(type)s申请（%(amount)s元），"
+        "请在 %(due)s 前完成调查并答复客户。"
+    ) % {
+        "village": walkin.village.name,
+        "name": walkin.customer_name,
+        "type": walkin.loan_type.name,
+        "amount": walkin.amount,
+        "due": due.isoformat(),
+    }
+    link = walkin.get_absolute_url()
+    key = f"hall-walkin:{walkin.pk}:{officer.pk}"
+    transaction.on_commit(lambda: notify(recipient=officer, text=text, link=link, dedupe_key=key))
 
 
 def walkin_investigator(village, amount, *, today: date) -> Staff:
@@ -324,8 +344,6 @@ def walkin_investigator(village, amount, *, today: date) -> Staff:
     him investigate this amount (grade 3 never, grade 2 small loans only); otherwise an
     officer of the cooperative who may — one on duty in the hall today first — and the
     director when there is none."""
-    from creditcoop.permissions import cooperative_director
-
     officer = village.officer
     cooperative = village.cooperative
     if officer.is_active and officer.officer_may_investigate(amount, cooperative):
@@ -377,97 +395,52 @@ def walkin_deadlines(walkin: Walkin):
     )
 
 
-def _walkin_for_update(walkin_id: int, to: str) -> Walkin:
+@transaction.atomic
+def walkin_settle(
+    *, walkin_id: int, actor: Staff, step: str, outcome: str, note: str = "", today=None
+) -> Walkin:
+    """Take one step of an application (``walkin_steps.STEPS``): the officer answers the
+    customer (``answer``: ``approve`` enters approval, ``refuse`` tells the customer why
+    not), the director decides the approval (``decide``: ``approve`` or ``decline``). The
+    step's deadline stops; an answer that enters approval opens the approval's."""
+    today = today or timezone.localdate()
+    settle = STEPS[step]
+    result = settle.outcome(outcome)
+    note = (note or "").strip()
     walkin = (
         Walkin.objects.select_for_update(of=("self",))
         .select_related("loan_type", "cooperative")
         .get(pk=walkin_id)
     )
-    if not walkin.can(to):
-        raise DomainError(_("当前状态“%(s)s”不能办理此操作。") % {"s": walkin.get_status_display()})
-    return walkin
-
-
-def walkin_answer(
-    *, walkin_id: int, actor: Staff, enters_approval: bool, reason: str = "", today=None
-) -> Walkin:
-    """The customer is told: the loan enters approval, or it does not and why."""
-    today = today or timezone.localdate()
-    reason = (reason or "").strip()
-    to = WalkinStatus.IN_APPROVAL if enters_approval else WalkinStatus.REFUSED
-    with transaction.atomic():
-        walkin = _walkin_for_update(walkin_id, to)
-        if actor.pk != walkin.officer_id and not directs_cooperative(actor, walkin.cooperative_id):
-            raise DomainError(_("只有包村信贷员或本社主任、副主任可以答复客户。"))
-        if not enters_approval and not reason:
-            raise DomainError(_("不予受理时必须填写告知客户的原因。"))
-        walkin.answered_on = today
-        walkin.refusal_reason = "" if enters_approval else reason
-        transition(
+    Walkin.workflow.check(walkin.status, result.to)
+    if not settle.may_act(actor, walkin):
+        raise DomainError(settle.not_allowed)
+    if result.is_no and not note:
+        raise DomainError(settle.note_required, field=settle.note_key)
+    kept = note if (result.is_no or settle.note_kept_on_yes) else ""
+    max_length = Walkin._meta.get_field(settle.note_field).max_length
+    setattr(walkin, settle.date_field, today)
+    setattr(walkin, settle.note_field, kept[:max_length] if max_length else kept)
+    transition(
+        walkin,
+        result.to,
+        actor=actor,
+        reason=note,
+        fields=[settle.date_field, settle.note_field],
+        action=settle.action,
+        changes={settle.note_key: note},
+    )
+    deadline_stop(
+        target=walkin, kind=settle.deadline, reason=str(result.stop_reason), on=today, actor=actor
+    )
+    if result.to == WalkinStatus.IN_APPROVAL:
+        approver = cooperative_director(walkin.cooperative_id) or walkin.officer
+        _open_walkin_deadline(
             walkin,
-            to,
-            actor=actor,
-            reason=reason,
-            fields=["answered_on", "refusal_reason"],
-            action="servicehall.walkin_answer",
-            changes={"reason": reason},
-        )
-        deadline_stop(
-            target=walkin,
-            kind=WALKIN_ANSWER,
-            reason=_("已答复客户：进入审批") if enters_approval else _("已答复客户：不予受理"),
-            on=today,
-            actor=actor,
-        )
-        if enters_approval:
-            approver = cooperative_director(walkin.cooperative_id) or walkin.officer
-            deadline_open(
-                target=walkin,
-                kind=WALKIN_APPROVAL,
-                responsible=approver,
-                cooperative=walkin.cooperative,
-                working_days=walkin.loan_type.approval_days,
-                start=today,
-                amount=walkin.amount,
-                annual_rate=walkin.loan_type.annual_rate,
-                title=_("%(name)s %(type)s %(amount)s元")
-                % {
-                    "name": walkin.customer_name,
-                    "type": walkin.loan_type.name,
-                    "amount": yuan(walkin.amount),
-                },
-                loan_type=walkin.loan_type,
-                actor=actor,
-            )
-    return walkin
-
-
-def walkin_decide(*, walkin_id: int, actor: Staff, approved: bool, note: str, today=None) -> Walkin:
-    today = today or timezone.localdate()
-    to = WalkinStatus.APPROVED if approved else WalkinStatus.DECLINED
-    note = (note or "").strip()
-    with transaction.atomic():
-        walkin = _walkin_for_update(walkin_id, to)
-        if not directs_cooperative(actor, walkin.cooperative_id):
-            raise DomainError(_("只有本社主任、副主任可以办结审批。"))
-        if not approved and not note:
-            raise DomainError(_("审批不同意时必须填写意见。"))
-        walkin.decided_on = today
-        walkin.decision_note = note[:300]
-        transition(
-            walkin,
-            to,
-            actor=actor,
-            reason=note,
-            fields=["decided_on", "decision_note"],
-            action="servicehall.walkin_decide",
-            changes={"note": note},
-        )
-        deadline_stop(
-            target=walkin,
-            kind=WALKIN_APPROVAL,
-            reason=_("审批办结：同意") if approved else _("审批办结：不同意"),
-            on=today,
+            WALKIN_APPROVAL,
+            approver,
+            walkin.loan_type.approval_days,
+            start=today,
             actor=actor,
         )
     return walkin

@@ -7,8 +7,9 @@ urlpatterns = [
     path("", views.walkin_list, name="walkin_list"),
     path("walkins/new/", views.walkin_create, name="walkin_create"),
     path("walkins/<int:pk>/", views.walkin_detail, name="walkin_detail"),
-    path("walkins/<int:pk>/answer/", views.walkin_answer, name="walkin_answer"),
-    path("walkins/<int:pk>/decide/", views.walkin_decide, name="walkin_decide"),
+    # One view for both steps of an application (walkin_steps.STEPS).
+    path("walkins/<int:pk>/answer/", views.walkin_settle, {"step": "answer"}, name="walkin_answer"),
+    path("walkins/<int:pk>/decide/", views.walkin_settle, {"step": "decide"}, name="walkin_decide"),
     path("walkins/<int:pk>/refusal/", views.walkin_refusal, name="walkin_refusal"),
     path("roster/", views.roster, name="roster"),
     path("roster/action/", views.roster_action, name="roster_action"),

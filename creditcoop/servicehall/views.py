@@ -1,12 +1,14 @@
 from datetime import date, timedelta
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from creditcoop import hooks, workdays
@@ -15,14 +17,13 @@ from creditcoop.deadlines.kinds import kind_choices
 from creditcoop.deadlines.models import AccountabilityStatus, Tier
 from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import UNION_ROLES, Role
-from creditcoop.permissions import roles_required
+from creditcoop.permissions import may_write, roles_required
 
 from . import selectors, services
 from .exports import monthly_report_response
 from .forms import (
-    AnswerForm,
-    DecideForm,
     DecisionForm,
+    SettleForm,
     ShiftForm,
     WalkinFilterForm,
     WalkinForm,
@@ -34,6 +35,7 @@ from .models import (
     WalkinKind,
     WalkinStatus,
 )
+from .walkin_steps import STEPS, open_steps
 
 HALL_VIEW = (*selectors.HALL_ROLES, *UNION_ROLES)
 HALL_WRITE = (Role.OFFICER, Role.DIRECTOR, Role.DEPUTY)
@@ -55,11 +57,18 @@ def _cooperative_param(request):
         try:
             return coops.get(pk=coop_id), coops
         except (ValueError, coops.model.DoesNotExist):
-            raise Http404("未找到该信用社。")
+            raise Http404(_("未找到该信用社。"))
     coop = coops.filter(pk=request.user.cooperative_id).first() or coops.first()
     if coop is None:
-        raise Http404("未找到该信用社。")
+        raise Http404(_("未找到该信用社。"))
     return coop, coops
+
+
+def _errors_as_messages(request, form) -> None:
+    """A small form posted from a detail page: its errors go back as messages."""
+    for errors in form.errors.values():
+        for e in errors:
+            messages.error(request, e)
 
 
 # ---------------------------------------------------------------- walk-ins
@@ -97,16 +106,26 @@ def walkin_create(request):
         except DomainError as exc:
             add_to_form(form, exc)
         else:
-            if walkin.kind == WalkinKind.APPLICATION and walkin.officer_id != walkin.village.officer_id:
+            if (
+                walkin.kind == WalkinKind.APPLICATION
+                and walkin.officer_id != walkin.village.officer_id
+            ):
                 messages.success(
                     request,
-                    f"已登记。包村信贷员 {walkin.village.officer.name} 不能调查此笔贷款，"
-                    f"已转交信贷员 {walkin.officer.name}，答复期限见下方办结时限。",
+                    _(
+                        "已登记。包村信贷员 %(village_officer)s 不能调查此笔贷款，"
+                        "已转交信贷员 %(officer)s，答复期限见下方办结时限。"
+                    )
+                    % {
+                        "village_officer": walkin.village.officer.name,
+                        "officer": walkin.officer.name,
+                    },
                 )
             elif walkin.kind == WalkinKind.APPLICATION:
                 messages.success(
                     request,
-                    f"已登记并转交包村信贷员 {walkin.officer.name}，答复期限见下方办结时限。",
+                    _("已登记并转交包村信贷员 %(officer)s，答复期限见下方办结时限。")
+                    % {"officer": walkin.officer.name},
                 )
             else:
                 messages.success(request, _("咨询已登记。"))
@@ -125,81 +144,48 @@ def walkin_create(request):
 @roles_required(*HALL_VIEW)
 def walkin_detail(request, pk):
     walkin = selectors.walkin_get(request.user, pk)
-    deadlines = services.walkin_deadlines(walkin)
-    user = request.user
-    can_answer = walkin.status == WalkinStatus.INVESTIGATING and (
-        user.pk == walkin.officer_id
-        or (
-            user.has_role(Role.DIRECTOR, Role.DEPUTY)
-            and user.cooperative_id == walkin.cooperative_id
-        )
-    )
-    can_decide = (
-        walkin.status == WalkinStatus.IN_APPROVAL
-        and user.has_role(Role.DIRECTOR, Role.DEPUTY)
-        and user.cooperative_id == walkin.cooperative_id
-    )
     return render(
         request,
         "servicehall/walkin_detail.html",
         {
             "walkin": walkin,
-            "deadlines": deadlines,
+            "deadlines": services.walkin_deadlines(walkin),
             "today": timezone.localdate(),
-            "answer_form": AnswerForm() if can_answer else None,
-            "decide_form": DecideForm() if can_decide else None,
+            "settle_forms": [
+                (step, SettleForm(step=step)) for step in open_steps(walkin, request.user)
+            ],
         },
     )
 
 
 @require_POST
 @roles_required(*HALL_WRITE, write=True)
-def walkin_answer(request, pk):
+def walkin_settle(request, pk, step):
+    """Answer the customer or decide the approval (the URL names the step)."""
+    settle = STEPS[step]
+    if not request.user.has_role(*settle.roles):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
     walkin = selectors.walkin_get(request.user, pk)
-    form = AnswerForm(request.POST)
+    form = SettleForm(request.POST, step=settle)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+        _errors_as_messages(request, form)
         return redirect(walkin)
+    decision = form.cleaned_data["decision"]
     try:
-        services.walkin_answer(
+        services.walkin_settle(
             walkin_id=walkin.pk,
             actor=request.user,
-            enters_approval=form.cleaned_data["decision"] == "approve",
-            reason=form.cleaned_data["reason"],
+            step=step,
+            outcome=decision,
+            note=form.cleaned_data[settle.note_key],
         )
     except DomainError as exc:
         messages.error(request, str(exc))
         return redirect(walkin)
-    if form.cleaned_data["decision"] == "refuse":
-        messages.success(request, _("已记录不予受理，请打印告知书交客户。"))
-        return redirect("servicehall:walkin_refusal", pk=walkin.pk)
-    messages.success(request, _("已答复客户：进入审批。"))
-    return redirect(walkin)
-
-
-@require_POST
-@roles_required(Role.DIRECTOR, Role.DEPUTY, write=True)
-def walkin_decide(request, pk):
-    walkin = selectors.walkin_get(request.user, pk)
-    form = DecideForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
-        return redirect(walkin)
-    try:
-        services.walkin_decide(
-            walkin_id=walkin.pk,
-            actor=request.user,
-            approved=form.cleaned_data["decision"] == "approve",
-            note=form.cleaned_data["note"],
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("审批已办结。"))
+    outcome = settle.outcome(decision)
+    messages.success(request, outcome.done)
+    if outcome.then_page:
+        return redirect(outcome.then_page, pk=walkin.pk)
     return redirect(walkin)
 
 
@@ -282,9 +268,7 @@ def roster_action(request):
         if action == "add":
             form = ShiftForm(request.POST, cooperative=coop)
             if not form.is_valid():
-                for errors in form.errors.values():
-                    for e in errors:
-                        messages.error(request, e)
+                _errors_as_messages(request, form)
                 return redirect(url)
             services.shift_add(
                 roster_id=roster_obj.pk,
@@ -319,11 +303,11 @@ def roster_action(request):
 # ---------------------------------------------------------------- deadlines
 
 DEADLINE_STATES = [
-    ("open", "未办结"),
-    ("due_soon", "即将到期"),
-    ("late", "已超期未办结"),
-    ("done", "已办结"),
-    ("all", "全部"),
+    ("open", gettext_lazy("未办结")),
+    ("due_soon", gettext_lazy("即将到期")),
+    ("late", gettext_lazy("已超期未办结")),
+    ("done", gettext_lazy("已办结")),
+    ("all", gettext_lazy("全部")),
 ]
 
 
@@ -389,22 +373,10 @@ def accountability_detail(request, pk):
     can_decide = (
         record.status == AccountabilityStatus.PENDING
         and user.pk != record.person_id
-        and not user.is_read_only
-        and (
-            (user.has_role(Role.DIRECTOR) and user.cooperative_id == record.cooperative_id)
-            or user.has_role(Role.UNION_RISK)
-        )
+        and may_write(user)
+        and deadline_accountability.may_decide(user, record)
     )
-    return render(
-        request,
-        "servicehall/accountability_detail.html",
-        {
-            "record": record,
-            "events": record.events.select_related("actor"),
-            "form": DecisionForm() if can_decide else None,
-            "today": timezone.localdate(),
-        },
-    )
+    return _accountability_page(request, record, DecisionForm() if can_decide else None)
 
 
 @require_POST
@@ -426,6 +398,10 @@ def accountability_decide(request, pk):
             messages.success(request, _("已处理该问责记录。"))
             return redirect(record)
     record.refresh_from_db()
+    return _accountability_page(request, record, form, status=400)
+
+
+def _accountability_page(request, record, form, *, status=200):
     return render(
         request,
         "servicehall/accountability_detail.html",
@@ -435,7 +411,7 @@ def accountability_decide(request, pk):
             "form": form,
             "today": timezone.localdate(),
         },
-        status=400,
+        status=status,
     )
 
 
@@ -478,7 +454,7 @@ def dashboard(request):
         cooperative=data["coop"], status=AccountabilityStatus.PENDING
     )
     chart = {
-        "label": "按期办结率（%）",
+        "label": _("按期办结率（%）"),
         "labels": [r["label"] for r in by_officer],
         "rates": [r["rate"] if r["rate"] is not None else 0 for r in by_officer],
     }

@@ -118,8 +118,8 @@ def test_dashboard_rates_and_export(org, login, loan_type, late_record, clock):
         amount=Decimal("10000"),
         today=MONDAY,
     )
-    services.walkin_answer(
-        walkin_id=walkin.pk, actor=org.officer2, enters_approval=True, today=MONDAY
+    services.walkin_settle(
+        walkin_id=walkin.pk, actor=org.officer2, step="answer", outcome="approve", today=MONDAY
     )
     clock(date(2026, 3, 11))  # officer1's answer 5 working days late, the approval 2
     deadline_sweep.delay()
@@ -210,8 +210,8 @@ def test_directors_own_lateness_is_decided_by_the_union(org, login, loan_type):
         amount=Decimal("10000"),
         today=MONDAY,
     )
-    services.walkin_answer(
-        walkin_id=walkin.pk, actor=org.officer1, enters_approval=True, today=MONDAY
+    services.walkin_settle(
+        walkin_id=walkin.pk, actor=org.officer1, step="answer", outcome="approve", today=MONDAY
     )
     approval = services.walkin_deadline(walkin, "walkin_approval")
     assert approval.responsible == org.director
@@ -247,8 +247,12 @@ def test_dashboard_counts_what_is_overdue_now_whatever_month_it_fell_due(
         amount=Decimal("10000"),
         today=date(2026, 2, 2),
     )
-    services.walkin_answer(
-        walkin_id=walkin.pk, actor=org.officer1, enters_approval=True, today=date(2026, 2, 2)
+    services.walkin_settle(
+        walkin_id=walkin.pk,
+        actor=org.officer1,
+        step="answer",
+        outcome="approve",
+        today=date(2026, 2, 2),
     )
     clock(date(2026, 3, 11))
     deadline_sweep.delay()

@@ -84,16 +84,27 @@ def test_refusal_with_reason_and_printable_notice(org, loan_type, login):
 
 def test_answer_enters_approval_then_director_finishes(org, loan_type):
     walkin = application(org, loan_type)
-    services.walkin_answer(
-        walkin_id=walkin.pk, actor=org.officer2, enters_approval=True, today=date(2026, 2, 13)
+    services.walkin_settle(
+        walkin_id=walkin.pk,
+        actor=org.officer2,
+        step="answer",
+        outcome="approve",
+        today=date(2026, 2, 13),
     )
     approval = services.walkin_deadline(walkin, WALKIN_APPROVAL)
     assert approval.responsible == org.director
     assert approval.due_on == date(2026, 2, 27)  # 5 working days: 14, 24, 25, 26, 27
     with pytest.raises(services.DomainError):
-        services.walkin_decide(walkin_id=walkin.pk, actor=org.officer2, approved=True, note="")
-    services.walkin_decide(
-        walkin_id=walkin.pk, actor=org.director, approved=True, note="同意", today=date(2026, 2, 26)
+        services.walkin_settle(
+            walkin_id=walkin.pk, actor=org.officer2, step="decide", outcome="approve", note=""
+        )
+    services.walkin_settle(
+        walkin_id=walkin.pk,
+        actor=org.director,
+        step="decide",
+        outcome="approve",
+        note="同意",
+        today=date(2026, 2, 26),
     )
     approval.refresh_from_db()
     assert approval.stopped_on == date(2026, 2, 26) and approval.settled
@@ -104,9 +115,13 @@ def test_answer_enters_approval_then_director_finishes(org, loan_type):
 def test_only_the_village_officer_or_leaders_answer(org, loan_type):
     walkin = application(org, loan_type)
     with pytest.raises(services.DomainError, match="包村信贷员"):
-        services.walkin_answer(walkin_id=walkin.pk, actor=org.officer1, enters_approval=True)
+        services.walkin_settle(
+            walkin_id=walkin.pk, actor=org.officer1, step="answer", outcome="approve"
+        )
     with pytest.raises(services.DomainError, match="不能办理"):
-        services.walkin_decide(walkin_id=walkin.pk, actor=org.director, approved=True, note="")
+        services.walkin_settle(
+            walkin_id=walkin.pk, actor=org.director, step="decide", outcome="approve", note=""
+        )
 
 
 def test_register_page_keeps_input_on_error_and_registers(org, loan_type, login):
@@ -175,8 +190,12 @@ def test_list_search_filter_scope_and_pagination(
 
 def test_director_decides_through_the_page_and_decline_needs_a_reason(org, loan_type, login):
     walkin = application(org, loan_type)
-    services.walkin_answer(
-        walkin_id=walkin.pk, actor=org.officer2, enters_approval=True, today=date(2026, 2, 13)
+    services.walkin_settle(
+        walkin_id=walkin.pk,
+        actor=org.officer2,
+        step="answer",
+        outcome="approve",
+        today=date(2026, 2, 13),
     )
     url = f"/hall/walkins/{walkin.pk}/decide/"
     assert login(org.officer2).post(url, {"decision": "approve"}).status_code == 403
@@ -290,7 +309,9 @@ def test_grade_3_officers_village_application_goes_to_an_officer_who_may_investi
     assert Notification.objects.filter(recipient=org.officer1).exists()
     assert not Notification.objects.filter(recipient=org.officer3).exists()
     # An officer who now answers it may act on it.
-    services.walkin_answer(walkin_id=walkin.pk, actor=org.officer1, enters_approval=True, today=THU)
+    services.walkin_settle(
+        walkin_id=walkin.pk, actor=org.officer1, step="answer", outcome="approve", today=THU
+    )
     client = login(org.director)
     page = client.post(
         "/hall/walkins/new/",

@@ -94,10 +94,11 @@ class Command(BaseCommand):
             )
             if answer_after is not None:
                 answered = min(workdays.add_working_days(day, answer_after), today)
-                services.walkin_answer(
+                services.walkin_settle(
                     walkin_id=walkin.pk,
                     actor=walkin.officer,
-                    enters_approval=not refusal,
-                    reason=refusal,
+                    step="answer",
+                    outcome="refuse" if refusal else "approve",
+                    note=refusal,
                     today=answered,
                 )
