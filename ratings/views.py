@@ -265,7 +265,7 @@ def _row_app(request, pk):
 
 
 def _step_form(app, data=None):
-    indicators = services._indicators(app.scorecard)
+    indicators = services.scorecard_indicators(app.scorecard)
     initial = {"version": app.version}
     if app.status == S.INITIAL:
         return ScoresForm(
@@ -467,7 +467,7 @@ def _detail_ctx(request, app, **forms):
         .values("member_count", "consent_count")
         .get()
     )
-    indicators = services._indicators(app.scorecard) if app.scorecard_id else []
+    indicators = services.scorecard_indicators(app.scorecard) if app.scorecard_id else []
     score_rows = [
         {
             "name": ind.name,
