@@ -24,13 +24,13 @@ from .forms import (
     DecisionForm,
     DocumentsForm,
     InvestigationForm,
-    LineForm,
     RejectForm,
-    ScoresForm,
     VersionedForm,
 )
 from .models import CreditApplication, RatingCampaign, Scorecard
+from .pipeline import GRID_STEPS, STEPS, step_of
 from .rows import RowRenderer
+from .rules import RatingError, StaleApplicationError
 from .selectors import (
     application_events,
     application_get,
@@ -44,19 +44,11 @@ from .selectors import (
     with_counts,
     with_step_deadline,
 )
-from .services import RatingError, StaleApplicationError
 
 S = CreditApplication.Status
 WRITERS = (Role.OFFICER, Role.COMMITTEE, Role.DIRECTOR, Role.DEPUTY, Role.REVIEW_GROUP)
-# Steps whose rows are edited in the grid, and the steps that have a bulk action.
-GRID_EDIT_STEPS = {
-    S.INITIAL,
-    S.REVIEW,
-    S.LINE_PROPOSAL,
-    S.LINE_OFFICER,
-    S.LINE_REVIEW,
-    S.LINE_DIRECTOR,
-}
+# Steps whose rows are edited in the grid (and on the application page).
+GRID_EDIT_STEPS = GRID_STEPS
 
 
 # ---------------------------------------------------------------------------
@@ -109,7 +101,7 @@ def campaign_create(request):
 
 def _default_step(progress):
     for status, _label, count in progress["steps"]:
-        if count and status in CreditApplication.NEXT:
+        if count and status in STEPS:
             return status
     return ""
 
@@ -265,92 +257,16 @@ def _row_app(request, pk):
 
 
 def _step_form(app, data=None):
-    indicators = services.scorecard_indicators(app.scorecard)
-    initial = {"version": app.version}
-    if app.status == S.INITIAL:
-        return ScoresForm(
-            data, indicators=indicators, initial_scores=app.initial_scores, initial=initial
-        )
-    if app.status == S.REVIEW:
-        return ScoresForm(
-            data,
-            indicators=indicators,
-            initial_scores=app.reviewed_scores or app.initial_scores,
-            committee_scores=app.initial_scores,
-            with_reason=True,
-            initial=initial,
-        )
-    if app.status == S.LINE_PROPOSAL:
-        initial.update(
-            amount=app.proposed_line, term_months=app.proposed_term or app.scorecard.max_term_months
-        )
-    elif app.status == S.LINE_OFFICER:
-        initial.update(amount=app.officer_line or app.proposed_line, opinion=app.officer_opinion)
-    elif app.status == S.LINE_REVIEW:
-        initial.update(amount=app.review_line or app.officer_line, opinion=app.review_opinion)
-    elif app.status == S.LINE_DIRECTOR:
-        initial.update(amount=app.review_line, term_months=app.proposed_term)
-    else:
-        return None
-    return LineForm(data, initial=initial)
+    step = step_of(app)
+    return step.build_form(app, data) if step is not None and step.in_grid else None
 
 
 def _run_step(app, form, actor, *, advance):
     """Call the service of the application's current step with the form's values."""
-    v = form.cleaned_data["version"]
-    if app.status == S.INITIAL:
-        return services.application_initial_rate(
-            application=app,
-            actor=actor,
-            scores=form.scores(),
-            expected_version=v,
-            advance=advance,
-        )
-    if app.status == S.REVIEW:
-        return services.application_review(
-            application=app,
-            actor=actor,
-            scores=form.scores(),
-            reason=form.cleaned_data.get("reason", ""),
-            expected_version=v,
-        )
-    amount = form.cleaned_data["amount"]
-    if app.status == S.LINE_PROPOSAL:
-        return services.application_line_propose(
-            application=app,
-            actor=actor,
-            amount=amount,
-            term_months=form.cleaned_data["term_months"],
-            expected_version=v,
-            advance=advance,
-        )
-    if app.status == S.LINE_OFFICER:
-        return services.application_line_officer(
-            application=app,
-            actor=actor,
-            amount=amount,
-            opinion=form.cleaned_data["opinion"],
-            expected_version=v,
-            advance=advance,
-        )
-    if app.status == S.LINE_REVIEW:
-        return services.application_line_review(
-            application=app,
-            actor=actor,
-            amount=amount,
-            opinion=form.cleaned_data["opinion"],
-            expected_version=v,
-            advance=advance,
-        )
-    if app.status == S.LINE_DIRECTOR:
-        return services.application_line_final(
-            application=app,
-            actor=actor,
-            amount=amount,
-            term_months=form.cleaned_data["term_months"],
-            expected_version=v,
-        )
-    raise RatingError(_("当前环节不能在此录入。"))
+    step = step_of(app)
+    if step is None or not step.in_grid:
+        raise RatingError(_("当前环节不能在此录入。"))
+    return step.run(app, form, actor, advance=advance)
 
 
 @roles_required()
@@ -508,7 +424,7 @@ def _detail_ctx(request, app, **forms):
 
 
 def _step_deadline_ctx(app) -> dict:
-    """The clock of every step so far, and the running one (DOMAIN §5)."""
+    """The clock of every step so far, and the running one (docs/rules.md §5)."""
     today = timezone.localdate()
     deadlines = application_step_deadlines(app)
     current = None

@@ -6,14 +6,9 @@ machinery (locking, history, step clocks, bulk writes) is in ``_common``; every 
 is importable from ``ratings.services``.
 """
 
-from ._common import (
-    TRACKED,
-    RatingError,
-    StaleApplicationError,
-    _bulk_write,
-    _steps_follow,
-    step_deadline_kind,
-)
+from ..pipeline import missing_items, row_complete, step_deadline_kind
+from ..rules import RatingError, StaleApplicationError
+from ._common import TRACKED, _bulk_write, _steps_follow
 from .applications import (
     application_create,
     application_documents_update,
@@ -28,7 +23,6 @@ from .applications import (
     campaign_close,
     campaign_create,
     history_check,
-    missing_items,
 )
 from .lines import (
     application_line_final,
@@ -37,7 +31,7 @@ from .lines import (
     application_line_review,
     application_line_revise,
 )
-from .rating_day import applications_advance, applications_decide, decision_facts, row_complete
+from .rating_day import applications_advance, applications_decide, decision_facts
 from .scorecards import (
     DEFAULT_INDICATORS,
     scorecard_create_default,

@@ -33,15 +33,10 @@ from creditcoop.deadlines.engine import (
     deadline_open_many,
     deadline_stop_many,
 )
-from creditcoop.errors import DomainError
-from creditcoop.models import Role, Staff
+from creditcoop.models import Staff
 from creditcoop.money import to_fen
 from creditcoop.permissions import (
     cooperative_director,
-    manages_village,
-    officer_or_director,
-    sits_on_committee,
-    works_at,
 )
 from creditcoop.workflow import Move, record_many
 from creditcoop.workflow import record as record_move
@@ -51,85 +46,10 @@ from ..models import (
     RatingStepLimit,
     StepRole,
 )
+from ..pipeline import STEPS, step_deadline_kind
+from ..rules import RatingError, StaleApplicationError
 
 S = CreditApplication.Status
-
-
-class RatingError(DomainError):
-    """A rating rule refused the action; the message is meant for the user (Chinese)."""
-
-
-class StaleApplicationError(RatingError):
-    """Someone else saved the application after this form was loaded."""
-
-
-# ---------------------------------------------------------------------------
-# Who may do what
-# ---------------------------------------------------------------------------
-
-
-def _check_may_register(actor, village):
-    if not works_at(actor, village.cooperative_id, Role.OFFICER, Role.DIRECTOR, Role.DEPUTY):
-        raise RatingError(_("只有本社信贷员或主任可以登记评级申请。"))
-
-
-def _check_may_prepare(actor, village):
-    """Documents, submission: the village's officer or the director/deputy."""
-    if not officer_or_director(actor, village):
-        raise RatingError(_("只有该村包村信贷员或本社主任可以办理此项。"))
-
-
-def _check_may_investigate(actor, application):
-    _check_village_officer(actor, application.village)
-    _check_officer_grade(actor, application)
-
-
-def _check_village_officer(actor, village):
-    if not manages_village(actor, village):
-        raise RatingError(_("只有该村的包村信贷员可以入户调查和审核。"))
-
-
-def _check_officer_grade(actor, application):
-    """Grade 1: any amount; grade 2: the cooperative's small band only; grade 3: never."""
-    village = application.village
-    if not actor.officer_may_investigate(application.requested_amount, village.cooperative):
-        if actor.officer_grade == 2:
-            raise RatingError(
-                _("二级信贷员只能调查小额贷款（不超过 %(max)s 元），本申请 %(amount)s 元。")
-                % {
-                    "max": village.cooperative.small_loan_max,
-                    "amount": application.requested_amount,
-                }
-            )
-        raise RatingError(_("三级信贷员不得从事贷款调查。"))
-
-
-def _committee_or_officer(actor, village) -> bool:
-    """Committee entry: a committee member of this village, or its officer on their behalf.
-
-    Returns True when the officer enters on the committee's behalf.
-    """
-    if sits_on_committee(actor, village):
-        return False
-    if manages_village(actor, village):
-        return True
-    raise RatingError(_("只有本村信用评审小组成员或包村信贷员（代录）可以录入。"))
-
-
-def _check_review_group(actor, village):
-    if not works_at(actor, village.cooperative_id, Role.REVIEW_GROUP, Role.DIRECTOR, Role.DEPUTY):
-        raise RatingError(_("只有本社评定小组（审贷小组）成员可以办理此项。"))
-
-
-def _check_director(actor, village):
-    if not works_at(actor, village.cooperative_id, Role.DIRECTOR, Role.DEPUTY):
-        raise RatingError(_("只有本社主任（副主任）可以核定授信额度。"))
-
-
-def _check_approver(actor, application):
-    _check_director(actor, application.village)
-    if application.investigated_by_id and application.investigated_by_id == actor.pk:
-        raise RatingError(_("调查人不得审批同一笔授信（审贷分离）。"))
 
 
 # ---------------------------------------------------------------------------
@@ -246,25 +166,6 @@ def _record_many(
     _steps_follow([(app, from_status) for app, _before, from_status in apps_before], actor=actor)
 
 
-# What each bulk step writes besides status, version and updated_at.
-STEP_FIELDS = {
-    S.DRAFT: [],
-    S.INITIAL: [],
-    S.REVIEW: ["reviewed_scores", "reviewed_total", "review_reason", "reviewed_by", "reviewed_at"],
-    S.DECISION: [
-        "grade",
-        "decision",
-        "decided_at",
-        "rejection_reason",
-        "rejected_by",
-        "rejected_at",
-    ],
-    S.LINE_PROPOSAL: [],
-    S.LINE_OFFICER: ["officer_line", "officer_opinion", "officer_line_by"],
-    S.LINE_REVIEW: ["review_line", "review_opinion", "review_line_by"],
-    S.LINE_DIRECTOR: ["final_line", "term_months", "line_set_by", "line_set_at"],
-}
-
 _BULK_BATCH = 1000
 
 
@@ -328,11 +229,6 @@ def _share_scorecards(apps):
 # ---------------------------------------------------------------------------
 
 
-def step_deadline_kind(status: str) -> str:
-    """The deadline kind of a rating step, e.g. ``rating_initial``."""
-    return f"rating_{status}"
-
-
 def _stop_reason(app) -> str:
     if app.status == S.REJECTED:
         return _("未通过：%s") % app.rejection_reason
@@ -352,7 +248,7 @@ def _steps_follow(moves: list[tuple[CreditApplication, str]], *, actor) -> None:
     moves = [(app, before) for app, before in moves if app.status != before]
     if not moves:
         return
-    entering = {app.status for app, _before in moves if app.status in CreditApplication.NEXT}
+    entering = {app.status for app, _before in moves if app.status in STEPS}
     limits = {lim.step: lim for lim in RatingStepLimit.objects.filter(step__in=entering)}
     rate = reference_rate() if limits else None
     people: dict[tuple, Staff | None] = {}
@@ -373,7 +269,7 @@ def _steps_follow(moves: list[tuple[CreditApplication, str]], *, actor) -> None:
 
     leaving: dict[str, list] = {}
     for app, before in moves:
-        if before in CreditApplication.NEXT:
+        if before in STEPS:
             leaving.setdefault(before, []).append(app)
     items = []
     for app, _before in moves:
@@ -410,10 +306,5 @@ def _money(value, label) -> Decimal:
         raise RatingError(_("%s不是有效的金额。") % label)
 
 
-def _check_line_review_role(actor, village):
-    if not works_at(actor, village.cooperative_id, Role.REVIEW_GROUP):
-        raise RatingError(_("只有本社审贷小组成员可以提出审贷意见。"))
-
-
 def _advance_one(app):
-    app.status = CreditApplication.NEXT[app.status]
+    app.status = STEPS[app.status].next

@@ -26,19 +26,19 @@ from ..models import (
     MemberConsent,
     RatingCampaign,
 )
-from ._common import (
-    TRACKED,
+from ..pipeline import STEPS, missing_items
+from ..rules import (
     RatingError,
-    S,
-    _advance_one,
-    _check_approver,
-    _check_line_review_role,
     _check_may_investigate,
     _check_may_prepare,
     _check_may_register,
     _check_officer_grade,
-    _check_review_group,
     _committee_or_officer,
+)
+from ._common import (
+    TRACKED,
+    S,
+    _advance_one,
     _lock,
     _money,
     _require_status,
@@ -363,28 +363,6 @@ def application_investigate(
     return app
 
 
-def missing_items(app: CreditApplication, *, member_count=None, consent_count=None) -> list[str]:
-    """What still keeps a draft application from going to rating (shown on the page)."""
-    missing = app.missing_documents()
-    if app.investigated_at is None:
-        missing.append(str(_("入户调查")))
-    else:
-        if member_count is None:
-            member_count = app.household.members.count()
-        if consent_count is None:
-            consent_count = app.consents.filter(consented=True).count()
-        if consent_count < member_count:
-            missing.append(
-                _("家庭成员签字同意（%(n)s/%(total)s）")
-                % {"n": consent_count, "total": member_count}
-            )
-        if app.annual_net_income is None:
-            missing.append(str(_("家庭年纯收入")))
-    if app.history_checked_at is None:
-        missing.append(str(_("家庭信用核查")))
-    return missing
-
-
 @transaction.atomic
 def application_submit(*, application, actor, expected_version=None) -> CreditApplication:
     """资料齐全、调查完成 → to the committee's initial rating."""
@@ -467,28 +445,13 @@ def _check_may_reject(actor, app):
         _check_officer_grade(actor, app)
 
 
-def _step_check(status):
-    """Who may act on an application waiting in `status` (the same checks the step's
-    service makes before it writes)."""
-    return {
-        S.DRAFT: lambda actor, app: _check_may_prepare(actor, app.village),
-        S.INITIAL: lambda actor, app: _committee_or_officer(actor, app.village),
-        S.REVIEW: _check_may_investigate,
-        S.DECISION: lambda actor, app: _check_review_group(actor, app.village),
-        S.LINE_PROPOSAL: lambda actor, app: _committee_or_officer(actor, app.village),
-        S.LINE_OFFICER: _check_may_investigate,
-        S.LINE_REVIEW: lambda actor, app: _check_line_review_role(actor, app.village),
-        S.LINE_DIRECTOR: _check_approver,
-    }.get(status)
-
-
 def application_may_act(actor, app) -> bool:
     """Whether the page should offer `actor` the form of the application's current step."""
-    check = _step_check(app.status)
-    if actor.is_read_only or check is None:
+    step = STEPS.get(app.status)
+    if actor.is_read_only or step is None:
         return False
     try:
-        check(actor, app)
+        step.may_act(actor, app)
     except RatingError:
         return False
     return True

@@ -19,14 +19,16 @@ from ..models import (
     CreditApplication,
     Grade,
 )
-from ._common import (
-    TRACKED,
+from ..rules import (
     RatingError,
-    S,
-    _advance_one,
     _check_approver,
     _check_may_investigate,
     _committee_or_officer,
+)
+from ._common import (
+    TRACKED,
+    S,
+    _advance_one,
     _lock,
     _money,
     _require_status,

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,28 +23,23 @@ from ..models import (
     RatingCampaign,
     RatingDecision,
 )
-from ._common import (
-    STEP_FIELDS,
-    TRACKED,
+from ..pipeline import STEPS, missing_items, row_complete
+from ..rules import (
     RatingError,
-    S,
     StaleApplicationError,
+    _check_review_group,
+)
+from ._common import (
+    TRACKED,
+    S,
     _advance_one,
     _bulk_write,
-    _check_approver,
-    _check_director,
-    _check_line_review_role,
-    _check_may_prepare,
-    _check_officer_grade,
-    _check_review_group,
-    _check_village_officer,
-    _committee_or_officer,
     _record_many,
     _require_status,
     _share_scorecards,
     _stale_message,
 )
-from .applications import _apply_review, missing_items
+from .applications import _apply_review
 from .lines import _check_line
 
 
@@ -94,7 +90,7 @@ def applications_decide(
         before, from_status = snapshot(app, TRACKED), app.status
         _apply_decision(app, actor, decision, now)
         records.append((app, before, from_status))
-    written = _bulk_write(apps, STEP_FIELDS[S.DECISION])
+    written = _bulk_write(apps, list(STEPS[S.DECISION].fields))
     stale = [app for app in apps if app.pk not in written]
     if stale:
         # The rows are locked above; a miss means the data changed under us: decide nothing.
@@ -126,21 +122,6 @@ def _apply_decision(app, actor, decision, now):
         app.rejected_by, app.rejected_at = actor, now
 
 
-def row_complete(app: CreditApplication, **counts) -> bool:
-    """Whether a row has what its current step needs to move on."""
-    if app.status == S.DRAFT:
-        return not missing_items(app, **counts)
-    if app.status == S.INITIAL:
-        return app.initial_total is not None
-    if app.status == S.LINE_PROPOSAL:
-        return app.proposed_line is not None and app.proposed_term is not None
-    if app.status == S.LINE_OFFICER:
-        return app.officer_line is not None
-    if app.status == S.LINE_REVIEW:
-        return app.review_line is not None
-    return app.status in (S.REVIEW, S.LINE_DIRECTOR)
-
-
 @transaction.atomic
 def applications_advance(
     *, actor, campaign: RatingCampaign, status: str, accept_previous: bool = False
@@ -152,19 +133,11 @@ def applications_advance(
     Rows that cannot move are left where they are and reported.
     """
     require_may_write(actor)
-    if status not in CreditApplication.NEXT or status == S.DECISION:
+    step = STEPS.get(status)
+    if step is None or step.may_move is None:
         raise RatingError(_("该环节不能批量转入下一步。"))
-    village = campaign.village
     # Who may move the step is a question of the village: a refusal moves nothing.
-    {
-        S.DRAFT: _check_may_prepare,
-        S.INITIAL: _committee_or_officer,
-        S.REVIEW: _check_village_officer,
-        S.LINE_PROPOSAL: _committee_or_officer,
-        S.LINE_OFFICER: _check_village_officer,
-        S.LINE_REVIEW: _check_line_review_role,
-        S.LINE_DIRECTOR: _check_director,
-    }[status](actor, village)
+    step.may_move(actor, campaign.village)
     apps = list(
         CreditApplication.objects.select_for_update(of=("self",))
         .select_related("village__cooperative", "scorecard", "applicant", "household")
@@ -174,79 +147,86 @@ def applications_advance(
     if not apps:
         return 0, []
     _share_scorecards(apps)
-    # What depends on the row (the officer's grade against the amount, the investigator
-    # approving) leaves that row where it is and reports it.
-    check = {
-        S.REVIEW: lambda a: _check_officer_grade(actor, a),
-        S.LINE_OFFICER: lambda a: _check_officer_grade(actor, a),
-        S.LINE_DIRECTOR: lambda a: _check_approver(actor, a),
-    }.get(status)
-    if status == S.DRAFT:
-        from django.db.models import Count
-
-        member_counts = dict(
-            Member.objects.filter(household__in=[a.household_id for a in apps])
-            .values_list("household_id")
-            .annotate(n=Count("id"))
-            .values_list("household_id", "n")
-        )
-        consent_counts = dict(
-            MemberConsent.objects.filter(application__in=apps, consented=True)
-            .values_list("application_id")
-            .annotate(n=Count("id"))
-            .values_list("application_id", "n")
-        )
+    counts = _draft_counts(apps) if status == S.DRAFT else None
     moved, skipped, records = [], [], []
     now = timezone.now()
     for app in apps:
+        before = snapshot(app, TRACKED)
         try:
-            if check is not None:
-                check(app)
-            before, from_status = snapshot(app, TRACKED), app.status
-            if status == S.DRAFT:
-                counts = {
-                    "member_count": member_counts.get(app.household_id, 0),
-                    "consent_count": consent_counts.get(app.pk, 0),
-                }
-                missing = missing_items(app, **counts)
-                if missing:
-                    raise RatingError("、".join(missing))
-            elif status == S.REVIEW:
-                _apply_review(app, actor, None, "")
-                records.append((app, before, from_status))
-                moved.append(app)
-                continue
-            elif status == S.LINE_OFFICER and app.officer_line is None and accept_previous:
-                app.officer_line, _t = _check_line(
-                    app, app.proposed_line, label=_("信贷员意见额度")
-                )
-                app.officer_opinion, app.officer_line_by = _("同意村评审小组建议"), actor
-            elif status == S.LINE_REVIEW and app.review_line is None and accept_previous:
-                app.review_line, _t = _check_line(
-                    app, app.officer_line, label=_("审贷小组意见额度")
-                )
-                app.review_opinion, app.review_line_by = _("同意信贷员意见"), actor
-            elif status == S.LINE_DIRECTOR:
-                if not accept_previous:
-                    raise RatingError(_("请逐户核定或选择“按审贷小组意见核定”。"))
-                app.final_line, app.term_months = _check_line(
-                    app, app.review_line, app.proposed_term, label=_("核定额度")
-                )
-                app.line_set_by, app.line_set_at = actor, now
-            if not row_complete(app):
-                raise RatingError(_("本环节内容未填写"))
-            if status == S.LINE_OFFICER:
-                _check_line(app, app.officer_line, label=_("信贷员意见额度"))
-            _advance_one(app)
-            records.append((app, before, from_status))
-            moved.append(app)
+            # What depends on the row (the officer's grade against the amount, the
+            # investigator approving) leaves that row where it is and reports it.
+            if step.row_check is not None:
+                step.row_check(actor, app)
+            _move_row(app, actor, counts=counts, accept_previous=accept_previous, now=now)
         except RatingError as e:
             skipped.append(f"{app.applicant.name}：{e.message}")
+        else:
+            records.append((app, before, status))
+            moved.append(app)
     if moved:
-        written = _bulk_write(moved, STEP_FIELDS[status])
+        written = _bulk_write(moved, list(step.fields))
         # Locked rows cannot change under us, but a row that did is reported, not written.
         skipped += [_stale_message(app) for app in moved if app.pk not in written]
         records = [r for r in records if r[0].pk in written]
         moved = [app for app in moved if app.pk in written]
         _record_many(records, actor=actor, action="advance")
     return len(moved), skipped
+
+
+def _draft_counts(apps) -> dict[int, dict]:
+    """Members and signed consents of every draft row, by application id, in two reads."""
+    member_counts = dict(
+        Member.objects.filter(household__in=[a.household_id for a in apps])
+        .values_list("household_id")
+        .annotate(n=Count("id"))
+        .values_list("household_id", "n")
+    )
+    consent_counts = dict(
+        MemberConsent.objects.filter(application__in=apps, consented=True)
+        .values_list("application_id")
+        .annotate(n=Count("id"))
+        .values_list("application_id", "n")
+    )
+    return {
+        app.pk: {
+            "member_count": member_counts.get(app.household_id, 0),
+            "consent_count": consent_counts.get(app.pk, 0),
+        }
+        for app in apps
+    }
+
+
+def _move_row(app, actor, *, counts, accept_previous, now) -> None:
+    """Move one row of the rating day on, or raise RatingError saying why it stays."""
+    status = app.status
+    if status == S.DRAFT:
+        missing = missing_items(app, **counts[app.pk])
+        if missing:
+            raise RatingError("、".join(missing))
+    elif status == S.REVIEW:
+        _apply_review(app, actor, None, "")  # keeps the committee's scores; moves it on
+        return
+    elif accept_previous:
+        _accept_previous(app, actor, now)
+    elif status == S.LINE_DIRECTOR:
+        raise RatingError(_("请逐户核定或选择“按审贷小组意见核定”。"))
+    if not row_complete(app):
+        raise RatingError(_("本环节内容未填写"))
+    if status == S.LINE_OFFICER:
+        _check_line(app, app.officer_line, label=_("信贷员意见额度"))
+    _advance_one(app)
+
+
+def _accept_previous(app, actor, now) -> None:
+    """Adopt the previous step's amount where this step's own is not filled in."""
+    if app.status == S.LINE_OFFICER and app.officer_line is None:
+        app.officer_line, _t = _check_line(app, app.proposed_line, label=_("信贷员意见额度"))
+        app.officer_opinion, app.officer_line_by = _("同意村评审小组建议"), actor
+    elif app.status == S.LINE_REVIEW and app.review_line is None:
+        app.review_line, _t = _check_line(app, app.officer_line, label=_("审贷小组意见额度"))
+        app.review_opinion, app.review_line_by = _("同意信贷员意见"), actor
+    elif app.status == S.LINE_DIRECTOR:
+        app.final_line, app.term_months = _check_line(
+            app, app.review_line, app.proposed_term, label=_("核定额度")
+        )
+        app.line_set_by, app.line_set_at = actor, now

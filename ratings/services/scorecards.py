@@ -14,7 +14,7 @@ from ..models import (
     ScoreIndicator,
     ScoreOption,
 )
-from ._common import (
+from ..rules import (
     RatingError,
 )
 
