@@ -1,15 +1,15 @@
-"""What every rating service shares: errors, who may act, locking, history and step clocks.
+"""What every rating service shares: locking, history, bulk writes and step clocks.
 
-Every function is one transaction: lock the application, check the actor and the
-transition, write, keep a history row (ApplicationEvent) and an audit record.
-Rules are in DOMAIN §2 and the officer grades under "Who uses it".
+Every public service is one transaction: lock the application, check the actor and the
+transition, write, keep a history row (ApplicationEvent) and an audit record. Rules are in
+docs/rules.md §2 and the officer grades in §0.
 
-Time limits (限时办结, DOMAIN §5): every step of the pipeline runs under the service
-hall's deadline engine. Each step change is recorded by ``_save`` (one application) or
-``_record_many`` (a bulk step of the rating day), and both call ``_steps_follow``: the
-clock of the step left is stopped (with the reason: moved on, or rejected) and the clock
-of the step entered is opened with its ``RatingStepLimit`` — inside the same
-transaction. Registration opens the first step's clock.
+Time limits (限时办结, docs/rules.md §5): every step of the pipeline runs under the
+deadline engine (``creditcoop.deadlines``). Each step change is recorded by ``_save`` (one
+application) or ``_record_many`` (a bulk step of the rating day), and both call
+``_steps_follow``: the clock of the step left is stopped (with the reason: moved on, or
+rejected) and the clock of the step entered is opened with its ``RatingStepLimit`` —
+inside the same transaction. Registration opens the first step's clock.
 
 Bulk steps (the rating day's "move all complete rows on", the rating group's decision)
 are set-based: the rows are locked with one read, written with one guarded UPDATE
@@ -291,7 +291,6 @@ def _steps_follow(moves: list[tuple[CreditApplication, str]], *, actor) -> None:
                 title=f"{S(app.status).label} {app.applicant.name}（{app.village.name}）",
             )
         )
-    # Rows registered before step clocks existed have none running: nothing to stop.
     for before, apps in leaving.items():
         deadline_stop_many(
             targets=apps, kind=step_deadline_kind(before), reason=_stop_reason, actor=actor

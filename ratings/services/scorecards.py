@@ -80,7 +80,7 @@ DEFAULT_INDICATORS = [
 
 
 def scorecard_current() -> Scorecard:
-    """The active scorecard; the default one (DOMAIN §2) is created on first use."""
+    """The active scorecard; the default one (docs/rules.md §2) is created on first use."""
     sc = Scorecard.objects.filter(status=Scorecard.Status.ACTIVE).first()
     if sc is None:
         sc = scorecard_create_default()
