@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from creditcoop.badges import badge_class
 
 from .models import CreditApplication
+from .pipeline import step_of
 
 S = CreditApplication.Status
 
@@ -24,12 +25,8 @@ def _money(v) -> str:
 
 
 def _pending(a) -> bool:
-    return (
-        (a.status == S.INITIAL and a.initial_total is None)
-        or (a.status == S.LINE_PROPOSAL and a.proposed_line is None)
-        or (a.status == S.LINE_OFFICER and a.officer_line is None)
-        or (a.status == S.LINE_REVIEW and a.review_line is None)
-    )
+    step = step_of(a)
+    return step is not None and step.pending(a)
 
 
 class RowRenderer:

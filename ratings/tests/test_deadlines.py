@@ -1,4 +1,4 @@
-"""Every rating step runs under the deadline engine (限时办结, DOMAIN §5).
+"""Every rating step runs under the deadline engine (限时办结, docs/rules.md §5).
 
 Spring Festival 2026: 16–23 February are holidays, Saturdays 14 and 28 February are
 make-up working days.

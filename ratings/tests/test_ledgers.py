@@ -1,4 +1,4 @@
-"""The village ledgers on screen and in Excel (DOMAIN §2): every column, formula-safe."""
+"""The village ledgers on screen and in Excel (docs/rules.md §2): every column, formula-safe."""
 
 import io
 
