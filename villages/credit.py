@@ -1,6 +1,6 @@
 """A household's credit history, read the same way at rating, granting and the counter.
 
-Two things block new credit for a household (DOMAIN §2): a recorded bad-credit entry
+Two things block new credit for a household (docs/rules.md §2): a recorded bad-credit entry
 (``BadCreditRecord``) of the applicant or any family member, and what later layers know
 about the family — the cooperative's own non-performing loans, registered by ``loans``
 when it loads (``register_credit_source``). This module imports no later layer: a source

@@ -430,7 +430,7 @@ class BadCreditRecord(models.Model):
 
     Blacklist, deliberate default (恶意逃债) and written-off loans block any new credit.
     A non-performing loan whose default was not the borrower's fault blocks only until
-    principal and interest are repaid in full (DOMAIN §2, existing certificates); after
+    principal and interest are repaid in full (docs/rules.md §2, existing certificates); after
     that the household may be re-rated and the record stays as history.
     """
 

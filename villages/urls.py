@@ -1,22 +1,22 @@
 from django.urls import path
 
-from . import views
+from . import household_views, views
 
 app_name = "villages"
 urlpatterns = [
     path("", views.village_list, name="village_list"),
     path("<int:pk>/", views.village_detail, name="village_detail"),
     path("<int:pk>/groups/add/", views.village_group_add, name="village_group_add"),
-    path("<int:pk>/households/add/", views.household_create, name="household_create"),
-    path("<int:pk>/import/", views.household_import, name="household_import"),
+    path("<int:pk>/households/add/", household_views.household_create, name="household_create"),
+    path("<int:pk>/import/", household_views.household_import, name="household_import"),
     path(
         "<int:pk>/import/template/",
-        views.household_import_template,
+        household_views.household_import_template,
         name="household_import_template",
     ),
     path(
         "<int:pk>/import/<uuid:token>/",
-        views.household_import_preview,
+        household_views.household_import_preview,
         name="household_import_preview",
     ),
     path("<int:pk>/committee/", views.committee_list, name="committee_list"),
@@ -30,7 +30,7 @@ urlpatterns = [
     path("promotion/<int:pk>/", views.promotion_detail, name="promotion_detail"),
     path("promotion/<int:pk>/propose/", views.promotion_propose, name="promotion_propose"),
     path("promotion/<int:pk>/decide/", views.promotion_decide, name="promotion_decide"),
-    path("households/", views.household_search_view, name="household_search"),
-    path("households/<int:pk>/", views.household_detail, name="household_detail"),
-    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/", household_views.household_search_view, name="household_search"),
+    path("households/<int:pk>/", household_views.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", household_views.household_edit, name="household_edit"),
 ]

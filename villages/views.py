@@ -4,8 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,39 +18,31 @@ from . import services
 from .forms import (
     CommitteeMemberForm,
     GroupForm,
-    HouseholdForm,
-    ImportUploadForm,
-    MemberFormSet,
     PromotionDecideForm,
     PromotionProposeForm,
     PromotionSurveyForm,
     ScheduleFilterForm,
     WorkScheduleForm,
 )
-from .imports import COLUMNS, RELATION_HINT, template_workbook
-from .models import CommitteeMember, HouseholdImport, Member, PromotionSurvey, WorkSchedule
+from .models import CommitteeMember, PromotionSurvey, WorkSchedule
 from .selectors import (
     committee_current,
     committee_post_order,
     cooperative_scope,
-    household_get,
-    household_search,
     promotion_get,
     promotion_may_decide,
     promotion_may_propose,
     promotion_scope,
     schedule_upcoming,
-    search_kind,
     village_get,
     village_households,
     village_public_get,
     village_scope,
     village_writable,
 )
-from .services import MemberInput
 
 
-def _writable_village(user, pk):
+def writable_village(user, pk):
     """The village in scope (else 404) that the user may change (else 403)."""
     village = village_get(user, pk)
     if not village_writable(user, village):
@@ -113,7 +104,7 @@ def _schedule(village):
 @roles_required()
 @require_POST
 def village_group_add(request, pk):
-    village = _writable_village(request.user, pk)
+    village = writable_village(request.user, pk)
     form = GroupForm(request.POST)
     if form.is_valid():
         try:
@@ -126,219 +117,6 @@ def village_group_add(request, pk):
             for msg in errors:
                 messages.error(request, msg)
     return redirect("villages:village_detail", village.pk)
-
-
-# --- households -----------------------------------------------------------------------------
-
-
-@roles_required()
-def household_search_view(request):
-    q = request.GET.get("q", "").strip()
-    page = household_search(user=request.user, q=q, page=request.GET.get("page", 1))
-    kind = {"id": "身份证号码后几位", "initials": "拼音首字母", "name": "姓名"}[search_kind(q)]
-    return render(
-        request, "villages/household_search.html", {"q": q, "page": page, "kind": kind if q else ""}
-    )
-
-
-@roles_required()
-def household_detail(request, pk):
-    household = household_get(request.user, pk)
-    # the head first, then in the order entered
-    members = sorted(household.members.all(), key=lambda m: (m.relation != "head", m.pk))
-    return render(
-        request,
-        "villages/household_detail.html",
-        {
-            "household": household,
-            "members": members,
-            "writable": village_writable(request.user, household.village),
-        },
-    )
-
-
-def _member_inputs(formset):
-    """The kept rows as service inputs, with the forms they came from, and the ids of the
-    members whose "删除" box is ticked. A registered member's row counts even when unchanged;
-    an added row left blank does not."""
-    inputs, forms, removed = [], [], []
-    for form in formset.forms:
-        d = form.cleaned_data
-        if d.get("DELETE"):
-            if d.get("member_id"):
-                removed.append(d["member_id"])
-            continue
-        if not form.has_changed() and not d.get("member_id"):
-            continue
-        inputs.append(
-            MemberInput(
-                name=d.get("name", ""),
-                relation=d.get("relation", ""),
-                id_number=d.get("id_number", ""),
-                phone=d.get("phone", ""),
-                pk=d.get("member_id"),
-            )
-        )
-        forms.append(form)
-    return inputs, forms, removed
-
-
-def _household_form_view(request, *, village, household=None):
-    if household is None:
-        initial_members = [{"relation": Member.Relation.HEAD}]
-        initial = {}
-    else:
-        initial_members = [
-            {
-                "member_id": m.pk,
-                "name": m.name,
-                "relation": m.relation,
-                "id_number": m.id_number,
-                "phone": m.phone,
-            }
-            for m in sorted(
-                household.members.all(), key=lambda m: (m.relation != Member.Relation.HEAD, m.pk)
-            )
-        ]
-        initial = {
-            "group": household.group_id,
-            "address": household.address,
-            "phone": household.phone,
-            "main_business": household.main_business,
-        }
-    if request.method == "POST":
-        form = HouseholdForm(request.POST, village=village)
-        formset = MemberFormSet(request.POST, prefix="m", initial=initial_members)
-        if form.is_valid() & formset.is_valid():
-            inputs, member_forms, removed = _member_inputs(formset)
-            kwargs = dict(
-                actor=request.user,
-                group=form.cleaned_data["group"],
-                members=inputs,
-                address=form.cleaned_data["address"],
-                phone=form.cleaned_data["phone"],
-                main_business=form.cleaned_data["main_business"],
-            )
-            try:
-                if household is None:
-                    household = services.household_create(village=village, **kwargs)
-                    messages.success(request, _("已登记%(h)s。") % {"h": household})
-                else:
-                    household = services.household_update(
-                        household=household, removed=removed, **kwargs
-                    )
-                    gone = [
-                        f.initial.get("name") or f.cleaned_data.get("name", "")
-                        for f in formset.deleted_forms
-                        if f.cleaned_data.get("member_id") in removed
-                    ]
-                    text = _("已保存%(h)s。") % {"h": household}
-                    if gone:
-                        text += _("已删除家庭成员：%(names)s。") % {"names": "、".join(gone)}
-                    messages.success(request, text)
-                return redirect("villages:household_detail", household.pk)
-            except DomainError as exc:
-                add_to_form(form, exc, rows=member_forms)
-    else:
-        form = HouseholdForm(initial=initial, village=village)
-        formset = MemberFormSet(prefix="m", initial=initial_members)
-    return render(
-        request,
-        "villages/household_form.html",
-        {
-            "village": village,
-            "household": household,
-            "form": form,
-            "formset": formset,
-            "relations": Member.Relation.choices,
-        },
-    )
-
-
-@roles_required()
-def household_create(request, pk):
-    village = _writable_village(request.user, pk)
-    return _household_form_view(request, village=village)
-
-
-@roles_required()
-def household_edit(request, pk):
-    household = household_get(request.user, pk)
-    if not village_writable(request.user, household.village):
-        raise PermissionDenied(_("您不能修改该村的数据。"))
-    return _household_form_view(request, village=household.village, household=household)
-
-
-# --- Excel import ---------------------------------------------------------------------------
-
-
-@roles_required()
-def household_import(request, pk):
-    village = _writable_village(request.user, pk)
-    if request.method == "POST":
-        form = ImportUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                batch = services.household_import_preview(
-                    actor=request.user, village=village, upload=form.cleaned_data["file"]
-                )
-                return redirect("villages:household_import_preview", village.pk, batch.token)
-            except DomainError as exc:
-                add_to_form(form, exc)
-    else:
-        form = ImportUploadForm()
-    return render(
-        request,
-        "villages/household_import.html",
-        {
-            "village": village,
-            "form": form,
-            "columns": [label for _k, label in COLUMNS],
-            "relation_hint": RELATION_HINT,
-            "groups": village.groups.all(),
-        },
-    )
-
-
-@roles_required()
-def household_import_template(request, pk):
-    village = village_get(request.user, pk)
-    response = HttpResponse(
-        template_workbook(village),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''household-template.xlsx"
-    return response
-
-
-@roles_required()
-def household_import_preview(request, pk, token):
-    village = _writable_village(request.user, pk)
-    batch = get_object_or_404(
-        HouseholdImport, token=token, village=village, uploaded_by=request.user
-    )
-    if request.method == "POST":
-        try:
-            count = services.household_import_confirm(
-                actor=request.user, village=village, token=batch.token
-            )
-            messages.success(request, _("已导入 %(n)s 户。") % {"n": count})
-            return redirect("villages:village_detail", village.pk)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-            return redirect("villages:household_import_preview", village.pk, batch.token)
-    rows = batch.rows
-    return render(
-        request,
-        "villages/household_import_preview.html",
-        {
-            "village": village,
-            "batch": batch,
-            "rows": rows,
-            "bad_rows": sum(1 for r in rows if r["errors"]),
-            "households": sum(1 for r in rows if r.get("relation_code") == Member.Relation.HEAD),
-        },
-    )
 
 
 # --- committee ------------------------------------------------------------------------------
@@ -395,7 +173,7 @@ def _committee_form_view(request, *, village, member=None):
 
 @roles_required()
 def committee_member_add(request, pk):
-    village = _writable_village(request.user, pk)
+    village = writable_village(request.user, pk)
     return _committee_form_view(request, village=village)
 
 
@@ -433,7 +211,7 @@ def committee_member_end(request, pk):
 
 @roles_required()
 def schedule_edit(request, pk):
-    village = _writable_village(request.user, pk)
+    village = writable_village(request.user, pk)
     schedule = _schedule(village)
     if request.method == "POST":
         form = WorkScheduleForm(request.POST, village=village)
@@ -511,7 +289,7 @@ def promotion_list(request):
 
 @roles_required()
 def promotion_survey(request, pk):
-    village = _writable_village(request.user, pk)
+    village = writable_village(request.user, pk)
     open_survey = village.surveys.filter(status__in=PromotionSurvey.OPEN).first()
     if request.method == "POST":
         form = PromotionSurveyForm(request.POST)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from loans import services
 from loans.services import GrantTerms
 from ratings.models import CreditApplication
-from ratings.notices.testing import notice_passed_for
+from ratings.notices.tests.helpers import notice_passed_for
 from ratings.tests.factories import application
 
 LPR = Decimal("0.031000")

@@ -12,7 +12,7 @@ from loans.services import GrantTerms, LoanError
 from loans.services import grant as grant_services
 from loans.tests import factories as lf
 from ratings.models import CreditApplication
-from ratings.notices.testing import notice_passed_for
+from ratings.notices.tests.helpers import notice_passed_for
 from ratings.tests.factories import application
 from villages.models import BadCreditRecord
 

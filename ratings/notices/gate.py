@@ -1,4 +1,4 @@
-"""The one check before credit is granted (DOMAIN §3): the household's notice has run its
+"""The one check before credit is granted (docs/rules.md §3): the household's notice has run its
 full period and no objection about it is still open.
 
 An objection about the household is one filed on it by name, or one about a whole notice

@@ -1,4 +1,4 @@
-"""Public notice (张榜公示) of proposed credit households and objections (异议), DOMAIN §3."""
+"""Public notice (张榜公示) of proposed credit households and objections (异议), docs/rules.md §3."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from ratings.notices import services
 from ratings.notices.gate import NoticeGateError, assert_grantable, grant_blocker
 from ratings.notices.models import NoticeBatch, NoticeEntry, Objection
-from ratings.notices.testing import notice_passed_for
+from ratings.notices.tests.helpers import notice_passed_for
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def test_testing_helper_gives_ended_notice(org, line_set):
 def test_general_objection_on_the_original_notice_blocks_the_reposted_household(
     org, line_set, reposted
 ):
-    """DOMAIN §3: every objection on the household must be closed. An objection about the
+    """docs/rules.md §3: every objection on the household must be closed. An objection about the
     whole of a notice the household was posted on is about it too, even after the household
     moved to a follow-up notice."""
     app, first, second = reposted.app, reposted.first, reposted.second

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from .models import NoticeBatch, NoticeEntry
-from .services import batch_create_draft, batch_publish, notice_end_expired
+from ratings.notices.models import NoticeBatch, NoticeEntry
+from ratings.notices.services import batch_create_draft, batch_publish, notice_end_expired
 
 
 def notice_passed_for(*, application, actor, days_ago: int = 10) -> NoticeBatch:
