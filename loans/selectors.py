@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
+from creditcoop.money import ascii_digits
 from creditcoop.scoping import get_in_scope
 from villages.selectors import village_scope
 
@@ -159,7 +160,7 @@ def ledger_rows(
         qs = qs.filter(worst_class=int(risk_class))
     if overdue_on:
         qs = qs.filter(next_due__lt=overdue_on)
-    q = (q or "").strip()
+    q = ascii_digits(q).strip()
     if q:
         qs = qs.filter(
             Q(borrower__name__startswith=q)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import Role, Staff
+from creditcoop.money import ascii_digits
 from creditcoop.permissions import may_write, officer_or_director, roles_required
 from ratings.selectors import application_get
 from villages.selectors import committee_current, village_get, village_scope
@@ -54,7 +55,7 @@ def contract_list(request):
     qs = selectors.contract_scope(request.user).select_related(
         "village", "household__group", "borrower", "certificate", "signed_by"
     )
-    q = request.GET.get("q", "").strip()
+    q = ascii_digits(request.GET.get("q", "")).strip()
     village = request.GET.get("village", "")
     status = request.GET.get("status", "")
     if q:
@@ -488,7 +489,7 @@ def ledger(request):
     village_id = request.GET.get("village", "")
     officer_id = request.GET.get("officer", "")
     risk_class = request.GET.get("class", "")
-    q = request.GET.get("q", "").strip()
+    q = ascii_digits(request.GET.get("q", "")).strip()
     overdue = request.GET.get("overdue") == "1"
     village = village_get(user, village_id) if village_id.isdigit() else None
     villages = village_scope(user)

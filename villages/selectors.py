@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import COOPERATIVE_ROLES, Cooperative, Role
+from creditcoop.money import ascii_digits
 from creditcoop.permissions import directs_cooperative, may_write, officer_or_director
 from creditcoop.scoping import get_in_scope
 
@@ -143,13 +144,13 @@ def _page_number(page) -> int:
         return 1
 
 
-_DIGITS = re.compile(r"^\d{1,17}[\dX]?$")
+_DIGITS = re.compile(r"^[0-9]{1,17}[0-9X]?$")
 _LETTERS = re.compile(r"^[a-z]+$")
 
 
 def search_kind(q: str) -> str:
     """'id' for the last digits of an ID number, 'initials' for pinyin initials, else 'name'."""
-    q = q.strip()
+    q = ascii_digits(q).strip()
     if _DIGITS.match(q.upper()):
         return "id"
     if _LETTERS.match(q.lower()):
@@ -165,7 +166,7 @@ def household_search(*, user, q: str, page=1, page_size: int = 20) -> SlicePage:
     matched; a household with two matching members appears once per member.
     """
     number = _page_number(page)
-    q = (q or "").strip()
+    q = ascii_digits(q).strip()
     if not q:
         return SlicePage([], number, False)
     kind = search_kind(q)

@@ -246,6 +246,15 @@ def test_lists_render(org, login, contract):
         assert client.get(reverse(name)).status_code == 200
     html = client.get(reverse("loans:contract_list"), {"q": contract.number}).content.decode()
     assert contract.number in html
+    # An ID number typed with full-width digits finds the contract and its ledger row.
+    full = contract.borrower.id_number.translate(
+        str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+    )
+    html = client.get(reverse("loans:contract_list"), {"q": full}).content.decode()
+    assert contract.number in html
+    detail = reverse("loans:contract_detail", args=[contract.pk])
+    assert detail in client.get(reverse("loans:ledger"), {"q": full}).content.decode()
+    assert detail not in client.get(reverse("loans:ledger"), {"q": "９" * 18}).content.decode()
 
 
 def test_household_page_shows_contract_certificate_and_open_loans(org, login, contract):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import Role
+from creditcoop.money import ascii_digits
 from creditcoop.permissions import roles_required
 from villages.selectors import household_get, village_scope
 
@@ -59,7 +60,7 @@ def application_list(request):
         qs = qs.filter(
             Q(applicant__name__contains=q)
             | Q(household__head_name__contains=q)
-            | Q(applicant__id_number__endswith=q.upper())
+            | Q(applicant__id_number__endswith=ascii_digits(q).upper())
             | Q(applicant__initials__startswith=q.lower())
         )
     if status in S.values:

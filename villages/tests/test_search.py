@@ -143,3 +143,15 @@ def test_search_page_queries_do_not_grow_with_matches(org, login, who, django_as
     body = resp.content.decode()
     assert body.count("<td>张三</td>") == 20  # the head column of a full first page
     assert "page=2" in body
+
+
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def test_id_digits_typed_full_width_or_in_another_script_find_the_member(org, zhang_san):
+    wife = zhang_san.members.get(relation="spouse")
+    full = wife.id_number.translate(FULL_WIDTH)
+    arabic = "".join(chr(0x0660 + int(c)) if c.isdigit() else c for c in wife.id_number[-6:])
+    assert names(selectors.household_search(user=org.officer1, q=full)) == ["王芳"]
+    assert names(selectors.household_search(user=org.officer1, q=full[-6:])) == ["王芳"]
+    assert names(selectors.household_search(user=org.officer1, q=arabic)) == ["王芳"]
