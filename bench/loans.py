@@ -393,13 +393,14 @@ def bench_drawdowns(threads: int, draws: int, *, one_line: bool):
     return done[0], elapsed
 
 
-def bench_jobs(repeat):
-    ours, ref, changed, quiet = bench_classify(repeat)
-    print(
-        f"classification: service {ours:.2f} s, single UPDATE {ref:.2f} s, "
-        f"ratio {ours / ref:.2f} ({changed:,} loans changed class); "
-        f"quiet night (no change) {quiet:.2f} s"
-    )
+def bench_jobs(repeat, classify=True):
+    if classify:
+        ours, ref, changed, quiet = bench_classify(repeat)
+        print(
+            f"classification: service {ours:.2f} s, single UPDATE {ref:.2f} s, "
+            f"ratio {ours / ref:.2f} ({changed:,} loans changed class); "
+            f"quiet night (no change) {quiet:.2f} s"
+        )
     ours, ref, ref_all, days, count, settled, again = bench_settle(repeat)
     print(
         f"settlement: service {ours:.2f} s, single UPDATE (last date only) {ref:.2f} s, "
@@ -418,6 +419,7 @@ def main():
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--draws", type=int, default=100)
     p.add_argument("--only-drawdowns", action="store_true")
+    p.add_argument("--only-settlement", action="store_true")
     args = p.parse_args()
     build(args.contracts, args.loans)
     LoanSettings.current()
@@ -426,6 +428,9 @@ def main():
         n = cur.fetchone()[0]
     print(f"open loans: {n:,}; contracts: {CreditContract.objects.count():,}")
 
+    if args.only_settlement:
+        bench_jobs(args.repeat, classify=False)
+        return
     if not args.only_drawdowns:
         bench_jobs(args.repeat)
     # Drawdowns run on loans as drawn (nothing classified non-performing yet).
