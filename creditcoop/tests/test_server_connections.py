@@ -29,12 +29,14 @@ def _server_connections() -> int:
 def _test_database_url() -> str:
     db = connection.settings_dict
     user = quote(db["USER"] or "postgres")
-    if not db["HOST"]:
+    # The embedded server's socket directory comes as an OPTIONS host (``?host=`` in its URL).
+    host = db["HOST"] or db.get("OPTIONS", {}).get("host", "")
+    if not host:
         return f"postgres://{user}@/{db['NAME']}"
-    if db["HOST"].startswith("/"):  # a unix socket (the embedded server)
-        return f"postgres://{user}@/{db['NAME']}?host={db['HOST']}"
+    if host.startswith("/"):  # a unix socket (the embedded server)
+        return f"postgres://{user}@/{db['NAME']}?host={host}"
     password = ":" + quote(db["PASSWORD"]) if db["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"postgres://{user}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _get(url):
