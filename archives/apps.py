@@ -8,6 +8,7 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import deadline_kinds
+        from . import deadline_kinds, hooks
 
         deadline_kinds.register()
+        hooks.register()

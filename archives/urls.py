@@ -1,2 +1,10 @@
+from .views import borrowing, control, files, handover, imports
+
 app_name = "archives"
-urlpatterns: list = []
+urlpatterns = [
+    *files.urlpatterns,
+    *handover.urlpatterns,
+    *borrowing.urlpatterns,
+    *control.urlpatterns,
+    *imports.urlpatterns,
+]

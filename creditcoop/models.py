@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     REVIEW_GROUP = "review_group", _("审贷小组成员")
     TELLER = "teller", _("柜员")
     ARCHIVIST = "archivist", _("档案管理员")
+    CLERK = "clerk", _("信贷内勤")
     AUDITOR = "auditor", _("稽核")
     UNION_RISK = "union_risk", _("联社风险管理部")
     UNION_ASSET = "union_asset", _("联社资产保全部")
@@ -23,7 +24,23 @@ class Role(models.TextChoices):
 # Roles that see the whole union rather than one cooperative.
 UNION_ROLES = {Role.UNION_RISK, Role.UNION_ASSET, Role.AUDITOR, Role.ADMIN}
 # Roles that see every village of their own cooperative.
-COOPERATIVE_ROLES = {Role.DIRECTOR, Role.DEPUTY, Role.REVIEW_GROUP, Role.TELLER, Role.ARCHIVIST}
+COOPERATIVE_ROLES = {
+    Role.DIRECTOR,
+    Role.DEPUTY,
+    Role.REVIEW_GROUP,
+    Role.TELLER,
+    Role.ARCHIVIST,
+    Role.CLERK,
+}
+# Roles that handle credit business: an archivist may hold none of them (docs/rules.md §6.2).
+LOAN_HANDLING_ROLES = {
+    Role.DIRECTOR,
+    Role.DEPUTY,
+    Role.OFFICER,
+    Role.REVIEW_GROUP,
+    Role.TELLER,
+    Role.CLERK,
+}
 # Roles that may only read.
 READ_ONLY_ROLES = {Role.AUDITOR}
 

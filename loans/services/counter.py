@@ -19,7 +19,7 @@ from creditcoop.permissions import require_may_write
 from villages.credit import family_credit_problem
 from villages.idcard import mask_id, normalize_id
 
-from .. import interest
+from .. import hooks, interest
 from ..models import (
     NON_PERFORMING,
     CounterRefusal,
@@ -201,6 +201,7 @@ def _draw(
         cooperative=contract.cooperative,
         changes={"amount": amount, "due_date": due_date, "outstanding": contract.outstanding},
     )
+    hooks.loan_drawn(loan=loan, actor=teller)
     return loan
 
 

@@ -19,7 +19,7 @@ from creditcoop.workflow import transition, transition_many
 from ratings.models import CreditApplication
 from villages.credit import family_credit_problem
 
-from .. import interest
+from .. import hooks, interest
 from ..models import CommitteeIncentive, CreditContract, GrantBatch, LoanCertificate, LoanSettings
 from ._common import LoanError, _next, _today
 
@@ -222,6 +222,7 @@ def credit_grant(
         },
     )
     certificate_issue(contract=contract, actor=actor, on=signed_on)
+    hooks.contract_signed(contract=contract, actor=actor)
     return contract
 
 

@@ -1,1 +1,0 @@
-# Models of this stage arrive with its issue.

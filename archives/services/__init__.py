@@ -1,0 +1,1 @@
+"""Writes of the archive stage, one transaction each (docs/architecture.md)."""

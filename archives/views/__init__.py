@@ -1,0 +1,1 @@
+"""Pages of the archive stage, one module per area; each module lists its own URLs."""

@@ -1,0 +1,3 @@
+"""Archive pages: borrowing."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Archive pages: control."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Archive pages: files."""
+
+urlpatterns: list = []

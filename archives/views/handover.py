@@ -1,0 +1,3 @@
+"""Archive pages: handover."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Archive pages: imports."""
+
+urlpatterns: list = []
