@@ -539,6 +539,7 @@ class Generator:
             for n, branch in enumerate(own, start=1):
                 staff(f"T{kk}{n:02d}", Role.TELLER, branch=branch)
             staff(f"K{kk}01", Role.ARCHIVIST)
+            staff(f"N{kk}01", Role.CLERK)
             officer_count = max(3, math.ceil(len(plan.village_sizes) / VILLAGES_PER_OFFICER))
             officers = [
                 staff(
