@@ -195,7 +195,7 @@ def _refuse(files: list[ArchiveFile], refusals: dict[int, list[str]]) -> None:
             for f in files
             if f.pk in refusals
         ]
-        raise ArchiveError(_("以下档案不能销毁：") + " ".join(lines), errors={"files": lines})
+        raise ArchiveError(_("以下档案不能销毁：") + "  ".join(lines), field="files")
 
 
 def _locked_files(ids) -> list[ArchiveFile]:
