@@ -136,6 +136,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loans.tasks.interest_settle_due",
         "schedule": crontab(hour=0, minute=30),
     },
+    # Archives (actrl): after the 01:00 loan classification, the files' class, colour and
+    # series follow it; then the retention dates of settled files.
+    "archive-classify-nightly": {
+        "task": "archives.tasks.archive_classify_nightly",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "archive-retention-nightly": {
+        "task": "archives.tasks.archive_retention_nightly",
+        "schedule": crontab(hour=1, minute=45),
+    },
     "drawdown-due-reminders": {
         "task": "loans.tasks.drawdown_due_reminders",
         "schedule": crontab(hour=8, minute=0),

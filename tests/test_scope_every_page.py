@@ -221,6 +221,41 @@ PAGES: dict[str, Page] = {
         GET, query=lambda w: {"coop": w.village.cooperative_id}, who=LEADERS, owner="director_b"
     ),
     "servicehall:loan_types": Page(GET),
+    # archives (actrl): reconciliation, destruction, inspections
+    "archives:reconcile": Page(GET, who=("archivist", "director")),
+    "archives:reconcile_export": Page(GET, who=("archivist", "director")),
+    "archives:accounting_import": Page(BOTH, who=("archivist", "director")),
+    "archives:balance_record": Page(
+        POST, lambda w: {"pk": w.archive_file.pk}, who=("officer1", "archivist")
+    ),
+    "archives:destruction_list": Page(GET, who=("archivist", "director")),
+    "archives:destruction_create": Page(BOTH, who=("archivist",)),
+    "archives:destruction_detail": Page(
+        GET, lambda w: {"pk": w.destruction.pk}, who=("archivist", "director"), owner="archivist_b"
+    ),
+    "archives:destruction_print": Page(
+        GET, lambda w: {"pk": w.destruction.pk}, who=("archivist", "director"), owner="archivist_b"
+    ),
+    "archives:destruction_approve": Page(
+        POST, lambda w: {"pk": w.destruction.pk}, who=LEADERS, owner="director_b"
+    ),
+    "archives:destruction_destroy": Page(
+        POST, lambda w: {"pk": w.destruction.pk}, who=("archivist",), owner="archivist_b"
+    ),
+    "archives:destruction_cancel": Page(
+        POST, lambda w: {"pk": w.destruction.pk}, who=("archivist", "director"), owner="archivist_b"
+    ),
+    "archives:inspection_list": Page(GET, who=("archivist", "director")),
+    "archives:inspection_create": Page(BOTH, who=("archivist", "director")),
+    "archives:inspection_detail": Page(
+        GET,
+        lambda w: {"pk": w.inspection.pk},
+        who=("officer1", "archivist", "director"),
+        owner="archivist_b",
+    ),
+    "archives:finding_rectify": Page(
+        POST, lambda w: {"pk": w.finding.pk}, who=("archivist", "director"), owner="archivist_b"
+    ),
 }
 
 
@@ -402,6 +437,27 @@ def _world(org):
     )
     deadline_sweep(today=monday + timedelta(days=14))
     w.accountability = Accountability.objects.get(deadline__object_id=w.walkin.pk)
+
+    # Archives (actrl): B's loan file (opened at granting), a destruction batch, an inspection
+    # with a finding.
+    from archives.models import ArchiveFile, DestructionBatch
+    from archives.services import inspections as archive_inspections
+
+    w.archivist_b = getattr(w, "archivist_b", None) or f.StaffFactory(
+        username="K191", cooperative=org.coop_b, roles=[Role.ARCHIVIST]
+    )
+    w.archive_file = ArchiveFile.objects.get(contract=w.contract)
+    w.destruction = DestructionBatch.objects.create(
+        number="XH2026B00001", cooperative=org.coop_b, created_by=w.archivist_b
+    )
+    w.inspection = archive_inspections.inspection_record(
+        actor=w.archivist_b,
+        cooperative=org.coop_b,
+        inspected_on=monday,
+        inspectors="朱主任",
+        findings=[archive_inspections.FindingInput("", "档案目录未更新")],
+    )
+    w.finding = w.inspection.findings.get()
     return w
 
 
