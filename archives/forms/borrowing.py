@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creditcoop.errors import DomainError
 from creditcoop.forms import DateInput
-from creditcoop.models import Role, Staff
+from creditcoop.models import LOAN_HANDLING_ROLES, Role, Staff
 
 from ..models import BorrowerType, Borrowing, Method
 from ..services.borrowing import STAFF_TYPES, files_by_numbers
@@ -139,7 +139,7 @@ class ApproveForm(forms.Form):
                 cooperative_id=borrowing.cooperative_id,
                 is_active=True,
                 roles__contains=[Role.ARCHIVIST],
-            )
+            ).exclude(roles__overlap=list(LOAN_HANDLING_ROLES))
         else:
             del self.fields["accompanied_by"]
 
@@ -182,7 +182,9 @@ class ReturnForm(forms.Form):
                 required=False,
                 choices=[(i.pk, i.name) for i in line.file.items.all()],
                 widget=forms.CheckboxSelectMultiple,
+                help_text=_("勾选未归还的资料；全部归还则不勾选。"),
             )
+        self.order_fields([*(f"missing_{line.file_id}" for line in self.lines), "note"])
 
     def missing(self) -> dict:
         return {

@@ -156,9 +156,13 @@ def test_approve_issue_and_return_with_an_item_missing_through_the_pages(org, lo
 def test_external_take_out_is_refused_at_issue_until_the_further_approval(org, login):
     file = fb.file_in_room(org.coop_a)
     b = fb.external(org.archivist, org.coop_a, [file], method=Method.TAKE_OUT)
+    handler = fb.archivist(
+        org.coop_a, "K011", name="兼职档案员", roles=(Role.ARCHIVIST, Role.CLERK)
+    )
     union = login(org.union_risk)
     page = union.get(_detail(b)).content.decode()
-    assert "accompanied_by" in page
+    assert "accompanied_by" in page and org.archivist.name in page
+    assert handler.name not in page  # a loan handler is not offered as the companion
     union.post(_step(b, "approve"), {"note": "同意"})
     assert Borrowing.objects.get(pk=b.pk).status == Status.REQUESTED  # no archivist named
     union.post(_step(b, "approve"), {"note": "同意", "accompanied_by": org.archivist.pk})

@@ -240,7 +240,9 @@ def borrowing_detail(request, pk):
     if may_write(user):
         for step in STEPS.values():
             if user.has_role(*step.roles) and step.may(user, b):
-                steps.append((step, step.form(None, b, lines)))
+                form = step.form(None, b, lines)
+                form.auto_id = f"id_{step.name}_%s"  # several forms on one page
+                steps.append((step, form))
     return render(
         request,
         "archives/borrowing_detail.html",
