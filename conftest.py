@@ -252,3 +252,19 @@ def phone_page(browser):
     pg.set_default_timeout(10000)
     yield pg
     context.close()
+
+
+# --- archives: borrowing (aborrow) ---------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _archive_defaults(_fresh_calendar_cache, _django_db_helper, django_db_blocker):
+    """The archive stage's migration data (the borrowing approval matrix and the default
+    directory template) is removed by a transactional test's flush: put it back."""
+    from archives.models import ApprovalRule, DirectoryTemplate
+
+    with django_db_blocker.unblock():
+        if not ApprovalRule.objects.exists() and not DirectoryTemplate.objects.exists():
+            from importlib import import_module
+
+            from django.apps import apps
+
+            import_module("archives.migrations.0002_defaults").forwards(apps, None)

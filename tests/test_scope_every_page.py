@@ -107,6 +107,10 @@ def accountability(w):
     return {"pk": w.accountability.pk}
 
 
+def borrowing(w):
+    return {"pk": w.borrowing.pk}
+
+
 OFFICER = ("officer1",)
 LEADERS = ("director",)
 TELLER = ("teller",)
@@ -256,6 +260,21 @@ PAGES: dict[str, Page] = {
     "archives:finding_rectify": Page(
         POST, lambda w: {"pk": w.finding.pk}, who=("archivist", "director"), owner="archivist_b"
     ),
+    # archives: borrowing (aborrow)
+    "archives:borrowing_list": Page(GET),
+    "archives:borrowing_create": Page(BOTH),
+    "archives:borrowing_register": Page(GET),
+    "archives:borrowing_register_export": Page(GET),
+    "archives:borrowing_detail": Page(GET, borrowing),
+    "archives:borrowing_print": Page(GET, borrowing),
+    "archives:borrowing_approve": Page(POST, borrowing, who=LEADERS, owner="director_b"),
+    "archives:borrowing_refuse": Page(POST, borrowing, who=LEADERS, owner="director_b"),
+    "archives:borrowing_take_out_approve": Page(
+        POST, borrowing, who=("other_union_risk",), owner="union_risk"
+    ),
+    "archives:borrowing_issue": Page(POST, borrowing, who=("archivist",), owner="archivist_b"),
+    "archives:borrowing_return": Page(POST, borrowing, who=("archivist",), owner="archivist_b"),
+    "archives:borrowing_cancel": Page(POST, borrowing),
 }
 
 
@@ -438,6 +457,20 @@ def _world(org):
     deadline_sweep(today=monday + timedelta(days=14))
     w.accountability = Accountability.objects.get(deadline__object_id=w.walkin.pk)
 
+    # Archives, borrowing (aborrow): officer_b asks to read a file on cooperative B's shelf.
+    from archives.models import BorrowerType, Method
+    from archives.services import borrowing as borrowing_services
+    from archives.tests import factories_borrowing as fb
+
+    w.archivist_b = fb.archivist(org.coop_b, "K101", name="秦档案")
+    w.borrowing = borrowing_services.borrowing_request(
+        actor=org.officer_b,
+        cooperative=org.coop_b,
+        borrower_type=BorrowerType.STAFF,
+        method=Method.READ,
+        purpose="核对借据",
+        file_ids=[fb.file_in_room(org.coop_b).pk],
+    )
     # Archives (actrl): B's loan file (opened at granting), a destruction batch, an inspection
     # with a finding.
     from archives.models import ArchiveFile, DestructionBatch
