@@ -14,7 +14,6 @@ from .models import (
     InspectionFinding,
 )
 
-
 # --- actrl: reconciliation, destruction, inspections (written through the services) ----------
 
 
