@@ -123,6 +123,13 @@ ACTIONS = {
     # recovery
     "villages.bad_record_create": _("新增不良信用记录"),
     "villages.bad_record_change": _("修改不良信用记录"),
+    "recovery.record_enter": _("不良贷款自动登记"),
+    "recovery.record_import": _("导入表外不良贷款"),
+    "recovery.record_update": _("修改不良贷款登记"),
+    "recovery.record_recovered": _("不良贷款已收回"),
+    "recovery.guarantor_add": _("登记保证人"),
+    "recovery.event_add": _("登记诉讼时效事项"),
+    "recovery.assessment_save": _("偿还可能性认定"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -138,6 +145,9 @@ FIELDS = {
     "responsible": _("责任人"),
     "shifts": _("班次数"),
     "password": _("密码"),
+    "limitation_expires_on": _("诉讼时效届满日"),
+    "records": _("笔数"),
+    "file": _("文件"),
 }
 
 # Pages of objects, by object type: the URL name that takes the object's id.
@@ -153,6 +163,7 @@ OBJECT_PAGES = {
     "loans.creditcontract": "loans:contract_detail",
     "loans.loan": "loans:loan_detail",
     "servicehall.walkin": "servicehall:walkin_detail",
+    "recovery.nplrecord": "recovery:record_detail",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 
