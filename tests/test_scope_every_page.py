@@ -107,6 +107,10 @@ def accountability(w):
     return {"pk": w.accountability.pk}
 
 
+def npl(w):
+    return {"pk": w.npl.pk}
+
+
 OFFICER = ("officer1",)
 LEADERS = ("director",)
 TELLER = ("teller",)
@@ -221,6 +225,19 @@ PAGES: dict[str, Page] = {
         GET, query=lambda w: {"coop": w.village.cooperative_id}, who=LEADERS, owner="director_b"
     ),
     "servicehall:loan_types": Page(GET),
+    # recovery
+    "recovery:register": Page(GET),
+    "recovery:record_detail": Page(GET, npl),
+    "recovery:record_edit": Page(BOTH, npl),
+    "recovery:event_add": Page(POST, npl),
+    "recovery:guarantor_add": Page(POST, npl),
+    "recovery:assessment_edit": Page(BOTH, npl),
+    "recovery:expiring": Page(GET),
+    "recovery:npl_import": Page(BOTH, who=LEADERS),
+    "recovery:npl_import_template": Page(GET, who=LEADERS),
+    "recovery:npl_import_preview": Page(
+        BOTH, lambda w: {"token": w.npl_import.token}, who=LEADERS, owner="director_b"
+    ),
 }
 
 
@@ -402,6 +419,17 @@ def _world(org):
     )
     deadline_sweep(today=monday + timedelta(days=14))
     w.accountability = Accountability.objects.get(deadline__object_id=w.walkin.pk)
+
+    # Recovery: an off-balance record of 王湾村 with a guarantor; an import awaiting confirmation.
+    from recovery import services as recovery_services
+    from recovery.models import NplImport
+    from recovery.tests.helpers import npl as npl_record
+
+    w.npl = npl_record(w.village, number="B-NPL-1", borrower_name="欧阳乙")
+    recovery_services.npl_guarantor_add(actor=org.officer_b, record=w.npl, name="钱乙保")
+    w.npl_import = NplImport.objects.create(
+        cooperative=org.coop_b, uploaded_by=org.director_b, file_name="表外.xlsx", rows=[]
+    )
     return w
 
 
