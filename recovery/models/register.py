@@ -105,6 +105,8 @@ class NplRecord(models.Model):
         related_name="+",
         verbose_name=_("农户"),
     )
+    # Set for loans entered from the five-level book; it stays when part 2 writes the loan
+    # off (book status written off, still pursued). Imported off-balance stock has none.
     loan = models.OneToOneField(
         "loans.Loan",
         on_delete=models.PROTECT,
@@ -212,11 +214,6 @@ class NplRecord(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(risk_class__gte=0) & Q(risk_class__lte=4), name="npl_class_valid"
-            ),
-            # An on-balance record follows a loan; off-balance stock has none.
-            models.CheckConstraint(
-                condition=Q(loan__isnull=True) | Q(book_status="on_balance"),
-                name="npl_loan_on_balance",
             ),
         ]
 
