@@ -158,6 +158,13 @@ ACTIONS = {
     "archives.inspection_record": _("登记档案检查"),
     "archives.inspectionfinding_rectified": _("检查问题整改"),
     "archives.stock_import": _("导入存量档案"),
+    "recovery.record_enter": _("不良贷款自动登记"),
+    "recovery.record_import": _("导入表外不良贷款"),
+    "recovery.record_update": _("修改不良贷款登记"),
+    "recovery.record_recovered": _("不良贷款已收回"),
+    "recovery.guarantor_add": _("登记保证人"),
+    "recovery.event_add": _("登记诉讼时效事项"),
+    "recovery.assessment_save": _("偿还可能性认定"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -173,6 +180,9 @@ FIELDS = {
     "responsible": _("责任人"),
     "shifts": _("班次数"),
     "password": _("密码"),
+    "limitation_expires_on": _("诉讼时效届满日"),
+    "records": _("笔数"),
+    "file": _("文件"),
 }
 
 # Pages of objects, by object type: the URL name that takes the object's id.
@@ -193,6 +203,7 @@ OBJECT_PAGES = {
     "archives.borrowing": "archives:borrowing_detail",
     "archives.destructionbatch": "archives:destruction_detail",
     "archives.inspection": "archives:inspection_detail",
+    "recovery.nplrecord": "recovery:record_detail",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

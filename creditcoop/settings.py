@@ -130,6 +130,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loans.tasks.loan_classify_nightly",
         "schedule": crontab(hour=1, minute=0),
     },
+    # After the classification: enter the new non-performing loans, then warn before
+    # every limitation expiry (to the collector and the director, inbox and SMS).
+    "npl-register-sync-nightly": {
+        "task": "recovery.tasks.npl_register_sync_nightly",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "limitation-sweep-nightly": {
+        "task": "recovery.tasks.limitation_sweep_nightly",
+        "schedule": crontab(hour=2, minute=0),
+    },
     # Daily, just after midnight: settles the 20th once that counter day is over (on the
     # 21st), before the 01:00 classification; on other days it finds nothing to settle.
     "interest-settle-quarterly": {

@@ -6,3 +6,10 @@ class Config(AppConfig):
     label = "recovery"
     verbose_name = "不良贷款清收"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from creditcoop import hooks
+
+        from . import selectors
+
+        hooks.register_home_section("recovery", selectors.home_section)

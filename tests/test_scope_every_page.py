@@ -111,6 +111,10 @@ def borrowing(w):
     return {"pk": w.borrowing.pk}
 
 
+def npl(w):
+    return {"pk": w.npl.pk}
+
+
 OFFICER = ("officer1",)
 LEADERS = ("director",)
 TELLER = ("teller",)
@@ -275,6 +279,19 @@ PAGES: dict[str, Page] = {
     "archives:borrowing_issue": Page(POST, borrowing, who=("archivist",), owner="archivist_b"),
     "archives:borrowing_return": Page(POST, borrowing, who=("archivist",), owner="archivist_b"),
     "archives:borrowing_cancel": Page(POST, borrowing),
+    # recovery
+    "recovery:register": Page(GET),
+    "recovery:record_detail": Page(GET, npl),
+    "recovery:record_edit": Page(BOTH, npl),
+    "recovery:event_add": Page(POST, npl),
+    "recovery:guarantor_add": Page(POST, npl),
+    "recovery:assessment_edit": Page(BOTH, npl),
+    "recovery:expiring": Page(GET),
+    "recovery:npl_import": Page(BOTH, who=LEADERS),
+    "recovery:npl_import_template": Page(GET, who=LEADERS),
+    "recovery:npl_import_preview": Page(
+        BOTH, lambda w: {"token": w.npl_import.token}, who=LEADERS, owner="director_b"
+    ),
 }
 
 
@@ -491,6 +508,16 @@ def _world(org):
         findings=[archive_inspections.FindingInput("", "档案目录未更新")],
     )
     w.finding = w.inspection.findings.get()
+    # Recovery: an off-balance record of 王湾村 with a guarantor; an import awaiting confirmation.
+    from recovery import services as recovery_services
+    from recovery.models import NplImport
+    from recovery.tests.helpers import npl as npl_record
+
+    w.npl = npl_record(w.village, number="B-NPL-1", borrower_name="欧阳乙")
+    recovery_services.npl_guarantor_add(actor=org.officer_b, record=w.npl, name="钱乙保")
+    w.npl_import = NplImport.objects.create(
+        cooperative=org.coop_b, uploaded_by=org.director_b, file_name="表外.xlsx", rows=[]
+    )
     return w
 
 

@@ -177,6 +177,16 @@ def _cell_text(value) -> tuple[str, bool]:
 
 def sheet_read(upload) -> list[dict]:
     """The data rows of the first sheet as dicts (see COLUMNS); SheetError if unusable."""
+    return read_rows(
+        upload, columns=COLUMNS, required=REQUIRED, number_keys=("id_number", "head_id")
+    )
+
+
+def read_rows(upload, *, columns, required, number_keys=()) -> list[dict]:
+    """The data rows of an uploaded sheet's first worksheet as dicts keyed by `columns`
+    (key, header label); `number_keys`: columns Excel must not have stored as a rounded
+    number (a row gets ``numeric_id``). SheetError when the file is unusable. Shared by
+    every import with a preview (households here, off-balance loans in recovery)."""
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
         raise SheetError(_("文件超过 5 MB，请分批导入。"))
@@ -198,13 +208,13 @@ def sheet_read(upload) -> list[dict]:
         ws = wb.worksheets[0]
         cells = ws.iter_rows(values_only=True)
         header = next(cells, None) or ()
-        labels = {label: key for key, label in COLUMNS}
+        labels = {label: key for key, label in columns}
         index = {}
         for i, h in enumerate(header):
             key = labels.get(_cell_text(h)[0])
             if key and key not in index:
                 index[key] = i
-        missing = [label for key, label in COLUMNS if key in REQUIRED and key not in index]
+        missing = [label for key, label in columns if key in required and key not in index]
         if missing:
             raise SheetError(
                 _("第一行表头缺少：%(missing)s。请使用系统提供的模板。")
@@ -213,10 +223,12 @@ def sheet_read(upload) -> list[dict]:
         rows = []
         for number, values in enumerate(cells, start=2):
             if number > MAX_SHEET_ROWS:
-                raise SheetError(f"表格超过 {MAX_SHEET_ROWS} 行（含空行），请删除多余的行后重新上传。")
+                raise SheetError(
+                    f"表格超过 {MAX_SHEET_ROWS} 行（含空行），请删除多余的行后重新上传。"
+                )
             row = {"row": number, "errors": []}
             numeric_id = False
-            for key, label in COLUMNS:
+            for key, label in columns:
                 i = index.get(key)
                 raw = values[i] if i is not None and i < len(values) else None
                 text, rounded = _cell_text(raw)
@@ -226,9 +238,9 @@ def sheet_read(upload) -> list[dict]:
                         "请检查后重新上传。"
                     )
                 row[key] = text
-                if key in ("id_number", "head_id") and rounded:
+                if key in number_keys and rounded:
                     numeric_id = True
-            if not any(row[key] for key, _label in COLUMNS):
+            if not any(row[key] for key, _label in columns):
                 continue
             row["numeric_id"] = numeric_id
             rows.append(row)

@@ -3,7 +3,13 @@ from django.core.management import BaseCommand, call_command, get_commands
 from creditcoop.models import Staff
 
 # Each stage adds its own demo data on top of the registry, when its command exists.
-STAGE_COMMANDS = ["demo_ratings", "demo_notices", "demo_loans", "demo_servicehall"]
+STAGE_COMMANDS = [
+    "demo_ratings",
+    "demo_notices",
+    "demo_loans",
+    "demo_servicehall",
+    "demo_recovery",
+]
 
 
 class Command(BaseCommand):

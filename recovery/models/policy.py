@@ -1,0 +1,212 @@
+"""Recovery policy as data: per union, everything an administrator may change.
+
+The seeds (DOMAIN §7, ARCHIVES-RECOVERY R4, R7, R12, L20) disagree between unions, so every
+number here is a default of one union's row. The law's periods (limitation, guarantee
+period) are not policy: they live in ``recovery/limitation.py``.
+"""
+
+from datetime import date, time
+from decimal import Decimal
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+PERCENT = dict(max_digits=5, decimal_places=2)
+
+
+def default_warning_days():
+    return [90, 60, 30]
+
+
+class RecoveryPolicy(models.Model):
+    """One row per union (created with the defaults on first use: ``current(union)``)."""
+
+    class Responsibility(models.TextChoices):
+        SPLIT = "split", _("按岗位比例分担（80/10/10，超权限 70/10/20）")
+        FULL_AFTER = "full_after", _("分界日后形成的不良贷款由责任人全额赔偿")
+
+    union = models.OneToOneField(
+        "creditcoop.Union",
+        on_delete=models.CASCADE,
+        related_name="recovery_policy",
+        verbose_name=_("联社"),
+    )
+    # Limitation warnings (issue #13 §2).
+    warning_days = ArrayField(
+        models.PositiveSmallIntegerField(),
+        default=default_warning_days,
+        verbose_name=_("时效预警（到期前天数）"),
+        help_text=_("逗号分隔，如 90,60,30：在任一时效届满前这些天数提醒清收责任人和主任。"),
+    )
+    # Collection contacts (L20).
+    quiet_from = models.TimeField(_("禁止催收开始时间"), default=time(22, 0))
+    quiet_until = models.TimeField(_("禁止催收结束时间"), default=time(8, 0))
+    daily_contact_cap = models.PositiveSmallIntegerField(_("每名债务人每日最多联系次数"), default=6)
+    # Repayment agreements (R7).
+    agreement_max_months = models.PositiveSmallIntegerField(_("还款协议最长期限（月）"), default=36)
+    renewal_needs_approval = models.BooleanField(
+        _("借新还旧、重签借据须经批准"),
+        default=True,
+        help_text=_("只有在结清全部利息后作为经批准的例外办理。"),
+    )
+    # Village roll (R6.3).
+    roll_min_copies = models.PositiveSmallIntegerField(_("清收公告每村最少张贴份数"), default=3)
+    # Responsibility (R4): within the cooperative's authority …
+    responsibility_policy = models.CharField(
+        _("责任追究办法"),
+        max_length=12,
+        choices=Responsibility.choices,
+        default=Responsibility.SPLIT,
+    )
+    full_compensation_from = models.DateField(
+        _("全额赔偿分界日"), default=date(2004, 6, 1), help_text=_("该日及以后形成的不良贷款。")
+    )
+    within_officer_pct = models.DecimalField(
+        _("权限内：信贷员（%）"), default=Decimal("80"), **PERCENT
+    )
+    within_deputy_pct = models.DecimalField(
+        _("权限内：分管副主任（%）"), default=Decimal("10"), **PERCENT
+    )
+    within_director_pct = models.DecimalField(
+        _("权限内：主任（%）"), default=Decimal("10"), **PERCENT
+    )
+    # … and above it (review and approval posts split into main and other persons).
+    above_officer_pct = models.DecimalField(
+        _("超权限：信贷员（%）"), default=Decimal("70"), **PERCENT
+    )
+    above_review_main_pct = models.DecimalField(
+        _("超权限：审查岗主责任人（%）"), default=Decimal("5"), **PERCENT
+    )
+    above_review_other_pct = models.DecimalField(
+        _("超权限：审查岗其他人员（%）"), default=Decimal("5"), **PERCENT
+    )
+    above_approval_main_pct = models.DecimalField(
+        _("超权限：审批岗主责任人（%）"), default=Decimal("10"), **PERCENT
+    )
+    above_approval_other_pct = models.DecimalField(
+        _("超权限：审批岗其他人员（%）"), default=Decimal("10"), **PERCENT
+    )
+    suspension_recovery_months = models.PositiveSmallIntegerField(
+        _("停职清收期限（月）"), default=3, help_text=_("两笔：停职清收，期满未收回则下岗清收。")
+    )
+    # Blacklist (R12, L18).
+    blacklist_lapse_years = models.PositiveSmallIntegerField(_("不良记录保存年限"), default=5)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("清收政策参数")
+        verbose_name_plural = _("清收政策参数")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(within_officer_pct__gte=0)
+                & Q(within_deputy_pct__gte=0)
+                & Q(within_director_pct__gte=0)
+                & Q(
+                    within_officer_pct=Decimal("100")
+                    - F("within_deputy_pct")
+                    - F("within_director_pct")
+                ),
+                name="recoverypolicy_within_adds_to_100",
+                violation_error_message=_("权限内各岗位比例之和必须为 100%。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(above_officer_pct__gte=0)
+                & Q(above_review_main_pct__gte=0)
+                & Q(above_review_other_pct__gte=0)
+                & Q(above_approval_main_pct__gte=0)
+                & Q(above_approval_other_pct__gte=0)
+                & Q(
+                    above_officer_pct=Decimal("100")
+                    - F("above_review_main_pct")
+                    - F("above_review_other_pct")
+                    - F("above_approval_main_pct")
+                    - F("above_approval_other_pct")
+                ),
+                name="recoverypolicy_above_adds_to_100",
+                violation_error_message=_("超权限各岗位比例之和必须为 100%。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(agreement_max_months__gte=1) & Q(daily_contact_cap__gte=1),
+                name="recoverypolicy_caps_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.union} 清收政策参数"
+
+    @classmethod
+    def current(cls, union) -> "RecoveryPolicy":
+        union_id = getattr(union, "pk", union)
+        obj = cls.objects.filter(union_id=union_id).first()
+        if obj is None:
+            obj, _created = cls.objects.get_or_create(union_id=union_id)
+        return obj
+
+    def lead_days(self) -> list[int]:
+        return sorted({int(d) for d in self.warning_days if d}, reverse=True)
+
+
+class VintageScheme(models.Model):
+    """A way of cutting the book into vintages (新老划段), reported apart. Schemes are data:
+    the seeds use the 2004-06-01 split, four periods, and five incentive bands."""
+
+    code = models.SlugField(_("代码"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("划段方案")
+        verbose_name_plural = _("划段方案")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class VintageSegment(models.Model):
+    """One segment: loans drawn on or after `starts_on` and before `ends_before` (either
+    side open when blank)."""
+
+    scheme = models.ForeignKey(
+        VintageScheme, on_delete=models.CASCADE, related_name="segments", verbose_name=_("方案")
+    )
+    name = models.CharField(_("名称"), max_length=40)
+    starts_on = models.DateField(_("起始日（含）"), null=True, blank=True)
+    ends_before = models.DateField(_("截止日（不含）"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("划段")
+        verbose_name_plural = _("划段")
+        ordering = ["scheme_id", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_before__isnull=True)
+                | Q(ends_before__gt=F("starts_on")),
+                name="vintagesegment_dates_ordered",
+            ),
+            models.UniqueConstraint(fields=["scheme", "name"], name="vintagesegment_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.scheme.name}·{self.name}"
+
+    def contains(self, day) -> bool:
+        return (
+            day is not None
+            and (self.starts_on is None or day >= self.starts_on)
+            and (self.ends_before is None or day < self.ends_before)
+        )
+
+    def q(self, field: str = "drawn_on") -> Q:
+        """The register rows of this segment, as a range on an indexed date."""
+        cond = Q()
+        if self.starts_on:
+            cond &= Q(**{f"{field}__gte": self.starts_on})
+        if self.ends_before:
+            cond &= Q(**{f"{field}__lt": self.ends_before})
+        return cond

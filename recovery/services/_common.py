@@ -1,0 +1,47 @@
+"""What every recovery service shares: the refusal, today, who may do what."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from creditcoop.errors import DomainError
+from creditcoop.models import Role
+from creditcoop.permissions import directs_cooperative, manages_village, may_write
+
+
+class RecoveryError(DomainError):
+    """A recovery rule refused the action; the message is meant for the user (Chinese)."""
+
+
+def _today(today=None) -> date:
+    return today or timezone.localdate()
+
+
+def _union_staff(actor, cooperative) -> bool:
+    """The union's asset-preservation staff and administrators, for this union's books."""
+    return bool(getattr(actor, "pk", None)) and (
+        actor.is_superuser
+        or (actor.has_role(Role.UNION_ASSET, Role.ADMIN) and actor.union_id == cooperative.union_id)
+    )
+
+
+def may_manage(actor, cooperative) -> bool:
+    """Assign collectors, correct a record, import off-balance stock: the cooperative's
+    director or deputy, the union's asset-preservation department."""
+    return may_write(actor) and (
+        directs_cooperative(actor, cooperative.pk) or _union_staff(actor, cooperative)
+    )
+
+
+def may_pursue(actor, record) -> bool:
+    """Record limitation events, guarantors and assessments: the record's collector, the
+    village's officer, and whoever may manage the cooperative's book."""
+    if not may_write(actor):
+        return False
+    if record.collector_id == actor.pk:
+        return True
+    if record.village_id and manages_village(actor, record.village):
+        return True
+    return may_manage(actor, record.cooperative)

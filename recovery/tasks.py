@@ -1,0 +1,21 @@
+"""Periodic jobs: thin, idempotent, safe to run twice; the work is set-based SQL."""
+
+from datetime import date
+
+from celery import shared_task
+
+from . import services
+
+
+def _day(today):
+    return date.fromisoformat(today) if isinstance(today, str) else today
+
+
+@shared_task
+def npl_register_sync_nightly(today=None) -> dict:
+    return services.npl_register_sync(today=_day(today))
+
+
+@shared_task
+def limitation_sweep_nightly(today=None) -> dict:
+    return services.limitation_sweep(today=_day(today))
