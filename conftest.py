@@ -252,3 +252,21 @@ def phone_page(browser):
     pg.set_default_timeout(10000)
     yield pg
     context.close()
+
+
+# --- archives (afiles) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def clerk(org):
+    """Cooperative A's loan-office clerk (信贷内勤), who prepares the loan files."""
+    from creditcoop.models import Role
+    from tests import factories as f
+
+    return f.StaffFactory(
+        username="N001",
+        name="秦内勤",
+        roles=[Role.CLERK],
+        cooperative=org.coop_a,
+        union=org.union,
+    )
