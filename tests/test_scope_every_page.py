@@ -107,6 +107,11 @@ def accountability(w):
     return {"pk": w.accountability.pk}
 
 
+def archive_file(w):
+    return {"pk": w.archive_file.pk}
+
+
+ARCHIVIST = ("archivist",)
 OFFICER = ("officer1",)
 LEADERS = ("director",)
 TELLER = ("teller",)
@@ -221,6 +226,17 @@ PAGES: dict[str, Page] = {
         GET, query=lambda w: {"coop": w.village.cooperative_id}, who=LEADERS, owner="director_b"
     ),
     "servicehall:loan_types": Page(GET),
+    # archives: files (afiles)
+    "archives:file_list": Page(GET),
+    "archives:file_labels": Page(GET, query=lambda w: {"ids": w.archive_file.pk}),
+    "archives:file_detail": Page(GET, archive_file),
+    "archives:file_label": Page(GET, archive_file),
+    "archives:file_items_collect": Page(POST, archive_file, who=OFFICER),
+    "archives:file_item_add": Page(POST, archive_file, who=OFFICER),
+    "archives:file_edit": Page(POST, archive_file, who=ARCHIVIST, owner="archivist_b"),
+    "archives:file_transfer": Page(POST, archive_file, who=ARCHIVIST, owner="archivist_b"),
+    "archives:file_transfer_back": Page(POST, archive_file, who=ARCHIVIST, owner="archivist_b"),
+    "archives:record_create": Page(BOTH, who=("archivist", "director")),
 }
 
 
@@ -402,6 +418,10 @@ def _world(org):
     )
     deadline_sweep(today=monday + timedelta(days=14))
     w.accountability = Accountability.objects.get(deadline__object_id=w.walkin.pk)
+
+    # Archives (afiles): the loan file opened when the contract was granted; B's archivist.
+    w.archive_file = w.contract.archive_file
+    w.archivist_b = f.StaffFactory(username="K191", cooperative=org.coop_b, roles=[Role.ARCHIVIST])
     return w
 
 
