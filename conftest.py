@@ -270,3 +270,19 @@ def clerk(org):
         cooperative=org.coop_a,
         union=org.union,
     )
+
+
+@pytest.fixture(autouse=True)
+def _archive_defaults(_fresh_calendar_cache, django_db_blocker):
+    """The default farm-loan directory and borrowing matrix are migration data, which a
+    transactional test's flush removes: put them back (like the calendar above)."""
+    from archives.models import ApprovalRule, DirectoryTemplate
+
+    with django_db_blocker.unblock():
+        if not DirectoryTemplate.objects.exists() and not ApprovalRule.objects.exists():
+            from importlib import import_module
+
+            from django.apps import apps
+
+            import_module("archives.migrations.0002_defaults").forwards(apps, None)
+    yield

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Reverse, Upper
 from django.utils import timezone
 
@@ -224,12 +224,15 @@ def officer_incomplete(user, *, today: date | None = None) -> QuerySet[ArchiveFi
     """The officer's files still being prepared that miss a required item or are overdue
     for handover (docs/rules.md §6.1)."""
     today = today or timezone.localdate()
+    # Per file, read from the partial index of required items not in hand.
     missing = FileItem.objects.filter(
-        required=True, status__in=[FileItem.Status.MISSING, FileItem.Status.REJECTED]
+        file_id=OuterRef("pk"),
+        required=True,
+        status__in=[FileItem.Status.MISSING, FileItem.Status.REJECTED],
     )
     return (
         ArchiveFile.objects.filter(officer_id=user.pk, status=FileStatus.PREPARING)
-        .filter(Q(pk__in=missing.values("file_id")) | Q(handover_due__lt=today))
+        .filter(Exists(missing) | Q(handover_due__lt=today))
         .annotate(
             missing_count=Count(
                 "items",
