@@ -330,3 +330,7 @@ def test_search_pages_without_counting(org, granted):
     assert (len(first), first.has_next(), first.has_previous()) == (2, True, False)
     last = selectors.file_search(org.archivist, {"page": "3"}, page_size=2)
     assert (len(last), last.has_next(), last[0].pk) == (1, False, file.pk)
+    # A name search lists by name, then by file.
+    found = selectors.file_search(org.archivist, {"q": "测试"}, page_size=3)
+    assert [row.borrower_name for row in found] == ["测试0", "测试1", "测试2"]
+    assert found.has_next()
