@@ -254,15 +254,32 @@ def phone_page(browser):
     context.close()
 
 
-# --- archives: borrowing (aborrow) ---------------------------------------------------------
+# --- archives (afiles) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def clerk(org):
+    """Cooperative A's loan-office clerk (信贷内勤), who prepares the loan files."""
+    from creditcoop.models import Role
+    from tests import factories as f
+
+    return f.StaffFactory(
+        username="N001",
+        name="秦内勤",
+        roles=[Role.CLERK],
+        cooperative=org.coop_a,
+        union=org.union,
+    )
+
+
 @pytest.fixture(autouse=True)
 def _archive_defaults(_fresh_calendar_cache, _django_db_helper, django_db_blocker):
-    """The archive stage's migration data (the borrowing approval matrix and the default
-    directory template) is removed by a transactional test's flush: put it back."""
+    """The default farm-loan directory and borrowing matrix are migration data, which a
+    transactional test's flush removes: put them back (like the calendar above)."""
     from archives.models import ApprovalRule, DirectoryTemplate
 
     with django_db_blocker.unblock():
-        if not ApprovalRule.objects.exists() and not DirectoryTemplate.objects.exists():
+        if not DirectoryTemplate.objects.exists() and not ApprovalRule.objects.exists():
             from importlib import import_module
 
             from django.apps import apps

@@ -8,7 +8,10 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import deadline_kinds, hooks
+        from creditcoop.hooks import register_home_section
+
+        from . import deadline_kinds, hooks, selectors
 
         deadline_kinds.register()
         hooks.register()
+        register_home_section("archives", selectors.home_section)

@@ -115,6 +115,11 @@ def npl(w):
     return {"pk": w.npl.pk}
 
 
+def archive_file(w):
+    return {"pk": w.archive_file.pk}
+
+
+ARCHIVIST = ("archivist",)
 OFFICER = ("officer1",)
 LEADERS = ("director",)
 TELLER = ("teller",)
@@ -292,6 +297,17 @@ PAGES: dict[str, Page] = {
     "recovery:npl_import_preview": Page(
         BOTH, lambda w: {"token": w.npl_import.token}, who=LEADERS, owner="director_b"
     ),
+    # archives: files (afiles)
+    "archives:file_list": Page(GET),
+    "archives:file_labels": Page(GET, query=lambda w: {"ids": w.archive_file.pk}),
+    "archives:file_detail": Page(GET, archive_file),
+    "archives:file_label": Page(GET, archive_file),
+    "archives:file_items_collect": Page(POST, archive_file, who=OFFICER),
+    "archives:file_item_add": Page(POST, archive_file, who=OFFICER),
+    "archives:file_edit": Page(POST, archive_file, who=ARCHIVIST, owner="archivist_b"),
+    "archives:file_transfer": Page(POST, archive_file, who=ARCHIVIST, owner="archivist_b"),
+    "archives:file_transfer_back": Page(POST, archive_file, who=ARCHIVIST, owner="archivist_b"),
+    "archives:record_create": Page(BOTH, who=("archivist", "director")),
 }
 
 

@@ -354,6 +354,7 @@ class ArchiveFile(models.Model):
     box = models.CharField(_("盒号"), max_length=20, blank=True)
     transferred_to = models.CharField(_("移出至"), max_length=100, blank=True)
     in_litigation = models.BooleanField(_("涉诉"), default=False)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
     # Retention (docs/rules.md §6.7).
     retention = models.CharField(
         _("保管期限"), max_length=10, choices=Retention.choices, default=Retention.SHORT

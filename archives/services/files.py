@@ -4,13 +4,14 @@
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from creditcoop.audit import audit_record
+from creditcoop.audit import audit_record, diff, snapshot
 from creditcoop.models import Role
-from creditcoop.permissions import require_may_write
+from creditcoop.permissions import directs_cooperative, require_may_write
+from creditcoop.workflow import Move, record, transition
 
 from ..models import (
     ArchiveFile,
@@ -19,11 +20,13 @@ from ..models import (
     DirectoryItem,
     DirectoryTemplate,
     FileItem,
+    FileStatus,
     Retention,
     Section,
     Series,
 )
-from ._common import ArchiveError, today_or
+from ..models.files import MANAGEMENT_SECTIONS
+from ._common import ArchiveError, require_archivist, today_or
 
 Source = DirectoryItem.Source
 
@@ -219,3 +222,183 @@ def item_collect(*, item_ids, actor, collected: bool = True) -> int:
         )
         changed += 1
     return changed
+
+
+# --- by hand: items, the archivist's edits, management records, transfers (§6.1, §6.4) -----
+
+
+def _locked_file(file) -> ArchiveFile:
+    return ArchiveFile.objects.select_for_update().get(pk=file.pk)
+
+
+@transaction.atomic
+def item_add(*, file, name, required=True, original=True, pages=1, actor) -> FileItem:
+    """Add a document the directory does not list to a file still being prepared."""
+    require_may_write(actor)
+    file = _locked_file(file)
+    if not may_prepare(actor, file):
+        raise ArchiveError(_("只有信贷内勤或该档案的主办信贷员可以增加资料。"))
+    if file.status != FileStatus.PREPARING:
+        raise ArchiveError(_("档案 %(file)s 已移交或入库，不能再增加资料。") % {"file": file})
+    name = (name or "").strip()
+    if not name:
+        raise ArchiveError(_("请填写资料名称。"), field="name")
+    if not pages or int(pages) < 1:
+        raise ArchiveError(_("页数至少为 1。"), field="pages")
+    last = file.items.aggregate(m=Max("order"))["m"] or 0
+    item = FileItem.objects.create(
+        file=file,
+        order=last + 1,
+        name=name,
+        required=bool(required),
+        original=bool(original),
+        pages=int(pages),
+    )
+    audit_record(
+        actor=actor,
+        action="archives.item_add",
+        obj=file,
+        changes={"item": name, "required": item.required, "original": item.original},
+    )
+    return item
+
+
+EDITABLE = ["shelf", "box", "retention", "in_litigation"]
+
+
+@transaction.atomic
+def file_edit(*, file, actor, **values) -> ArchiveFile:
+    """The archivist corrects a file's location, retention class and litigation flag."""
+    require_may_write(actor)
+    file = _locked_file(file)
+    require_archivist(actor, file.cooperative_id)
+    if file.status == FileStatus.DESTROYED:
+        raise ArchiveError(_("档案已销毁，不能再修改。"))
+    unknown = set(values) - set(EDITABLE)
+    if unknown:
+        raise ArchiveError(_("不能修改这些项目：%(f)s") % {"f": "、".join(sorted(unknown))})
+    if "retention" in values and values["retention"] not in Retention.values:
+        raise ArchiveError(_("请选择保管期限。"), field="retention")
+    before = snapshot(file, EDITABLE)
+    for key, value in values.items():
+        setattr(file, key, value.strip() if isinstance(value, str) else value)
+    changes = diff(before, snapshot(file, EDITABLE))
+    if not changes:
+        return file
+    file.save(update_fields=list(changes))
+    audit_record(actor=actor, action="archives.file_edit", obj=file, changes=changes)
+    return file
+
+
+@transaction.atomic
+def record_create(
+    *, cooperative, title, section, record_date, pages, actor, note=""
+) -> ArchiveFile:
+    """File a management record (sections e–j: minutes, circulars, reports, team records).
+
+    It starts being prepared, like a loan file, with one item (the record itself, in hand):
+    it reaches the room by the same handover and intake, so it is checked and numbered by
+    the same rules (docs/rules.md §6.1)."""
+    require_may_write(actor)
+    if not directs_cooperative(actor, cooperative.pk):
+        require_archivist(actor, cooperative.pk)
+    if section not in MANAGEMENT_SECTIONS:
+        raise ArchiveError(_("管理类档案只能归入 e 至 j 类。"), field="section")
+    title = (title or "").strip()
+    if not title:
+        raise ArchiveError(_("请填写案卷题名。"), field="title")
+    if not pages or int(pages) < 1:
+        raise ArchiveError(_("页数至少为 1。"), field="pages")
+    if record_date is None or record_date > timezone.localdate():
+        raise ArchiveError(_("形成日期不能晚于今天。"), field="record_date")
+    today = timezone.localdate()
+    file = ArchiveFile.objects.create(
+        cooperative=cooperative,
+        room=room_for(cooperative),
+        section=section,
+        series="",
+        colour="",
+        title=title,
+        record_date=record_date,
+        clerk=actor,
+        retention=Retention.LONG,
+        opened_on=today,
+        note=(note or "").strip(),
+    )
+    FileItem.objects.create(
+        file=file,
+        order=1,
+        name=title,
+        required=True,
+        original=True,
+        pages=int(pages),
+        status=FileItem.Status.COLLECTED,
+        collected_by=actor,
+        collected_at=timezone.now(),
+    )
+    record(
+        Move(
+            file,
+            "",
+            FileStatus.PREPARING,
+            actor,
+            action="archives.record_create",
+            changes={
+                "section": section,
+                "title": title,
+                "record_date": record_date.isoformat(),
+                "pages": int(pages),
+                "note": file.note,
+            },
+        )
+    )
+    return file
+
+
+@transaction.atomic
+def file_transfer(*, file, transferred_to, reason, actor) -> ArchiveFile:
+    """The archivist sends a file out of the room (to recovery, a court): it is no longer on
+    the shelf until it comes back."""
+    require_may_write(actor)
+    file = _locked_file(file)
+    require_archivist(actor, file.cooperative_id)
+    transferred_to = (transferred_to or "").strip()
+    reason = (reason or "").strip()
+    if not transferred_to:
+        raise ArchiveError(_("请填写移出至何处（如清收部门、某某法院）。"), field="transferred_to")
+    if not reason:
+        raise ArchiveError(_("请填写移出事由。"), field="reason")
+    if file.status != FileStatus.IN_ROOM:
+        raise ArchiveError(
+            _("只有在库的档案可以移出，档案 %(file)s 当前为“%(state)s”。")
+            % {"file": file, "state": file.get_status_display()}
+        )
+    file.transferred_to = transferred_to
+    return transition(
+        file,
+        FileStatus.TRANSFERRED,
+        actor=actor,
+        reason=reason,
+        fields=["transferred_to"],
+        changes={"transferred_to": transferred_to},
+    )
+
+
+@transaction.atomic
+def file_transfer_back(*, file, actor, note="") -> ArchiveFile:
+    """A transferred file comes back to the room (its shelf and box are kept)."""
+    require_may_write(actor)
+    file = _locked_file(file)
+    require_archivist(actor, file.cooperative_id)
+    if file.status != FileStatus.TRANSFERRED:
+        raise ArchiveError(_("档案 %(file)s 未移出，无需收回。") % {"file": file})
+    came_from = file.transferred_to
+    file.transferred_to = ""
+    return transition(
+        file,
+        FileStatus.IN_ROOM,
+        actor=actor,
+        reason=(note or "").strip() or _("自%(to)s收回") % {"to": came_from},
+        fields=["transferred_to"],
+        changes={"transferred_to": [came_from, ""]},
+    )
