@@ -252,3 +252,29 @@ def phone_page(browser):
     pg.set_default_timeout(10000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def clerk(org):
+    """Cooperative A's loan-office clerk (信贷内勤, archives handover)."""
+    from creditcoop.models import Role
+    from tests import factories as f
+
+    return f.StaffFactory(
+        username="C001", name="秦内勤", roles=[Role.CLERK], cooperative=org.coop_a, union=org.union
+    )
+
+
+@pytest.fixture(autouse=True)
+def _archive_defaults(_fresh_calendar_cache, django_db_blocker):
+    """The archive directory template and the borrowing approval matrix are migration data
+    too, which a transactional test's flush removes: put them back (archives handover)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from archives.models import ApprovalRule, DirectoryTemplate
+
+    with django_db_blocker.unblock():
+        if not DirectoryTemplate.objects.exists() and not ApprovalRule.objects.exists():
+            import_module("archives.migrations.0002_defaults").forwards(apps, None)

@@ -1,0 +1,1 @@
+"""Forms of the archive stage, one module per area."""
