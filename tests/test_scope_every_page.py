@@ -228,6 +228,9 @@ PAGES: dict[str, Page] = {
     "archives:handover_submit": Page(
         POST, lambda w: {"pk": w.handover.pk}, who=OFFICER, owner="clerk_b"
     ),
+    "archives:handover_discard": Page(
+        POST, lambda w: {"pk": w.handover.pk}, who=OFFICER, owner="clerk_b"
+    ),
     "archives:handover_print": Page(GET, lambda w: {"pk": w.handover.pk}),
     "archives:handover_check": Page(
         BOTH, lambda w: {"pk": w.handover_line.pk}, who=("archivist",), owner="archivist_b"

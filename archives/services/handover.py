@@ -201,6 +201,26 @@ def handover_submit(*, batch, actor) -> HandoverBatch:
     return batch
 
 
+@transaction.atomic
+def handover_discard(*, batch, actor) -> None:
+    """Throw away a draft list (drawn up by mistake): its files are free for another list.
+    A submitted list is a register entry and stays."""
+    require_may_write(actor)
+    batch = _batch_locked(batch)
+    if batch.status != HandoverBatch.Status.DRAFT:
+        raise ArchiveError(_("移交清单已提交，不能作废。"))
+    files = [line.file for line in batch.lines.select_related("file")]
+    if not (batch.handed_by_id == actor.pk or all(may_prepare(actor, f) for f in files)):
+        raise ArchiveError(_("只有编制人或信贷内勤可以作废移交清单。"))
+    audit_record(
+        actor=actor,
+        action="archives.handover_discard",
+        obj=batch,
+        changes={"number": batch.number, "files": [f.contract_number or f.title for f in files]},
+    )
+    batch.delete()
+
+
 @dataclass(frozen=True)
 class CheckResult:
     line: HandoverLine

@@ -368,3 +368,16 @@ def test_concurrent_intake_gets_distinct_consecutive_numbers(org, clerk):
     assert numbers == [f"A001-b-{year}-000001", f"A001-b-{year}-000002"]
     assert IntakeRecord.objects.count() == 2
     assert NumberSequence.objects.get(key=f"no:b:{year}").last == 2
+
+
+def test_a_draft_list_can_be_discarded_and_frees_its_files(org, clerk):
+    file = ready_file(org, clerk)
+    batch = services.handover_create(actor=clerk, cooperative=org.coop_a, file_ids=[file.pk])
+    with pytest.raises(ArchiveError, match="编制人或信贷内勤"):
+        services.handover_discard(batch=batch, actor=org.officer2)
+    services.handover_discard(batch=batch, actor=clerk)
+    assert not HandoverBatch.objects.exists()
+    assert AuditLog.objects.filter(action="archives.handover_discard").exists()
+    again = submitted(org, clerk, file)  # the file is free for another list
+    with pytest.raises(ArchiveError, match="已提交，不能作废"):
+        services.handover_discard(batch=again, actor=clerk)

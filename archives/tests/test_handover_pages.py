@@ -224,3 +224,59 @@ def test_the_transfer_list_prints_in_two_parts(org, clerk, login):
         assert body.count(text) >= 2, text
     assert body.count("复印件</td>") >= 2 and body.count("原件</td>") >= 2
     assert body.count(f"{file.household.head_name} · ") == 2
+
+
+def test_a_draft_is_discarded_from_its_page(org, clerk, login):
+    file = ready_file(org, clerk)
+    batch = services.handover_create(actor=clerk, cooperative=org.coop_a, file_ids=[file.pk])
+    client = login(clerk)
+    assert (
+        "作废草稿"
+        in client.get(reverse("archives:handover_detail", args=[batch.pk])).content.decode()
+    )
+    resp = client.post(reverse("archives:handover_discard", args=[batch.pk]))
+    assert resp.status_code == 302 and resp.url == reverse("archives:handover_list")
+    assert not HandoverBatch.objects.exists()
+    batch = submitted(org, clerk, file)
+    resp = client.post(reverse("archives:handover_discard", args=[batch.pk]), follow=True)
+    assert "已提交，不能作废" in resp.content.decode()
+    assert HandoverBatch.objects.filter(pk=batch.pk).exists()
+
+
+def test_lists_and_registers_take_the_same_queries_for_more_rows(org, clerk, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(client, url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    urls = [
+        reverse("archives:handover_list"),
+        reverse("archives:handover_register"),
+        reverse("archives:intake_register"),
+    ]
+
+    def one_more():
+        batch = submitted(org, clerk, ready_file(org, clerk))
+        line = batch.lines.get()
+        items = line.file.items.filter(status=FileItem.Status.COLLECTED)
+        services.handover_check(
+            line=line, actor=org.archivist, results={i.pk: (True, "") for i in items}
+        )
+        return batch
+
+    client = login(org.director)
+    one_more()
+    before = [count(client, u) for u in urls]
+    one_more()
+    one_more()
+    assert [count(client, u) for u in urls] == before
+    # A list of one file and a list of three: the same queries on the detail and the print.
+    small = submitted(org, clerk, ready_file(org, clerk))
+    large = submitted(org, clerk, *[ready_file(org, clerk) for _ in range(3)])
+    for name in ("archives:handover_detail", "archives:handover_print"):
+        assert count(client, reverse(name, args=[small.pk])) == count(
+            client, reverse(name, args=[large.pk])
+        )

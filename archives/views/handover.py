@@ -179,6 +179,20 @@ def handover_submit(request, pk):
     return redirect("archives:handover_detail", batch.pk)
 
 
+@require_POST
+@roles_required(*PREPARERS)
+def handover_discard(request, pk):
+    batch = sel.handover_get(request.user, pk)
+    try:
+        services.handover_discard(batch=batch, actor=request.user)
+    except DomainError as e:
+        for message in e.messages:
+            messages.error(request, message)
+        return redirect("archives:handover_detail", batch.pk)
+    messages.success(request, _("移交清单 %(number)s 已作废。") % {"number": batch.number})
+    return redirect("archives:handover_list")
+
+
 @roles_required(*READERS)
 def handover_print(request, pk):
     batch = sel.handover_get(request.user, pk)
@@ -401,6 +415,7 @@ urlpatterns = [
     path("handovers/new/", handover_create, name="handover_create"),
     path("handovers/<int:pk>/", handover_detail, name="handover_detail"),
     path("handovers/<int:pk>/submit/", handover_submit, name="handover_submit"),
+    path("handovers/<int:pk>/discard/", handover_discard, name="handover_discard"),
     path("handovers/<int:pk>/print/", handover_print, name="handover_print"),
     path("handover-lines/<int:pk>/check/", handover_check, name="handover_check"),
     path("intake-register/", intake_register, name="intake_register"),
