@@ -297,6 +297,12 @@ def handover_check(
         checks.append({"item": item.pk, "name": item.name, "ok": bool(ok), "reason": reason})
     if errors:
         raise ArchiveError(errors=errors)
+    # A required item added after the list was submitted (a new drawdown's IOU) was never
+    # handed over: the file cannot be taken in without it.
+    for item in missing_required(file):
+        reason = _("未随档移交")
+        rejected.append((item, reason))
+        checks.append({"item": item.pk, "name": item.name, "ok": False, "reason": reason})
     line.checks = checks
     line.checked_by = actor
     line.checked_at = timezone.now()

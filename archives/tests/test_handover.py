@@ -381,3 +381,18 @@ def test_a_draft_list_can_be_discarded_and_frees_its_files(org, clerk):
     again = submitted(org, clerk, file)  # the file is free for another list
     with pytest.raises(ArchiveError, match="已提交，不能作废"):
         services.handover_discard(batch=again, actor=clerk)
+
+
+def test_a_required_item_added_after_submission_sends_the_file_back(org, clerk):
+    file = ready_file(org, clerk)
+    batch = submitted(org, clerk, file)
+    line = batch.lines.get()
+    received = all_received(line)
+    second = lf.draw(org, file.contract, "1000")  # a new IOU, never handed over
+    result = services.handover_check(line=line, actor=org.archivist, results=received)
+    assert not result.accepted
+    line.refresh_from_db()
+    file.refresh_from_db()
+    assert line.reason == "借据：未随档移交"
+    assert file.status == FS.PREPARING
+    assert [i.reference for i in missing_required(file)] == [second.number]

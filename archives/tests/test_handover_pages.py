@@ -14,6 +14,7 @@ from archives.services import handover as services
 from archives.services.files import item_collect
 from archives.tests.test_handover import loan_file, ready_file, submitted
 from creditcoop.models import Role
+from loans.tests import factories as lf
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -280,3 +281,13 @@ def test_lists_and_registers_take_the_same_queries_for_more_rows(org, clerk, log
         assert count(client, reverse(name, args=[small.pk])) == count(
             client, reverse(name, args=[large.pk])
         )
+
+
+def test_the_check_page_warns_of_a_required_item_never_handed_over(org, clerk, login):
+    file = ready_file(org, clerk)
+    line = submitted(org, clerk, file).lines.get()
+    url = reverse("archives:handover_check", args=[line.pk])
+    assert 'id="absent"' not in login(org.archivist).get(url).content.decode()
+    loan = lf.draw(org, file.contract, "1000")
+    body = login(org.archivist).get(url).content.decode()
+    assert "未随档移交" in body and loan.number in body

@@ -20,7 +20,7 @@ from .. import selectors_handover as sel
 from ..forms.handover import HandoverCheckForm, HandoverCreateForm, RegisterFilterForm
 from ..models import FileItem, HandoverBatch, HandoverLine
 from ..services import handover as services
-from ..services.files import may_prepare
+from ..services.files import may_prepare, missing_required
 
 READERS = (
     Role.OFFICER,
@@ -258,7 +258,14 @@ def handover_check(request, pk):
     return render(
         request,
         "archives/handover_check.html",
-        {"tab": "handover", "line": line, "batch": batch, "file": line.file, "form": form},
+        {
+            "tab": "handover",
+            "line": line,
+            "batch": batch,
+            "file": line.file,
+            "form": form,
+            "absent": missing_required(line.file) if form is not None else [],
+        },
     )
 
 
