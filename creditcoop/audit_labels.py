@@ -143,6 +143,8 @@ ACTIONS = {
     "archives.handover_create": _("编制移交清单"),
     "archives.handover_check": _("逐项核对移交档案"),
     "archives.file_intake": _("档案入库编号"),
+    # ahand: a draft transfer list thrown away
+    "archives.handover_discard": _("作废移交清单草稿"),
     "archives.borrowing_request": _("登记借阅申请"),
     "archives.borrowing_approved": _("批准借阅"),
     "archives.borrowing_refused": _("不予借阅"),

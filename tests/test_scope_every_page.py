@@ -308,6 +308,22 @@ PAGES: dict[str, Page] = {
     "archives:file_transfer": Page(POST, archive_file, who=ARCHIVIST, owner="archivist_b"),
     "archives:file_transfer_back": Page(POST, archive_file, who=ARCHIVIST, owner="archivist_b"),
     "archives:record_create": Page(BOTH, who=("archivist", "director")),
+    # archives: handover and intake (ahand)
+    "archives:handover_list": Page(GET),
+    "archives:handover_create": Page(BOTH, who=OFFICER),
+    "archives:handover_detail": Page(GET, lambda w: {"pk": w.handover.pk}),
+    "archives:handover_submit": Page(
+        POST, lambda w: {"pk": w.handover.pk}, who=OFFICER, owner="clerk_b"
+    ),
+    "archives:handover_discard": Page(
+        POST, lambda w: {"pk": w.handover.pk}, who=OFFICER, owner="clerk_b"
+    ),
+    "archives:handover_print": Page(GET, lambda w: {"pk": w.handover.pk}),
+    "archives:handover_check": Page(
+        BOTH, lambda w: {"pk": w.handover_line.pk}, who=("archivist",), owner="archivist_b"
+    ),
+    "archives:intake_register": Page(GET),
+    "archives:handover_register": Page(GET),
 }
 
 
@@ -533,6 +549,30 @@ def _world(org):
     recovery_services.npl_guarantor_add(actor=org.officer_b, record=w.npl, name="钱乙保")
     w.npl_import = NplImport.objects.create(
         cooperative=org.coop_b, uploaded_by=org.director_b, file_name="表外.xlsx", rows=[]
+    )
+    # Archives, handover and intake (ahand): the drawn contract's file on a submitted list
+    # awaiting its check; a second file already taken into the room.
+    from archives.models import ArchiveFile
+    from archives.services import handover as handover_services
+    from archives.services.files import item_collect
+
+    w.clerk_b = f.StaffFactory(username="C101", cooperative=org.coop_b, roles=[Role.CLERK])
+
+    def handed_over(contract):
+        file = ArchiveFile.objects.get(contract=contract)
+        item_collect(item_ids=list(file.items.values_list("pk", flat=True)), actor=w.clerk_b)
+        batch = handover_services.handover_create(
+            actor=w.clerk_b, cooperative=org.coop_b, file_ids=[file.pk]
+        )
+        return handover_services.handover_submit(batch=batch, actor=w.clerk_b)
+
+    w.handover = handed_over(w.contract)
+    w.handover_line = w.handover.lines.get()
+    filed = handed_over(lf.contract(b)).lines.get()
+    handover_services.handover_check(
+        line=filed,
+        actor=w.archivist_b,
+        results={i.pk: (True, "") for i in filed.file.items.filter(status="collected")},
     )
     return w
 
