@@ -115,6 +115,14 @@ def npl(w):
     return {"pk": w.npl.pk}
 
 
+def roll(w):
+    return {"pk": w.roll.pk}
+
+
+def roll_line(w):
+    return {"pk": w.roll.lines.get().pk}
+
+
 OFFICER = ("officer1",)
 LEADERS = ("director",)
 TELLER = ("teller",)
@@ -291,6 +299,21 @@ PAGES: dict[str, Page] = {
     "recovery:npl_import_template": Page(GET, who=LEADERS),
     "recovery:npl_import_preview": Page(
         BOTH, lambda w: {"token": w.npl_import.token}, who=LEADERS, owner="director_b"
+    ),
+    # recovery: village roll and blacklist
+    "recovery:roll_list": Page(GET),
+    "recovery:roll_create": Page(POST),
+    "recovery:roll_detail": Page(GET, roll),
+    "recovery:roll_witness": Page(POST, roll),
+    "recovery:roll_post": Page(POST, roll),
+    "recovery:roll_consent": Page(POST, roll),
+    "recovery:roll_print": Page(GET, roll),
+    "recovery:roll_line_check": Page(POST, roll_line),
+    "recovery:roll_receipt_add": Page(POST, roll_line),
+    "recovery:blacklist": Page(GET),
+    "recovery:blacklist_add": Page(BOTH, npl, who=LEADERS, owner="director_b"),
+    "recovery:blacklist_exit": Page(
+        POST, lambda w: {"pk": w.blacklist.pk}, who=LEADERS, owner="director_b"
     ),
 }
 
@@ -517,6 +540,13 @@ def _world(org):
     recovery_services.npl_guarantor_add(actor=org.officer_b, record=w.npl, name="钱乙保")
     w.npl_import = NplImport.objects.create(
         cooperative=org.coop_b, uploaded_by=org.director_b, file_name="表外.xlsx", rows=[]
+    )
+    # Recovery (roll): a village roll of 王湾村 and a blacklist entry from the record.
+    w.roll = recovery_services.roll_create(actor=org.officer_b, village=w.village)
+    w.npl.borrower_id_number = w.household.members.first().id_number
+    w.npl.save(update_fields=["borrower_id_number"])
+    w.blacklist = recovery_services.blacklist_add(
+        actor=org.director_b, record=w.npl, reason="late_repayment"
     )
     return w
 
