@@ -366,3 +366,17 @@ def test_pages_walk_the_roll(org, client):
     client.force_login(org.auditor)
     assert client.get(detail).status_code == 200
     assert client.post(reverse("recovery:roll_line_check", args=[line.pk])).status_code == 403
+
+
+def test_demo_posts_a_village_roll_once(org):
+    from recovery import demo
+
+    _member(org.village_a1)
+    today = date(2026, 12, 7)
+    first = demo.seed(today=today)
+    assert first["rolls"] >= 1
+    roll = CollectionRoll.objects.get(village=org.village_a1)
+    assert roll.status == CollectionRoll.Status.POSTED and roll.copies == 3
+    assert RollReceipt.objects.filter(line__roll=roll).count() == 1
+    assert demo.seed(today=today)["rolls"] == 0
+    assert CollectionRoll.objects.count() == 1
