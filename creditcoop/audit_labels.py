@@ -167,6 +167,20 @@ ACTIONS = {
     "recovery.guarantor_add": _("登记保证人"),
     "recovery.event_add": _("登记诉讼时效事项"),
     "recovery.assessment_save": _("偿还可能性认定"),
+    # recovery: village roll and blacklist
+    "recovery.roll_create": _("编制清收公告"),
+    "recovery.roll_line_check": _("清收公告逐笔核对借据"),
+    "recovery.roll_checked": _("清收公告核对完毕"),
+    "recovery.roll_reopen": _("清收公告退回核对"),
+    "recovery.roll_witness": _("登记清收公告村委会证明人"),
+    "recovery.roll_post": _("张贴清收公告"),
+    "recovery.roll_receipt": _("登记清收公告入户回执"),
+    "recovery.roll_print": _("打印清收公告"),
+    "recovery.consent_record": _("登记公布姓名单独同意"),
+    "recovery.blacklist_add": _("列入黑名单"),
+    "recovery.blacklist_exit": _("还清本息退出黑名单"),
+    "recovery.blacklist_default_end": _("登记违约行为终止日"),
+    "recovery.blacklist_lapse": _("黑名单保存期满失效"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -206,6 +220,7 @@ OBJECT_PAGES = {
     "archives.destructionbatch": "archives:destruction_detail",
     "archives.inspection": "archives:inspection_detail",
     "recovery.nplrecord": "recovery:record_detail",
+    "recovery.collectionroll": "recovery:roll_detail",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

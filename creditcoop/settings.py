@@ -140,6 +140,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.limitation_sweep_nightly",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Blacklist entries whose lapse day has come (default end + the union's years).
+    "blacklist-lapse-nightly": {
+        "task": "recovery.tasks.blacklist_lapse_nightly",
+        "schedule": crontab(hour=2, minute=20),
+    },
     # Daily, just after midnight: settles the 20th once that counter day is over (on the
     # 21st), before the 01:00 classification; on other days it finds nothing to settle.
     "interest-settle-quarterly": {

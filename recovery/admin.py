@@ -3,14 +3,18 @@ from django.contrib import admin
 from creditcoop.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import (
+    CollectionRoll,
+    CollectionRollLine,
     LimitationEvent,
     LimitationWarning,
     NplGuarantor,
     NplImport,
     NplInstalment,
     NplRecord,
+    PublicationConsent,
     RecoverabilityAssessment,
     RecoveryPolicy,
+    RollReceipt,
     VintageScheme,
     VintageSegment,
 )
@@ -94,3 +98,35 @@ class RecoverabilityAssessmentAdmin(ReadOnlyAdmin):
 @admin.register(NplImport)
 class NplImportAdmin(ReadOnlyAdmin):
     list_display = ["cooperative", "file_name", "status", "error_count", "created_at"]
+
+
+class RollLineInline(admin.TabularInline):
+    model = CollectionRollLine
+    extra = 0
+    fields = ["position", "record", "principal", "interest", "penalty", "checked", "posted_name"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(CollectionRoll)
+class CollectionRollAdmin(ReadOnlyAdmin):
+    list_display = ["village", "as_of", "status", "witness", "posted_on", "created_by"]
+    list_filter = ["status"]
+    inlines = [RollLineInline]
+
+
+@admin.register(RollReceipt)
+class RollReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["line", "guarantor", "signer_name", "signer_relation", "signed_on"]
+
+
+@admin.register(PublicationConsent)
+class PublicationConsentAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = ["name", "id_number", "given_on", "evidence", "withdrawn_on"]
+    search_fields = ["name", "id_number"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

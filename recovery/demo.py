@@ -193,4 +193,13 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
                 today=today,
             )
     warned = services.limitation_sweep(today=today)
-    return {**counts, "imported": imported, "events": events, "warnings": warned["warnings"]}
+    from .demo_roll import seed_roll
+
+    roll = seed_roll(today=today)
+    return {
+        **counts,
+        "imported": imported,
+        "events": events,
+        "warnings": warned["warnings"],
+        **roll,
+    }

@@ -120,6 +120,16 @@ def archive_file(w):
 
 
 ARCHIVIST = ("archivist",)
+
+
+def roll(w):
+    return {"pk": w.roll.pk}
+
+
+def roll_line(w):
+    return {"pk": w.roll.lines.get().pk}
+
+
 OFFICER = ("officer1",)
 LEADERS = ("director",)
 TELLER = ("teller",)
@@ -324,6 +334,21 @@ PAGES: dict[str, Page] = {
     ),
     "archives:intake_register": Page(GET),
     "archives:handover_register": Page(GET),
+    # recovery: village roll and blacklist
+    "recovery:roll_list": Page(GET),
+    "recovery:roll_create": Page(POST),
+    "recovery:roll_detail": Page(GET, roll),
+    "recovery:roll_witness": Page(POST, roll),
+    "recovery:roll_post": Page(POST, roll),
+    "recovery:roll_consent": Page(POST, roll),
+    "recovery:roll_print": Page(GET, roll),
+    "recovery:roll_line_check": Page(POST, roll_line),
+    "recovery:roll_receipt_add": Page(POST, roll_line),
+    "recovery:blacklist": Page(GET),
+    "recovery:blacklist_add": Page(BOTH, npl, who=LEADERS, owner="director_b"),
+    "recovery:blacklist_exit": Page(
+        POST, lambda w: {"pk": w.blacklist.pk}, who=LEADERS, owner="director_b"
+    ),
 }
 
 
@@ -573,6 +598,13 @@ def _world(org):
         line=filed,
         actor=w.archivist_b,
         results={i.pk: (True, "") for i in filed.file.items.filter(status="collected")},
+    )
+    # Recovery (roll): a village roll of 王湾村 and a blacklist entry from the record.
+    w.roll = recovery_services.roll_create(actor=org.officer_b, village=w.village)
+    w.npl.borrower_id_number = w.household.members.first().id_number
+    w.npl.save(update_fields=["borrower_id_number"])
+    w.blacklist = recovery_services.blacklist_add(
+        actor=org.director_b, record=w.npl, reason="late_repayment"
     )
     return w
 

@@ -97,7 +97,23 @@ class PromotionSurveyAdmin(ReadOnlyAdmin):
     inlines = [PromotionEventInline]
 
 
-BAD_RECORD_FIELDS = ["id_number", "name", "kind", "note", "settled_on", "active"]
+BAD_RECORD_FIELDS = [
+    "id_number",
+    "name",
+    "kind",
+    "note",
+    "settled_on",
+    "active",
+    "reason",
+    "source",
+    "source_reference",
+    "cooperative",
+    "listed_on",
+    "no_fault",
+    "default_ended_on",
+    "exited_on",
+    "exit_reason",
+]
 
 
 @admin.register(BadCreditRecord)
@@ -113,7 +129,7 @@ class BadCreditRecordAdmin(admin.ModelAdmin):
         "recorded_by",
         "recorded_at",
     ]
-    list_filter = ["kind", "active"]
+    list_filter = ["kind", "active", "reason", "exit_reason"]
     search_fields = ["name", "id_number"]
     fields = [*BAD_RECORD_FIELDS, "recorded_by", "recorded_at"]
     readonly_fields = ["recorded_by", "recorded_at"]

@@ -1,3 +1,4 @@
+import calendar
 import uuid
 
 from django.conf import settings
@@ -425,6 +426,25 @@ class HouseholdImport(models.Model):
         return f"{self.village} {self.file_name}"
 
 
+class BlacklistReason(models.TextChoices):
+    LATE_REPAYMENT = "late_repayment", _("不能按期还款")
+    UNPAID_INTEREST = "unpaid_interest", _("不按期结息")
+    MISUSE = "misuse", _("擅自改变贷款用途")
+    OTHER = "other", _("其他")
+
+
+class BlacklistSource(models.TextChoices):
+    NPL_RECORD = "npl_record", _("不良贷款登记")
+    LOAN = "loan", _("借据")
+    MANUAL = "manual", _("手工登记")
+    EXTERNAL = "external", _("其他金融机构")
+
+
+class BlacklistExit(models.TextChoices):
+    REPAID = "repaid", _("还清本息退出")
+    LAPSED = "lapsed", _("保存期满失效")
+
+
 class BadCreditRecord(models.Model):
     """A person's bad credit history at the cooperative (by resident ID number).
 
@@ -464,6 +484,45 @@ class BadCreditRecord(models.Model):
         verbose_name=_("登记人"),
     )
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # Blacklist (黑名单, R12, L18): why, from where, and how the entry ends. Recovery's
+    # services write these; this layer only reads `active` (the exit and the nightly lapse
+    # clear it).
+    reason = models.CharField(
+        _("列入原因"), max_length=20, choices=BlacklistReason.choices, blank=True
+    )
+    source = models.CharField(
+        _("来源"), max_length=12, choices=BlacklistSource.choices, default=BlacklistSource.MANUAL
+    )
+    source_reference = models.CharField(
+        _("来源借据编号"), max_length=40, blank=True, help_text=_("不良贷款登记或借据的编号。")
+    )
+    # The NPL register row (recovery.NplRecord) it came from: an id, not a foreign key,
+    # because this layer does not know the recovery app.
+    source_record_id = models.PositiveBigIntegerField(_("不良贷款登记序号"), null=True, blank=True)
+    cooperative = models.ForeignKey(
+        "creditcoop.Cooperative",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登记信用社"),
+    )
+    listed_on = models.DateField(_("列入日期"), null=True, blank=True)
+    no_fault = models.BooleanField(
+        _("非本人原因违约"),
+        default=False,
+        help_text=_("非主观原因违约的，还清全部本息后退出黑名单。"),
+    )
+    default_ended_on = models.DateField(
+        _("违约行为终止日"),
+        null=True,
+        blank=True,
+        help_text=_("自该日起满保存年限后不良记录失效（征信业管理条例第十六条）。"),
+    )
+    exited_on = models.DateField(_("退出日期"), null=True, blank=True)
+    exit_reason = models.CharField(
+        _("退出方式"), max_length=10, choices=BlacklistExit.choices, blank=True
+    )
 
     class Meta:
         # Built first by the recovery app: the table keeps its name.
@@ -475,6 +534,22 @@ class BadCreditRecord(models.Model):
             models.CheckConstraint(
                 condition=models.Q(settled_on__isnull=True) | models.Q(kind="npl"),
                 name="badrecord_settled_only_npl",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(exited_on__isnull=True) | models.Q(active=False),
+                name="badrecord_exited_inactive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(exited_on__isnull=True, exit_reason="")
+                | (models.Q(exited_on__isnull=False) & ~models.Q(exit_reason="")),
+                name="badrecord_exit_with_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["default_ended_on"],
+                condition=models.Q(active=True, kind="blacklist"),
+                name="badrecord_lapse",
             )
         ]
 
@@ -496,6 +571,17 @@ class BadCreditRecord(models.Model):
             errors["settled_on"] = _("只有非本人原因形成的不良贷款可以填写结清日期。")
         if errors:
             raise ValidationError(errors)
+
+    def lapses_on(self, years: int):
+        """The day a fault entry lapses: `years` after the default ended (29 February → 28
+        February, as PostgreSQL adds years). None while the default goes on, and for a
+        no-fault default (it exits on full repayment)."""
+        if self.no_fault or self.default_ended_on is None:
+            return None
+        d = self.default_ended_on
+        year = d.year + years
+        day = 28 if (d.month, d.day) == (2, 29) and not calendar.isleap(year) else d.day
+        return d.replace(year=year, day=day)
 
     @property
     def blocks_credit(self) -> bool:

@@ -15,3 +15,4 @@ from .register import NplInstalment as NplInstalment
 from .register import NplRecord as NplRecord
 from .register import RecoverabilityAssessment as RecoverabilityAssessment
 from .register import RiskClass as RiskClass
+from .roll import CollectionRoll, CollectionRollLine, PublicationConsent, RollReceipt  # noqa: F401

@@ -2,6 +2,12 @@
 transaction: lock the record, check, write, recompute the limitation, audit."""
 
 from ._common import RecoveryError, may_manage, may_pursue
+from .blacklist import (  # noqa: E402 (village roll and blacklist)
+    blacklist_add,
+    blacklist_default_end,
+    blacklist_exit,
+    blacklist_lapse,
+)
 from .imports import npl_import_confirm, npl_import_preview
 from .limitation import (
     limitation_compute,
@@ -15,6 +21,18 @@ from .register import (
     npl_guarantor_add,
     npl_record_update,
     npl_register_sync,
+)
+from .roll import (
+    consent_record,
+    roll_create,
+    roll_line_check,
+    roll_post,
+    roll_print_log,
+    roll_receipt_add,
+    roll_witness,
+)
+from .roll import (
+    may_keep_roll as roll_may_keep,
 )
 from .sweep import limitation_sweep
 
@@ -34,4 +52,16 @@ __all__ = [
     "npl_import_preview",
     "npl_record_update",
     "npl_register_sync",
+    "blacklist_add",
+    "blacklist_default_end",
+    "blacklist_exit",
+    "blacklist_lapse",
+    "consent_record",
+    "roll_create",
+    "roll_may_keep",
+    "roll_line_check",
+    "roll_post",
+    "roll_print_log",
+    "roll_receipt_add",
+    "roll_witness",
 ]
