@@ -109,7 +109,25 @@ class BorrowingForm(forms.Form):
         return kwargs
 
 
-class BorrowingFilterForm(forms.Form):
+def _style_small(form) -> None:
+    """Bootstrap classes on a filter row (small controls, like the other archive lists)."""
+    for f in form.fields.values():
+        w = f.widget
+        if isinstance(w, forms.CheckboxInput):
+            w.attrs.setdefault("class", "form-check-input")
+        elif isinstance(w, forms.Select):
+            w.attrs.setdefault("class", "form-select form-select-sm")
+        else:
+            w.attrs.setdefault("class", "form-control form-control-sm")
+
+
+class _FilterForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style_small(self)
+
+
+class BorrowingFilterForm(_FilterForm):
     q = forms.CharField(label=_("单号/借阅人/档案号"), required=False)
     status = forms.ChoiceField(label=_("状态"), choices=ALL + Status.choices, required=False)
     borrower_type = forms.ChoiceField(
@@ -120,7 +138,7 @@ class BorrowingFilterForm(forms.Form):
     incomplete = forms.BooleanField(label=_("归还不齐"), required=False)
 
 
-class RegisterFilterForm(forms.Form):
+class RegisterFilterForm(_FilterForm):
     date_from = forms.DateField(label=_("登记起"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("登记止"), required=False, widget=DateInput())
     status = forms.ChoiceField(label=_("状态"), choices=ALL + Status.choices, required=False)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from creditcoop.errors import DomainError, add_to_form
 from creditcoop.models import Role, Staff
 from creditcoop.permissions import may_write, roles_required
+from loans.models import RiskClass
 from villages.selectors import village_scope
 
 from .. import selectors
@@ -63,6 +64,7 @@ def _file_context(request, file, **forms):
     return {
         "tab": "files",
         "file": file,
+        "risk_class_label": RiskClass(file.risk_class).label,
         "items": selectors.file_items(file),
         "history": selectors.custody_history(file),
         "borrowings": selectors.file_borrowings(file),

@@ -7,6 +7,7 @@ STAGE_COMMANDS = [
     "demo_ratings",
     "demo_notices",
     "demo_loans",
+    "demo_archives",
     "demo_servicehall",
     "demo_recovery",
 ]
