@@ -75,9 +75,7 @@ def login_failed(username: str, address: str = "unknown") -> int:
     """Counts one wrong password; the tries left before either limit is reached."""
     pair = _count(_pair_key(username, address))
     from_address = _count(_address_key(address))
-    return min(
-        settings.LOGIN_FAILURE_LIMIT - pair, settings.LOGIN_ADDRESS_LIMIT - from_address
-    )
+    return min(settings.LOGIN_FAILURE_LIMIT - pair, settings.LOGIN_ADDRESS_LIMIT - from_address)
 
 
 def login_succeeded(username: str, address: str = "unknown") -> None:

@@ -19,6 +19,15 @@ BADGE_CLASSES = {
     "in_approval": "bg-warning text-dark",
     "proposed": "bg-warning text-dark",
     "ended": "bg-dark",
+    # archives: a file on the shelf is in force; handed over or lent, someone must act
+    "in_room": "bg-success",
+    "returned": "bg-success",
+    "handed_over": "bg-warning text-dark",
+    "submitted": "bg-warning text-dark",
+    "lent": "bg-warning text-dark",
+    "issued": "bg-warning text-dark",
+    "requested": "bg-warning text-dark",
+    "destroyed": "bg-dark",
 }
 
 

@@ -25,12 +25,8 @@ class AuditFilterForm(forms.Form):
     object_type = forms.ChoiceField(label="对象类型", required=False)
     object_id = forms.CharField(label="对象编号", required=False)
     actor = forms.CharField(label="操作人（工号或姓名）", required=False)
-    date_from = forms.DateField(
-        label="起始日期", required=False, widget=DateInput()
-    )
-    date_to = forms.DateField(
-        label="截止日期", required=False, widget=DateInput()
-    )
+    date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())
+    date_to = forms.DateField(label="截止日期", required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         from .audit_labels import object_type_choices

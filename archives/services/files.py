@@ -158,11 +158,19 @@ def loan_file_add_iou(*, loan, actor) -> FileItem | None:
         original=True,
         pages=iou_line.pages if iou_line else 1,
     )
+    # The IOU filed in the archive carries its amount: the archive's recorded balance grows
+    # with it; repayments are entered when their vouchers are filed (docs/rules.md §6.6).
+    file.recorded_balance += loan.amount
+    file.save(update_fields=["recorded_balance"])
     audit_record(
         actor=actor,
         action="archives.item_add",
         obj=file,
-        changes={"item": item.name, "reference": loan.number},
+        changes={
+            "item": item.name,
+            "reference": loan.number,
+            "recorded_balance": file.recorded_balance,
+        },
     )
     return item
 

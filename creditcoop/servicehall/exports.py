@@ -67,7 +67,9 @@ def monthly_report_response(*, coop, month: date, today: date, deadlines, accoun
         title="限时办结月报·办结时限明细",
         scope=scope,
         columns=[c[0] for c in DEADLINE_COLUMNS],
-        rows=([f(d, today) for _label, f in DEADLINE_COLUMNS] for d in qs.iterator(chunk_size=2000)),
+        rows=(
+            [f(d, today) for _label, f in DEADLINE_COLUMNS] for d in qs.iterator(chunk_size=2000)
+        ),
     )
 
     qs = accountabilities.select_related("person", "deadline", "decided_by").order_by("id")

@@ -186,7 +186,9 @@ def _model_form(obj, fields, **changes):
     data = {}
     for name in fields:
         value = getattr(obj, name)
-        data[name] = "on" if value is True else ("" if value is False or value is None else str(value))
+        data[name] = (
+            "on" if value is True else ("" if value is False or value is None else str(value))
+        )
     data.update(changes)
     return {k: v for k, v in data.items() if v != ""}
 

@@ -125,9 +125,12 @@ def test_one_guess_on_each_of_twenty_accounts_from_one_address_is_throttled(clie
     resp = attacker.post("/login/", {"username": "O001", "password": "pass-1234"})
     assert resp.status_code == 200 and "登录已暂停" in resp.content.decode()
     # staff elsewhere log in as usual
-    assert Client_at("10.1.2.3").post(
-        "/login/", {"username": "O001", "password": "pass-1234"}
-    ).status_code == 302
+    assert (
+        Client_at("10.1.2.3")
+        .post("/login/", {"username": "O001", "password": "pass-1234"})
+        .status_code
+        == 302
+    )
 
 
 def Client_at(address):  # noqa: N802 - reads as a constructor

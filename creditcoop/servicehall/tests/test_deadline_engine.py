@@ -255,9 +255,7 @@ def test_stopped_on_time_creates_nothing(open_deadline, org):
 def test_reassign_before_due_reminds_the_new_person(open_deadline, org):
     d = open_deadline(start=MONDAY, days=2)
     sweep(d.remind_on)
-    engine.deadline_reassign(
-        target=d.target, kind=d.kind, responsible=org.officer2, on=d.remind_on
-    )
+    engine.deadline_reassign(target=d.target, kind=d.kind, responsible=org.officer2, on=d.remind_on)
     sweep(d.remind_on)
     assert any("限时办结提醒" in t for t in inbox(org.officer2))
 
