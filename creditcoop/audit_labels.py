@@ -165,6 +165,11 @@ ACTIONS = {
     "recovery.guarantor_add": _("登记保证人"),
     "recovery.event_add": _("登记诉讼时效事项"),
     "recovery.assessment_save": _("偿还可能性认定"),
+    # Recovery: collection actions and notices (collect).
+    "recovery.action_add": _("登记催收记录"),
+    "recovery.notice_print": _("打印催收通知书"),
+    "recovery.notice_batch": _("批量打印催收通知书"),
+    "recovery.notice_receipt": _("登记催收通知书回执"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -183,6 +188,9 @@ FIELDS = {
     "limitation_expires_on": _("诉讼时效届满日"),
     "records": _("笔数"),
     "file": _("文件"),
+    "party": _("送达对象"),
+    "total": _("合计（元）"),
+    "count": _("份数"),
 }
 
 # Pages of objects, by object type: the URL name that takes the object's id.
@@ -204,6 +212,7 @@ OBJECT_PAGES = {
     "archives.destructionbatch": "archives:destruction_detail",
     "archives.inspection": "archives:inspection_detail",
     "recovery.nplrecord": "recovery:record_detail",
+    "recovery.collectionnotice": "recovery:notice_print",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

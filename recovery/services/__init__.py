@@ -35,3 +35,20 @@ __all__ = [
     "npl_record_update",
     "npl_register_sync",
 ]
+from .collect import (  # noqa: E402
+    collection_action_add,
+    in_quiet_hours,
+    notice_amounts,
+    notice_batch_create,
+    notice_create,
+    notice_receipt_register,
+)
+
+__all__ += [
+    "collection_action_add",
+    "in_quiet_hours",
+    "notice_amounts",
+    "notice_batch_create",
+    "notice_create",
+    "notice_receipt_register",
+]
