@@ -208,3 +208,28 @@ def test_notices_are_scoped(org, client):
     assert resp.status_code == 403
     notice.refresh_from_db()
     assert notice.status == CollectionNotice.Status.PRINTED
+
+
+def test_lists_cost_the_same_queries_at_any_size(org, client, django_assert_max_num_queries):
+    day = _yesterday()
+    client.force_login(org.director)
+
+    def grow(n, start):
+        for i in range(start, start + n):
+            r = npl(org.village_a1, number=f"Q-{i}")
+            services.npl_guarantor_add(actor=org.officer1, record=r, name=f"保{i}")
+            action(org.officer1, r, at(day, 9))
+        services.notice_batch_create(actor=org.officer1, village=org.village_a1)
+
+    grow(2, 0)
+    urls = [
+        (reverse("recovery:actions_today"), {"day": day.isoformat()}),
+        (reverse("recovery:notice_list"), {}),
+    ]
+    with django_assert_max_num_queries(14) as small:
+        for url, q in urls:
+            client.get(url, q)
+    grow(20, 2)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        for url, q in urls:
+            client.get(url, q)
