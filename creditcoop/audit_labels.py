@@ -181,6 +181,11 @@ ACTIONS = {
     "recovery.blacklist_exit": _("还清本息退出黑名单"),
     "recovery.blacklist_default_end": _("登记违约行为终止日"),
     "recovery.blacklist_lapse": _("黑名单保存期满失效"),
+    # Recovery: collection actions and notices (collect).
+    "recovery.action_add": _("登记催收记录"),
+    "recovery.notice_print": _("打印催收通知书"),
+    "recovery.notice_batch": _("批量打印催收通知书"),
+    "recovery.notice_receipt": _("登记催收通知书回执"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -199,6 +204,9 @@ FIELDS = {
     "limitation_expires_on": _("诉讼时效届满日"),
     "records": _("笔数"),
     "file": _("文件"),
+    "party": _("送达对象"),
+    "total": _("合计（元）"),
+    "count": _("份数"),
 }
 
 # Pages of objects, by object type: the URL name that takes the object's id.
@@ -221,6 +229,7 @@ OBJECT_PAGES = {
     "archives.inspection": "archives:inspection_detail",
     "recovery.nplrecord": "recovery:record_detail",
     "recovery.collectionroll": "recovery:roll_detail",
+    "recovery.collectionnotice": "recovery:notice_print",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

@@ -130,3 +130,25 @@ class PublicationConsentAdmin(AuditedAdmin, admin.ModelAdmin):
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+
+# Collection actions and notices (collect).
+from .models import CollectionAction, CollectionNotice, NoticeBatch  # noqa: E402
+
+
+@admin.register(CollectionAction)
+class CollectionActionAdmin(ReadOnlyAdmin):
+    list_display = ["record", "guarantor", "kind", "at", "person", "result"]
+    list_filter = ["kind", "result"]
+
+
+@admin.register(CollectionNotice)
+class CollectionNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["number", "record", "guarantor", "printed_on", "status", "receipt_counts"]
+    list_filter = ["status"]
+    search_fields = ["number", "record__borrower_name"]
+
+
+@admin.register(NoticeBatch)
+class NoticeBatchAdmin(ReadOnlyAdmin):
+    list_display = ["cooperative", "village", "officer", "printed_on", "created_by"]

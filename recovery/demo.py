@@ -15,6 +15,7 @@ from creditcoop.models import Cooperative, Role, Staff
 
 from . import limitation as L
 from . import services
+from .demo_collect import seed_collect
 from .imports import COLUMNS
 from .models import NplRecord
 
@@ -192,6 +193,7 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
                 measures="签订还款计划，每月还款五百元",
                 today=today,
             )
+    seed_collect(today=today)
     warned = services.limitation_sweep(today=today)
     from .demo_roll import seed_roll
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import roll
+from .views import collect, roll
 
 app_name = "recovery"
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     path("import/template/", views.npl_import_template, name="npl_import_template"),
     path("import/<uuid:token>/", views.npl_import_preview, name="npl_import_preview"),
     *roll.urlpatterns,
+    *collect.urlpatterns,
 ]

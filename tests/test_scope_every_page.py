@@ -349,6 +349,15 @@ PAGES: dict[str, Page] = {
     "recovery:blacklist_exit": Page(
         POST, lambda w: {"pk": w.blacklist.pk}, who=LEADERS, owner="director_b"
     ),
+    # recovery: collection actions and notices (collect)
+    "recovery:action_log": Page(BOTH, npl),
+    "recovery:actions_today": Page(GET),
+    "recovery:notice_list": Page(GET),
+    "recovery:notice_create": Page(BOTH, npl),
+    "recovery:notice_batch": Page(BOTH),
+    "recovery:notice_batch_print": Page(GET, lambda w: {"pk": w.notice_batch.pk}),
+    "recovery:notice_print": Page(GET, lambda w: {"pk": w.notice.pk}),
+    "recovery:notice_receipt": Page(BOTH, lambda w: {"pk": w.notice.pk}),
 }
 
 
@@ -606,6 +615,14 @@ def _world(org):
     w.blacklist = recovery_services.blacklist_add(
         actor=org.director_b, record=w.npl, reason="late_repayment"
     )
+    # Recovery (collect): a contact logged today, a village batch of notices.
+    now = timezone.localtime()
+    contact = now.replace(hour=10, minute=0) - timedelta(days=0 if now.hour >= 10 else 1)
+    recovery_services.collection_action_add(
+        actor=org.officer_b, record=w.npl, kind="call", at=contact, result="no_contact"
+    )
+    w.notice_batch = recovery_services.notice_batch_create(actor=org.officer_b, village=w.village)
+    w.notice = w.notice_batch.notices.filter(guarantor=None).get()
     return w
 
 

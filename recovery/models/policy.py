@@ -93,6 +93,12 @@ class RecoveryPolicy(models.Model):
     )
     # Blacklist (R12, L18).
     blacklist_lapse_years = models.PositiveSmallIntegerField(_("不良记录保存年限"), default=5)
+    # Collection notices (collect): days the debtor is given to pay after printing.
+    notice_pay_days = models.PositiveSmallIntegerField(
+        _("催收通知书还款期限（天）"),
+        default=15,
+        help_text=_("通知书打印日起多少天内归还全部借款本息。"),
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

@@ -65,3 +65,20 @@ __all__ = [
     "roll_receipt_add",
     "roll_witness",
 ]
+from .collect import (  # noqa: E402
+    collection_action_add,
+    in_quiet_hours,
+    notice_amounts,
+    notice_batch_create,
+    notice_create,
+    notice_receipt_register,
+)
+
+__all__ += [
+    "collection_action_add",
+    "in_quiet_hours",
+    "notice_amounts",
+    "notice_batch_create",
+    "notice_create",
+    "notice_receipt_register",
+]

@@ -33,3 +33,21 @@ def test_demo_book_has_old_vintages_events_and_a_warning_this_week(org):
 def test_demo_command_runs_on_an_empty_database(db, capsys):
     call_command("demo_recovery")
     assert "不良贷款" in capsys.readouterr().out
+
+
+def test_demo_collection_work(org):
+    from recovery import demo
+    from recovery.demo_collect import seed_collect
+    from recovery.models import CollectionAction, CollectionNotice
+
+    today = date(2026, 12, 7)
+    demo.seed(today=today)
+    assert CollectionAction.objects.filter(at__date=today - timedelta(days=1)).count() == 4
+    receipted = CollectionNotice.objects.filter(status=CollectionNotice.Status.RECEIPTED)
+    assert receipted.filter(receipt_counts=True).count() == 2  # one per cooperative
+    refused = receipted.get(record__loan_number="DEMO-A001-04")
+    assert not refused.receipt_counts and "本人签字" in refused.receipt_effect
+    # A second run adds nothing.
+    before = (CollectionAction.objects.count(), CollectionNotice.objects.count())
+    assert seed_collect(today=today) == {"actions": 0, "notices": 0, "receipts": 0}
+    assert before == (CollectionAction.objects.count(), CollectionNotice.objects.count())
