@@ -165,6 +165,12 @@ ACTIONS = {
     "recovery.guarantor_add": _("登记保证人"),
     "recovery.event_add": _("登记诉讼时效事项"),
     "recovery.assessment_save": _("偿还可能性认定"),
+    # recovery: results, baseline and ranking (board)
+    "recovery.entry_record": _("登记不良贷款收回"),
+    "recovery.entry_derive": _("柜面还款计入不良贷款收回"),
+    "recovery.entry_drop": _("冲正还款撤销不良贷款收回"),
+    "recovery.baseline_lock": _("锁定年初不良贷款基数"),
+    "recovery.ranking_publish": _("发布月度清收业绩排名"),
 }
 
 # Entries of `changes` that are not fields of the object's model.

@@ -19,3 +19,13 @@ def npl_register_sync_nightly(today=None) -> dict:
 @shared_task
 def limitation_sweep_nightly(today=None) -> dict:
     return services.limitation_sweep(today=_day(today))
+
+
+@shared_task
+def recovery_entries_nightly(today=None) -> dict:
+    return services.recovery_entries_from_repayments(today=_day(today))
+
+
+@shared_task
+def year_baseline_lock_daily(today=None) -> dict:
+    return services.year_baseline_lock(today=_day(today))

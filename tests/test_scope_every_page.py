@@ -292,6 +292,13 @@ PAGES: dict[str, Page] = {
     "recovery:npl_import_preview": Page(
         BOTH, lambda w: {"token": w.npl_import.token}, who=LEADERS, owner="director_b"
     ),
+    # recovery: the board, its Excel and the officers' monthly ranking (board)
+    "recovery:board": Page(GET),
+    "recovery:board_export": Page(GET),
+    "recovery:ranking": Page(GET, who=("officer1", "director", "teller")),
+    "recovery:ranking_publish": Page(
+        POST, query=lambda w: {"coop": w.npl.cooperative_id}, who=LEADERS, owner="director_b"
+    ),
 }
 
 
