@@ -108,8 +108,8 @@ class Line:
     query: str = ""  # the register filter that lists these rows
 
 
-def _lines(rows, key, labels: dict, query_name: str, keep_all=True) -> list[Line]:
-    found = {r[key]: r for r in rows}
+def _lines(rows, labels: dict, query_name: str, keep_all=True) -> list[Line]:
+    found = {r["key"]: r for r in rows}
     keys = list(labels) if keep_all else []
     keys += [k for k in found if k not in keys]
     out = []
@@ -127,34 +127,55 @@ def _lines(rows, key, labels: dict, query_name: str, keep_all=True) -> list[Line
     return out
 
 
-def _grouped(qs: QuerySet, *keys) -> list[dict]:
-    return list(
-        qs.order_by()
-        .values(*keys)
-        .annotate(n=Count("id"), balance=Coalesce(Sum("principal_owed"), ZERO))
-    )
-
-
-SEGMENT_SQL = """
-SELECT seg.id, count(x.id), COALESCE(sum(x.principal_owed), 0)
-FROM recovery_vintagesegment seg
+# One scan of the scope for every breakdown of the stock (GROUPING SETS): by class, cause,
+# actual user, collector, and by drawn date — the dates then joined on the vintage segments'
+# ranges (docs/recovery.md), a few thousand grouped days rather than every record.
+STOCK_SQL = """
+WITH g AS (
+    SELECT GROUPING(x.risk_class, x.cause, x.actual_user, x.collector_id, x.drawn_on) AS grp,
+           x.risk_class, x.cause, x.actual_user, x.collector_id, x.drawn_on,
+           count(*) AS n, COALESCE(sum(x.principal_owed), 0) AS balance
+    FROM ({inner}) x
+    GROUP BY GROUPING SETS ((x.risk_class), (x.cause), (x.actual_user), (x.collector_id),
+                            (x.drawn_on))
+)
+SELECT grp, risk_class, cause, actual_user, collector_id, NULL::bigint, n, balance
+FROM g WHERE grp <> 30
+UNION ALL
+SELECT 30, NULL, NULL, NULL, NULL, seg.id, sum(g.n), sum(g.balance)
+FROM g
+JOIN recovery_vintagesegment seg
+  ON (seg.starts_on IS NULL OR g.drawn_on >= seg.starts_on)
+ AND (seg.ends_before IS NULL OR g.drawn_on < seg.ends_before)
 JOIN recovery_vintagescheme sc ON sc.id = seg.scheme_id AND sc.active
-LEFT JOIN ({inner}) x
-  ON (seg.starts_on IS NULL OR x.drawn_on >= seg.starts_on)
- AND (seg.ends_before IS NULL OR x.drawn_on < seg.ends_before)
+WHERE g.grp = 30
 GROUP BY seg.id
 """
+# GROUPING() bit masks: the set each row belongs to.
+BY_CLASS, BY_CAUSE, BY_USER, BY_COLLECTOR, BY_SEGMENT = 15, 23, 27, 29, 30
+KEY_COLUMN = {BY_CLASS: 1, BY_CAUSE: 2, BY_USER: 3, BY_COLLECTOR: 4, BY_SEGMENT: 5}
 
 
-def by_segment(records: QuerySet) -> list[dict]:
-    """Per active scheme, each segment's count and balance: ONE statement joining the
-    segments on the drawn-date range (docs/recovery.md), plus the schemes themselves."""
+def _grouped(records: QuerySet) -> dict[int, list[dict]]:
+    """Count and balance by class, cause, actual user, collector and vintage segment:
+    ONE statement, one scan of the scope."""
     inner, params = (
-        records.order_by().values("id", "drawn_on", "principal_owed").query.sql_with_params()
+        records.order_by()
+        .values("risk_class", "cause", "actual_user", "collector_id", "drawn_on", "principal_owed")
+        .query.sql_with_params()
     )
+    out: dict[int, list[dict]] = {k: [] for k in KEY_COLUMN}
     with connection.cursor() as cur:
-        cur.execute(SEGMENT_SQL.format(inner=inner), params)
-        found = {pk: (n, bal) for pk, n, bal in cur.fetchall()}
+        cur.execute(STOCK_SQL.format(inner=inner), params)
+        for row in cur.fetchall():
+            if row[0] in out:
+                out[row[0]].append({"key": row[KEY_COLUMN[row[0]]], "n": row[6], "balance": row[7]})
+    return out
+
+
+def by_segment(rows: list[dict]) -> list[dict]:
+    """Per active scheme, each segment's count and balance (segments with none show 0)."""
+    found = {r["key"]: (r["n"], r["balance"]) for r in rows}
     out = []
     for scheme in selectors.schemes():
         lines = []
@@ -174,25 +195,36 @@ def expiring_counts(records: QuerySet, today: date) -> list[dict]:
         )
         for d in EXPIRY_WINDOWS
     }
-    own = records.order_by().aggregate(**windows)
-    guarantors = NplGuarantor.objects.filter(record__in=records).order_by().aggregate(**windows)
+    span = (today, today + timedelta(days=max(EXPIRY_WINDOWS)))
+    own = records.filter(limitation_expires_on__range=span).order_by().aggregate(**windows)
+    guarantors = (
+        NplGuarantor.objects.filter(limitation_expires_on__range=span, record__in=records)
+        .order_by()
+        .aggregate(**windows)
+    )
     return [{"days": d, "count": own[f"d{d}"] + guarantors[f"d{d}"]} for d in EXPIRY_WINDOWS]
 
 
 def stock(scope: Scope, today: date) -> dict:
     records = scope.records
-    class_labels = dict(RiskClass.choices)
-    by_class = _lines(_grouped(records, "risk_class"), "risk_class", class_labels, "risk_class")
-    collectors = _grouped(records, "collector_id", "collector__name")
+    groups = _grouped(records)
+    by_class = _lines(groups[BY_CLASS], dict(RiskClass.choices), "risk_class")
+    names = dict(
+        Staff.objects.filter(
+            pk__in=[r["key"] for r in groups[BY_COLLECTOR] if r["key"]]
+        ).values_list("pk", "name")
+    )
     by_collector = [
         Line(
-            r["collector_id"],
-            r["collector__name"] or "（未指定）",
+            r["key"],
+            names.get(r["key"], "（未指定）"),
             r["n"],
             r["balance"],
-            f"collector={r['collector_id'] or ''}",
+            f"collector={r['key'] or ''}",
         )
-        for r in sorted(collectors, key=lambda r: (-r["balance"], r["collector__name"] or ""))
+        for r in sorted(
+            groups[BY_COLLECTOR], key=lambda r: (-r["balance"], names.get(r["key"], ""))
+        )
     ]
     npl = [line for line in by_class if line.key in NPL_CLASSES]
     return {
@@ -201,16 +233,10 @@ def stock(scope: Scope, today: date) -> dict:
         "npl_balance": sum((line.balance for line in npl), ZERO),
         "total_count": sum(line.count for line in by_class),
         "total_balance": sum((line.balance for line in by_class), ZERO),
-        "by_segment": by_segment(records),
-        "by_cause": _lines(
-            _grouped(records, "cause"), "cause", dict(NplRecord.Cause.choices), "cause", False
-        ),
+        "by_segment": by_segment(groups[BY_SEGMENT]),
+        "by_cause": _lines(groups[BY_CAUSE], dict(NplRecord.Cause.choices), "cause", False),
         "by_user": _lines(
-            _grouped(records, "actual_user"),
-            "actual_user",
-            dict(NplRecord.ActualUser.choices),
-            "actual_user",
-            False,
+            groups[BY_USER], dict(NplRecord.ActualUser.choices), "actual_user", False
         ),
         "by_collector": by_collector,
         "expiring": expiring_counts(records, today),
@@ -284,6 +310,10 @@ def baseline_of(scope: Scope, year: int) -> Baseline | None:
 
 
 def entries_of(scope: Scope) -> QuerySet:
+    """Recoveries on the scope's records; for whole cooperatives by the entry's own
+    cooperative column (indexed with the day), an officer's through their records."""
+    if scope.whole:
+        return RecoveryEntry.objects.filter(cooperative_id__in=scope.coop_ids)
     return RecoveryEntry.objects.filter(record__in=scope.all_records)
 
 
@@ -292,7 +322,7 @@ def recoveries(scope: Scope, today: date, baseline: Baseline | None) -> dict:
     left of the locked baseline after each month."""
     rows = (
         entries_of(scope)
-        .filter(on__year=today.year, on__lte=today)
+        .filter(on__range=(date(today.year, 1, 1), today))
         .order_by()
         .values("kind", m=ExtractMonth("on"))
         .annotate(p=Sum("principal"), i=Sum("interest"))
