@@ -193,4 +193,7 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
                 today=today,
             )
     warned = services.limitation_sweep(today=today)
+    from .demo_board import seed_board
+
+    seed_board(today=today)  # board
     return {**counts, "imported": imported, "events": events, "warnings": warned["warnings"]}
