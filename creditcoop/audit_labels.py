@@ -186,6 +186,12 @@ ACTIONS = {
     "recovery.notice_print": _("打印催收通知书"),
     "recovery.notice_batch": _("批量打印催收通知书"),
     "recovery.notice_receipt": _("登记催收通知书回执"),
+    # recovery: results, baseline and ranking (board)
+    "recovery.entry_record": _("登记不良贷款收回"),
+    "recovery.entry_derive": _("柜面还款计入不良贷款收回"),
+    "recovery.entry_drop": _("冲正还款撤销不良贷款收回"),
+    "recovery.baseline_lock": _("锁定年初不良贷款基数"),
+    "recovery.ranking_publish": _("发布月度清收业绩排名"),
 }
 
 # Entries of `changes` that are not fields of the object's model.

@@ -145,6 +145,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.blacklist_lapse_nightly",
         "schedule": crontab(hour=2, minute=20),
     },
+    # Recovery board: the counter's repayments of NPL loans become recovery entries after
+    # the register sync; the year's baseline is locked by the first run on or after 1 Jan.
+    "recovery-entries-nightly": {
+        "task": "recovery.tasks.recovery_entries_nightly",
+        "schedule": crontab(hour=1, minute=40),
+    },
+    "year-baseline-lock-daily": {
+        "task": "recovery.tasks.year_baseline_lock_daily",
+        "schedule": crontab(hour=0, minute=10),
+    },
     # Daily, just after midnight: settles the 20th once that counter day is over (on the
     # 21st), before the 01:00 classification; on other days it finds nothing to settle.
     "interest-settle-quarterly": {

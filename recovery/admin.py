@@ -152,3 +152,25 @@ class CollectionNoticeAdmin(ReadOnlyAdmin):
 @admin.register(NoticeBatch)
 class NoticeBatchAdmin(ReadOnlyAdmin):
     list_display = ["cooperative", "village", "officer", "printed_on", "created_by"]
+
+
+# --- board: recoveries, the locked baseline, published rankings (all written by services) ---
+from .models import MonthlyRanking, RecoveryEntry, YearBaseline  # noqa: E402
+
+
+@admin.register(RecoveryEntry)
+class RecoveryEntryAdmin(ReadOnlyAdmin):
+    list_display = ["record", "on", "kind", "principal", "interest", "collector", "repayment"]
+    list_filter = ["kind"]
+    date_hierarchy = "on"
+
+
+@admin.register(YearBaseline)
+class YearBaselineAdmin(ReadOnlyAdmin):
+    list_display = ["cooperative", "year", "taken_on", "count_2", "count_3", "count_4"]
+    list_filter = ["year"]
+
+
+@admin.register(MonthlyRanking)
+class MonthlyRankingAdmin(ReadOnlyAdmin):
+    list_display = ["cooperative", "month", "published_by", "published_at"]

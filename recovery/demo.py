@@ -195,9 +195,11 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
             )
     seed_collect(today=today)
     warned = services.limitation_sweep(today=today)
+    from .demo_board import seed_board
     from .demo_roll import seed_roll
 
     roll = seed_roll(today=today)
+    seed_board(today=today)  # board
     return {
         **counts,
         "imported": imported,

@@ -74,6 +74,7 @@ class RegisterFilters:
     risk_class: str = ""
     book_status: str = ""
     cause: str = ""
+    actual_user: str = ""
     difficulty: str = ""
     segment: str = ""
     collector: str = ""
@@ -109,6 +110,8 @@ def register_rows(*, user, f: RegisterFilters) -> QuerySet[NplRecord]:
         qs = qs.filter(book_status=f.book_status)
     if f.cause in NplRecord.Cause.values:
         qs = qs.filter(cause=f.cause)
+    if f.actual_user in NplRecord.ActualUser.values:
+        qs = qs.filter(actual_user=f.actual_user)
     if f.difficulty in NplRecord.Difficulty.values:
         qs = qs.filter(difficulty=f.difficulty)
     if f.status in NplRecord.Status.values:

@@ -24,3 +24,13 @@ def limitation_sweep_nightly(today=None) -> dict:
 @shared_task
 def blacklist_lapse_nightly(today=None) -> dict:
     return services.blacklist_lapse(today=_day(today))
+
+
+@shared_task
+def recovery_entries_nightly(today=None) -> dict:
+    return services.recovery_entries_from_repayments(today=_day(today))
+
+
+@shared_task
+def year_baseline_lock_daily(today=None) -> dict:
+    return services.year_baseline_lock(today=_day(today))

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import collect, roll
+from .views import board, collect, roll
 
 app_name = "recovery"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("import/<uuid:token>/", views.npl_import_preview, name="npl_import_preview"),
     *roll.urlpatterns,
     *collect.urlpatterns,
+    *board.urlpatterns,
 ]

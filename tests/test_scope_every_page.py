@@ -358,6 +358,13 @@ PAGES: dict[str, Page] = {
     "recovery:notice_batch_print": Page(GET, lambda w: {"pk": w.notice_batch.pk}),
     "recovery:notice_print": Page(GET, lambda w: {"pk": w.notice.pk}),
     "recovery:notice_receipt": Page(BOTH, lambda w: {"pk": w.notice.pk}),
+    # recovery: the board, its Excel and the officers' monthly ranking (board)
+    "recovery:board": Page(GET),
+    "recovery:board_export": Page(GET),
+    "recovery:ranking": Page(GET, who=("officer1", "director", "teller")),
+    "recovery:ranking_publish": Page(
+        POST, query=lambda w: {"coop": w.npl.cooperative_id}, who=LEADERS, owner="director_b"
+    ),
 }
 
 

@@ -4,6 +4,7 @@ The bad credit history (blacklist and the like) lives in ``villages.models.BadCr
 the layer that rating, granting and the counter read.
 """
 
+from .board import MonthlyRanking, RecoveryEntry, YearBaseline  # noqa: F401  board
 from .collect import CollectionAction, CollectionNotice, NoticeBatch, NoticeCounter  # noqa: F401
 from .policy import RecoveryPolicy as RecoveryPolicy
 from .policy import VintageScheme as VintageScheme

@@ -82,3 +82,18 @@ __all__ += [
     "notice_create",
     "notice_receipt_register",
 ]
+from .board import (  # noqa: E402  board
+    ranking_publish,
+    recovery_entries_from_repayments,
+    recovery_entry_record,
+    year_baseline_lock,
+    year_baseline_take,
+)
+
+__all__ += [
+    "ranking_publish",
+    "recovery_entries_from_repayments",
+    "recovery_entry_record",
+    "year_baseline_lock",
+    "year_baseline_take",
+]

@@ -39,6 +39,7 @@ def register(request):
             "classes": RiskClass.choices,
             "book_statuses": NplRecord.BookStatus.choices,
             "causes": NplRecord.Cause.choices,
+            "actual_users": NplRecord.ActualUser.choices,
             "difficulties": NplRecord.Difficulty.choices,
             "statuses": NplRecord.Status.choices,
         },
