@@ -165,6 +165,16 @@ ACTIONS = {
     "recovery.guarantor_add": _("登记保证人"),
     "recovery.event_add": _("登记诉讼时效事项"),
     "recovery.assessment_save": _("偿还可能性认定"),
+    # Repayment agreements and lawsuits (agree).
+    "recovery.agreement_create": _("编制还款协议"),
+    "recovery.agreement_approve": _("批准还款协议例外"),
+    "recovery.agreement_sign": _("签署还款协议"),
+    "recovery.agreement_payment": _("登记协议还款"),
+    "recovery.agreement_kept": _("还款协议履行完毕"),
+    "recovery.agreement_broken": _("还款协议违约"),
+    "recovery.agreement_cancel": _("作废还款协议"),
+    "recovery.lawsuit_file": _("登记起诉"),
+    "recovery.lawsuit_update": _("更新诉讼案件"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -183,6 +193,9 @@ FIELDS = {
     "limitation_expires_on": _("诉讼时效届满日"),
     "records": _("笔数"),
     "file": _("文件"),
+    "instalments": _("期数"),
+    "exception": _("例外事项"),
+    "owed": _("尚欠"),
 }
 
 # Pages of objects, by object type: the URL name that takes the object's id.
@@ -204,6 +217,8 @@ OBJECT_PAGES = {
     "archives.destructionbatch": "archives:destruction_detail",
     "archives.inspection": "archives:inspection_detail",
     "recovery.nplrecord": "recovery:record_detail",
+    "recovery.repaymentagreement": "recovery:agreement_detail",
+    "recovery.lawsuit": "recovery:lawsuit_detail",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

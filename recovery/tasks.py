@@ -19,3 +19,13 @@ def npl_register_sync_nightly(today=None) -> dict:
 @shared_task
 def limitation_sweep_nightly(today=None) -> dict:
     return services.limitation_sweep(today=_day(today))
+
+
+@shared_task
+def agreement_broken_flag_nightly(today=None) -> dict:
+    return services.agreement_broken_flag(today=_day(today))
+
+
+@shared_task
+def enforcement_sweep_nightly(today=None) -> dict:
+    return services.enforcement_sweep(today=_day(today))

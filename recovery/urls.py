@@ -1,6 +1,8 @@
 from django.urls import path
 
 from . import views
+from .views import agree as agree_views
+from .views import lawsuits as lawsuit_views
 
 app_name = "recovery"
 urlpatterns = [
@@ -14,4 +16,6 @@ urlpatterns = [
     path("import/", views.npl_import, name="npl_import"),
     path("import/template/", views.npl_import_template, name="npl_import_template"),
     path("import/<uuid:token>/", views.npl_import_preview, name="npl_import_preview"),
+    *agree_views.urlpatterns,
+    *lawsuit_views.urlpatterns,
 ]

@@ -15,3 +15,8 @@ from .register import NplInstalment as NplInstalment
 from .register import NplRecord as NplRecord
 from .register import RecoverabilityAssessment as RecoverabilityAssessment
 from .register import RiskClass as RiskClass
+from .agree import AgreementInstalment as AgreementInstalment
+from .agree import AgreementPayment as AgreementPayment
+from .agree import EnforcementWarning as EnforcementWarning
+from .agree import Lawsuit as Lawsuit
+from .agree import RepaymentAgreement as RepaymentAgreement

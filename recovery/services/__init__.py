@@ -18,6 +18,19 @@ from .register import (
 )
 from .sweep import limitation_sweep
 
+# Repayment agreements and lawsuits (agree).
+from .agree import (  # noqa: E402
+    agreement_approve,
+    agreement_broken_flag,
+    agreement_cancel,
+    agreement_create,
+    agreement_payment_record,
+    agreement_sign,
+    equal_schedule,
+    may_approve,
+)
+from .lawsuits import enforcement_apply_by, enforcement_sweep, lawsuit_file, lawsuit_update  # noqa: E402
+
 __all__ = [
     "RecoveryError",
     "assessment_save",
@@ -34,4 +47,16 @@ __all__ = [
     "npl_import_preview",
     "npl_record_update",
     "npl_register_sync",
+    "agreement_approve",
+    "agreement_broken_flag",
+    "agreement_cancel",
+    "agreement_create",
+    "agreement_payment_record",
+    "agreement_sign",
+    "enforcement_apply_by",
+    "enforcement_sweep",
+    "equal_schedule",
+    "lawsuit_file",
+    "lawsuit_update",
+    "may_approve",
 ]
