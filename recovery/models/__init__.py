@@ -4,6 +4,11 @@ The bad credit history (blacklist and the like) lives in ``villages.models.BadCr
 the layer that rating, granting and the counter read.
 """
 
+from .agree import AgreementInstalment as AgreementInstalment
+from .agree import AgreementPayment as AgreementPayment
+from .agree import EnforcementWarning as EnforcementWarning
+from .agree import Lawsuit as Lawsuit
+from .agree import RepaymentAgreement as RepaymentAgreement
 from .policy import RecoveryPolicy as RecoveryPolicy
 from .policy import VintageScheme as VintageScheme
 from .policy import VintageSegment as VintageSegment
@@ -15,8 +20,3 @@ from .register import NplInstalment as NplInstalment
 from .register import NplRecord as NplRecord
 from .register import RecoverabilityAssessment as RecoverabilityAssessment
 from .register import RiskClass as RiskClass
-from .agree import AgreementInstalment as AgreementInstalment
-from .agree import AgreementPayment as AgreementPayment
-from .agree import EnforcementWarning as EnforcementWarning
-from .agree import Lawsuit as Lawsuit
-from .agree import RepaymentAgreement as RepaymentAgreement

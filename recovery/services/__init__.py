@@ -2,7 +2,20 @@
 transaction: lock the record, check, write, recompute the limitation, audit."""
 
 from ._common import RecoveryError, may_manage, may_pursue
+
+# Repayment agreements and lawsuits (agree).
+from .agree import (  # noqa: E402
+    agreement_approve,
+    agreement_broken_flag,
+    agreement_cancel,
+    agreement_create,
+    agreement_payment_record,
+    agreement_sign,
+    equal_schedule,
+    may_approve,
+)
 from .imports import npl_import_confirm, npl_import_preview
+from .lawsuits import enforcement_apply_by, enforcement_sweep, lawsuit_file, lawsuit_update  # noqa: E402
 from .limitation import (
     limitation_compute,
     limitation_event_add,
@@ -17,19 +30,6 @@ from .register import (
     npl_register_sync,
 )
 from .sweep import limitation_sweep
-
-# Repayment agreements and lawsuits (agree).
-from .agree import (  # noqa: E402
-    agreement_approve,
-    agreement_broken_flag,
-    agreement_cancel,
-    agreement_create,
-    agreement_payment_record,
-    agreement_sign,
-    equal_schedule,
-    may_approve,
-)
-from .lawsuits import enforcement_apply_by, enforcement_sweep, lawsuit_file, lawsuit_update  # noqa: E402
 
 __all__ = [
     "RecoveryError",
