@@ -115,6 +115,14 @@ def npl(w):
     return {"pk": w.npl.pk}
 
 
+def agreement(w):
+    return {"pk": w.agreement.pk}
+
+
+def lawsuit(w):
+    return {"pk": w.lawsuit.pk}
+
+
 OFFICER = ("officer1",)
 LEADERS = ("director",)
 TELLER = ("teller",)
@@ -292,6 +300,20 @@ PAGES: dict[str, Page] = {
     "recovery:npl_import_preview": Page(
         BOTH, lambda w: {"token": w.npl_import.token}, who=LEADERS, owner="director_b"
     ),
+    # recovery: repayment agreements and lawsuits (agree)
+    "recovery:agreement_list": Page(GET),
+    "recovery:agreement_create": Page(BOTH, npl),
+    "recovery:agreement_detail": Page(GET, agreement),
+    "recovery:agreement_approve": Page(BOTH, agreement, who=LEADERS, owner="director_b"),
+    "recovery:agreement_sign": Page(POST, agreement),
+    "recovery:agreement_payment": Page(POST, agreement),
+    "recovery:agreement_cancel": Page(POST, agreement),
+    "recovery:agreement_print": Page(GET, agreement),
+    "recovery:lawsuit_list": Page(GET),
+    "recovery:lawsuit_unenforced": Page(GET),
+    "recovery:lawsuit_create": Page(BOTH, npl),
+    "recovery:lawsuit_detail": Page(GET, lawsuit),
+    "recovery:lawsuit_edit": Page(BOTH, lawsuit),
 }
 
 
@@ -517,6 +539,19 @@ def _world(org):
     recovery_services.npl_guarantor_add(actor=org.officer_b, record=w.npl, name="钱乙保")
     w.npl_import = NplImport.objects.create(
         cooperative=org.coop_b, uploaded_by=org.director_b, file_name="表外.xlsx", rows=[]
+    )
+    # Recovery (agree): a draft repayment agreement and a lawsuit on that record (filed
+    # before the due date, so the record's limitation does not move).
+    from recovery.tests.helpers_agree import draft as agreement_draft
+
+    w.agreement = agreement_draft(w.npl, org.officer_b)
+    w.lawsuit = recovery_services.lawsuit_file(
+        actor=org.officer_b,
+        record=w.npl,
+        court="西城区人民法院",
+        case_number="（2024）西民初1号",
+        filed_on=date(2024, 2, 1),
+        today=monday,
     )
     return w
 
