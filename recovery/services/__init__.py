@@ -4,7 +4,7 @@ transaction: lock the record, check, write, recompute the limitation, audit."""
 from ._common import RecoveryError, may_manage, may_pursue
 
 # Repayment agreements and lawsuits (agree).
-from .agree import (  # noqa: E402
+from .agree import (
     agreement_approve,
     agreement_broken_flag,
     agreement_cancel,
@@ -15,7 +15,7 @@ from .agree import (  # noqa: E402
     may_approve,
 )
 from .imports import npl_import_confirm, npl_import_preview
-from .lawsuits import enforcement_apply_by, enforcement_sweep, lawsuit_file, lawsuit_update  # noqa: E402
+from .lawsuits import enforcement_apply_by, enforcement_sweep, lawsuit_file, lawsuit_update
 from .limitation import (
     limitation_compute,
     limitation_event_add,
