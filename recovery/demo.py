@@ -15,6 +15,7 @@ from creditcoop.models import Cooperative, Role, Staff
 
 from . import limitation as L
 from . import services
+from .demo_agree import seed_agree
 from .imports import COLUMNS
 from .models import NplRecord
 
@@ -193,4 +194,5 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
                 today=today,
             )
     warned = services.limitation_sweep(today=today)
+    seed_agree(cooperatives=cooperatives, today=today)
     return {**counts, "imported": imported, "events": events, "warnings": warned["warnings"]}

@@ -33,3 +33,19 @@ def test_demo_book_has_old_vintages_events_and_a_warning_this_week(org):
 def test_demo_command_runs_on_an_empty_database(db, capsys):
     call_command("demo_recovery")
     assert "不良贷款" in capsys.readouterr().out
+
+
+def test_demo_has_a_broken_agreement_and_a_lawsuit_warned(org):
+    from recovery import demo
+    from recovery.models import AgreementInstalment, EnforcementWarning, Lawsuit
+
+    today = date(2026, 12, 7)
+    demo.seed(today=today)
+    assert AgreementInstalment.objects.filter(broken=True).exists()
+    assert AgreementInstalment.objects.filter(paid_amount__gt=0).exists()
+    s = Lawsuit.objects.first()
+    assert s.enforcement_apply_by == today + timedelta(days=80)
+    assert EnforcementWarning.objects.filter(lawsuit=s, lead_days=90).exists()
+    counts = (Lawsuit.objects.count(), AgreementInstalment.objects.count())
+    demo.seed(today=today)
+    assert counts == (Lawsuit.objects.count(), AgreementInstalment.objects.count())
