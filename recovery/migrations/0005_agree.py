@@ -7,205 +7,583 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recovery', '0004_vintage_schemes'),
+        ("recovery", "0004_vintage_schemes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Lawsuit',
+            name="Lawsuit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('court', models.CharField(max_length=100, verbose_name='受理法院')),
-                ('case_number', models.CharField(max_length=60, verbose_name='案号')),
-                ('status', models.CharField(choices=[('filed', '已起诉'), ('judged', '已判决'), ('enforcing', '执行中'), ('terminated', '执行终结'), ('closed', '已结案')], default='filed', max_length=10, verbose_name='状态')),
-                ('filed_on', models.DateField(verbose_name='起诉（立案）日期')),
-                ('filing_effect', models.CharField(blank=True, max_length=300, verbose_name='起诉对时效的效果')),
-                ('claim_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='诉讼标的（元）')),
-                ('judgment_on', models.DateField(blank=True, null=True, verbose_name='判决（调解）日期')),
-                ('judgment_summary', models.CharField(blank=True, max_length=500, verbose_name='判决主文摘要')),
-                ('judgment_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='判决金额（元）')),
-                ('effective_on', models.DateField(blank=True, null=True, verbose_name='生效日期')),
-                ('performance_deadline', models.DateField(blank=True, help_text='法律文书规定的履行期间最后一日（分期履行的为最后一期）；未规定的留空。', null=True, verbose_name='履行期限届满日')),
-                ('enforcement_apply_by', models.DateField(blank=True, null=True, verbose_name='申请执行期限届满日')),
-                ('enforcement_applied_on', models.DateField(blank=True, null=True, verbose_name='申请执行日期')),
-                ('enforcement_case_number', models.CharField(blank=True, max_length=60, verbose_name='执行案号')),
-                ('enforcement_terminated_on', models.DateField(blank=True, null=True, verbose_name='终结（本次）执行日期')),
-                ('recovered_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='执行到位金额（元）')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='结案日期')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='备注')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
-                ('filing_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='recovery.limitationevent', verbose_name='时效事项')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lawsuits', to='recovery.nplrecord', verbose_name='登记')),
-                ('termination_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='recovery.limitationevent', verbose_name='执行终结事项')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("court", models.CharField(max_length=100, verbose_name="受理法院")),
+                ("case_number", models.CharField(max_length=60, verbose_name="案号")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("filed", "已起诉"),
+                            ("judged", "已判决"),
+                            ("enforcing", "执行中"),
+                            ("terminated", "执行终结"),
+                            ("closed", "已结案"),
+                        ],
+                        default="filed",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("filed_on", models.DateField(verbose_name="起诉（立案）日期")),
+                (
+                    "filing_effect",
+                    models.CharField(blank=True, max_length=300, verbose_name="起诉对时效的效果"),
+                ),
+                (
+                    "claim_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="诉讼标的（元）",
+                    ),
+                ),
+                (
+                    "judgment_on",
+                    models.DateField(blank=True, null=True, verbose_name="判决（调解）日期"),
+                ),
+                (
+                    "judgment_summary",
+                    models.CharField(blank=True, max_length=500, verbose_name="判决主文摘要"),
+                ),
+                (
+                    "judgment_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="判决金额（元）",
+                    ),
+                ),
+                ("effective_on", models.DateField(blank=True, null=True, verbose_name="生效日期")),
+                (
+                    "performance_deadline",
+                    models.DateField(
+                        blank=True,
+                        help_text="法律文书规定的履行期间最后一日（分期履行的为最后一期）；未规定的留空。",
+                        null=True,
+                        verbose_name="履行期限届满日",
+                    ),
+                ),
+                (
+                    "enforcement_apply_by",
+                    models.DateField(blank=True, null=True, verbose_name="申请执行期限届满日"),
+                ),
+                (
+                    "enforcement_applied_on",
+                    models.DateField(blank=True, null=True, verbose_name="申请执行日期"),
+                ),
+                (
+                    "enforcement_case_number",
+                    models.CharField(blank=True, max_length=60, verbose_name="执行案号"),
+                ),
+                (
+                    "enforcement_terminated_on",
+                    models.DateField(blank=True, null=True, verbose_name="终结（本次）执行日期"),
+                ),
+                (
+                    "recovered_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="执行到位金额（元）",
+                    ),
+                ),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="结案日期")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="备注")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
+                (
+                    "filing_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="recovery.limitationevent",
+                        verbose_name="时效事项",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lawsuits",
+                        to="recovery.nplrecord",
+                        verbose_name="登记",
+                    ),
+                ),
+                (
+                    "termination_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="recovery.limitationevent",
+                        verbose_name="执行终结事项",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '诉讼案件',
-                'verbose_name_plural': '诉讼案件',
-                'ordering': ['-filed_on', '-id'],
+                "verbose_name": "诉讼案件",
+                "verbose_name_plural": "诉讼案件",
+                "ordering": ["-filed_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='EnforcementWarning',
+            name="EnforcementWarning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('apply_by', models.DateField(verbose_name='申请执行期限届满日')),
-                ('lead_days', models.PositiveSmallIntegerField(verbose_name='提前天数')),
-                ('queued_on', models.DateField(verbose_name='提醒日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('lawsuit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='warnings', to='recovery.lawsuit', verbose_name='案件')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("apply_by", models.DateField(verbose_name="申请执行期限届满日")),
+                ("lead_days", models.PositiveSmallIntegerField(verbose_name="提前天数")),
+                ("queued_on", models.DateField(verbose_name="提醒日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                (
+                    "lawsuit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="warnings",
+                        to="recovery.lawsuit",
+                        verbose_name="案件",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '申请执行期限预警',
-                'verbose_name_plural': '申请执行期限预警',
-                'ordering': ['-queued_on', '-id'],
+                "verbose_name": "申请执行期限预警",
+                "verbose_name_plural": "申请执行期限预警",
+                "ordering": ["-queued_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RepaymentAgreement',
+            name="RepaymentAgreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='协议编号')),
-                ('kind', models.CharField(choices=[('instalments', '分期还款协议'), ('renewal', '重签借据（借新还旧）')], default='instalments', max_length=12, verbose_name='类型')),
-                ('status', models.CharField(choices=[('draft', '待签署'), ('signed', '履行中'), ('kept', '已履行'), ('broken', '已违约'), ('cancelled', '已作废')], default='draft', max_length=10, verbose_name='状态')),
-                ('starts_on', models.DateField(help_text='期限从该日起算。', verbose_name='协议起始日')),
-                ('total', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='协议还款总额（元）')),
-                ('months', models.PositiveSmallIntegerField(verbose_name='期限（月）')),
-                ('debtor_name', models.CharField(max_length=50, verbose_name='债务人（签署人）')),
-                ('signed_on', models.DateField(blank=True, null=True, verbose_name='签署日期')),
-                ('exception_reasons', models.JSONField(blank=True, default=list, verbose_name='需批准的例外')),
-                ('exception_request', models.CharField(blank=True, max_length=300, verbose_name='申请例外的理由')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='批准时间')),
-                ('approval_note', models.CharField(blank=True, max_length=300, verbose_name='批准意见')),
-                ('broken_on', models.DateField(blank=True, null=True, verbose_name='首次违约日')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='备注')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='批准人')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='经办人')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agreements', to='recovery.nplrecord', verbose_name='登记')),
-                ('signed_guarantors', models.ManyToManyField(blank=True, related_name='agreements', to='recovery.nplguarantor', verbose_name='共同签署的保证人')),
-                ('signing_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='recovery.limitationevent', verbose_name='时效事项')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="协议编号")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("instalments", "分期还款协议"),
+                            ("renewal", "重签借据（借新还旧）"),
+                        ],
+                        default="instalments",
+                        max_length=12,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "待签署"),
+                            ("signed", "履行中"),
+                            ("kept", "已履行"),
+                            ("broken", "已违约"),
+                            ("cancelled", "已作废"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "starts_on",
+                    models.DateField(help_text="期限从该日起算。", verbose_name="协议起始日"),
+                ),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, verbose_name="协议还款总额（元）"
+                    ),
+                ),
+                ("months", models.PositiveSmallIntegerField(verbose_name="期限（月）")),
+                ("debtor_name", models.CharField(max_length=50, verbose_name="债务人（签署人）")),
+                ("signed_on", models.DateField(blank=True, null=True, verbose_name="签署日期")),
+                (
+                    "exception_reasons",
+                    models.JSONField(blank=True, default=list, verbose_name="需批准的例外"),
+                ),
+                (
+                    "exception_request",
+                    models.CharField(blank=True, max_length=300, verbose_name="申请例外的理由"),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="批准时间"),
+                ),
+                (
+                    "approval_note",
+                    models.CharField(blank=True, max_length=300, verbose_name="批准意见"),
+                ),
+                ("broken_on", models.DateField(blank=True, null=True, verbose_name="首次违约日")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="备注")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="批准人",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="经办人",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agreements",
+                        to="recovery.nplrecord",
+                        verbose_name="登记",
+                    ),
+                ),
+                (
+                    "signed_guarantors",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="agreements",
+                        to="recovery.nplguarantor",
+                        verbose_name="共同签署的保证人",
+                    ),
+                ),
+                (
+                    "signing_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="recovery.limitationevent",
+                        verbose_name="时效事项",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '还款协议',
-                'verbose_name_plural': '还款协议',
-                'ordering': ['-id'],
+                "verbose_name": "还款协议",
+                "verbose_name_plural": "还款协议",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='AgreementPayment',
+            name="AgreementPayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('paid_on', models.DateField(verbose_name='还款日期')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='金额（元）')),
-                ('receipt_number', models.CharField(blank=True, max_length=40, verbose_name='收据或凭证号')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='recovery.limitationevent', verbose_name='时效事项')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='recovery.repaymentagreement', verbose_name='协议')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("paid_on", models.DateField(verbose_name="还款日期")),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="金额（元）"),
+                ),
+                (
+                    "receipt_number",
+                    models.CharField(blank=True, max_length=40, verbose_name="收据或凭证号"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="recovery.limitationevent",
+                        verbose_name="时效事项",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="recovery.repaymentagreement",
+                        verbose_name="协议",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '协议还款',
-                'verbose_name_plural': '协议还款',
-                'ordering': ['agreement_id', 'paid_on', 'id'],
+                "verbose_name": "协议还款",
+                "verbose_name_plural": "协议还款",
+                "ordering": ["agreement_id", "paid_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AgreementInstalment',
+            name="AgreementInstalment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='期次')),
-                ('due_on', models.DateField(verbose_name='约定还款日')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='应还金额（元）')),
-                ('paid_amount', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14, verbose_name='已还金额（元）')),
-                ('broken', models.BooleanField(default=False, verbose_name='违约')),
-                ('broken_on', models.DateField(blank=True, null=True, verbose_name='违约日')),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='instalments', to='recovery.repaymentagreement', verbose_name='协议')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="期次")),
+                ("due_on", models.DateField(verbose_name="约定还款日")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, verbose_name="应还金额（元）"
+                    ),
+                ),
+                (
+                    "paid_amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        max_digits=14,
+                        verbose_name="已还金额（元）",
+                    ),
+                ),
+                ("broken", models.BooleanField(default=False, verbose_name="违约")),
+                ("broken_on", models.DateField(blank=True, null=True, verbose_name="违约日")),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="instalments",
+                        to="recovery.repaymentagreement",
+                        verbose_name="协议",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '协议分期',
-                'verbose_name_plural': '协议分期',
-                'ordering': ['agreement_id', 'number'],
+                "verbose_name": "协议分期",
+                "verbose_name_plural": "协议分期",
+                "ordering": ["agreement_id", "number"],
             },
         ),
         migrations.AddIndex(
-            model_name='lawsuit',
-            index=models.Index(condition=models.Q(('closed_on__isnull', True), ('enforcement_applied_on__isnull', True)), fields=['enforcement_apply_by'], name='lawsuit_unenforced'),
+            model_name="lawsuit",
+            index=models.Index(
+                condition=models.Q(
+                    ("closed_on__isnull", True), ("enforcement_applied_on__isnull", True)
+                ),
+                fields=["enforcement_apply_by"],
+                name="lawsuit_unenforced",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lawsuit',
-            constraint=models.UniqueConstraint(fields=('court', 'case_number'), name='lawsuit_unique_case'),
+            model_name="lawsuit",
+            constraint=models.UniqueConstraint(
+                fields=("court", "case_number"), name="lawsuit_unique_case"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lawsuit',
-            constraint=models.CheckConstraint(condition=models.Q(('judgment_on__isnull', True), ('judgment_on__gte', models.F('filed_on')), _connector='OR'), name='lawsuit_judgment_after_filing'),
+            model_name="lawsuit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("judgment_on__isnull", True),
+                    ("judgment_on__gte", models.F("filed_on")),
+                    _connector="OR",
+                ),
+                name="lawsuit_judgment_after_filing",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lawsuit',
-            constraint=models.CheckConstraint(condition=models.Q(('effective_on__isnull', True), models.Q(('judgment_on__isnull', False), ('effective_on__gte', models.F('judgment_on'))), _connector='OR'), name='lawsuit_effective_after_judgment'),
+            model_name="lawsuit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("effective_on__isnull", True),
+                    models.Q(
+                        ("judgment_on__isnull", False),
+                        ("effective_on__gte", models.F("judgment_on")),
+                    ),
+                    _connector="OR",
+                ),
+                name="lawsuit_effective_after_judgment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lawsuit',
-            constraint=models.CheckConstraint(condition=models.Q(('enforcement_applied_on__isnull', True), models.Q(('effective_on__isnull', False), ('enforcement_applied_on__gte', models.F('effective_on'))), _connector='OR'), name='lawsuit_applied_after_effective'),
+            model_name="lawsuit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("enforcement_applied_on__isnull", True),
+                    models.Q(
+                        ("effective_on__isnull", False),
+                        ("enforcement_applied_on__gte", models.F("effective_on")),
+                    ),
+                    _connector="OR",
+                ),
+                name="lawsuit_applied_after_effective",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lawsuit',
-            constraint=models.CheckConstraint(condition=models.Q(('enforcement_terminated_on__isnull', True), models.Q(('enforcement_applied_on__isnull', False), ('enforcement_terminated_on__gte', models.F('enforcement_applied_on'))), _connector='OR'), name='lawsuit_terminated_after_applied'),
+            model_name="lawsuit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("enforcement_terminated_on__isnull", True),
+                    models.Q(
+                        ("enforcement_applied_on__isnull", False),
+                        ("enforcement_terminated_on__gte", models.F("enforcement_applied_on")),
+                    ),
+                    _connector="OR",
+                ),
+                name="lawsuit_terminated_after_applied",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lawsuit',
-            constraint=models.CheckConstraint(condition=models.Q(('claim_amount__isnull', True), ('claim_amount__gt', 0), _connector='OR'), name='lawsuit_claim_positive'),
+            model_name="lawsuit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("claim_amount__isnull", True), ("claim_amount__gt", 0), _connector="OR"
+                ),
+                name="lawsuit_claim_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enforcementwarning',
-            constraint=models.UniqueConstraint(fields=('lawsuit', 'apply_by', 'lead_days'), name='enforcement_warning_once'),
+            model_name="enforcementwarning",
+            constraint=models.UniqueConstraint(
+                fields=("lawsuit", "apply_by", "lead_days"), name="enforcement_warning_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='repaymentagreement',
-            index=models.Index(fields=['status', '-id'], name='agreement_status'),
+            model_name="repaymentagreement",
+            index=models.Index(fields=["status", "-id"], name="agreement_status"),
         ),
         migrations.AddConstraint(
-            model_name='repaymentagreement',
-            constraint=models.CheckConstraint(condition=models.Q(('total__gt', 0), ('months__gte', 1)), name='agreement_total_months'),
+            model_name="repaymentagreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("total__gt", 0), ("months__gte", 1)),
+                name="agreement_total_months",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repaymentagreement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('approved_at__isnull', True), ('approved_by__isnull', True)), models.Q(('approved_at__isnull', False), ('approved_by__isnull', False)), _connector='OR'), name='agreement_approval_complete'),
+            model_name="repaymentagreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("approved_at__isnull", True), ("approved_by__isnull", True)),
+                    models.Q(("approved_at__isnull", False), ("approved_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="agreement_approval_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repaymentagreement',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), ('status', 'cancelled'), ('signed_on__isnull', False), _connector='OR'), name='agreement_signed_has_date'),
+            model_name="repaymentagreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"),
+                    ("status", "cancelled"),
+                    ("signed_on__isnull", False),
+                    _connector="OR",
+                ),
+                name="agreement_signed_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repaymentagreement',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('draft', 'signed', 'broken'))), fields=('record',), name='agreement_one_open_per_record'),
+            model_name="repaymentagreement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ("draft", "signed", "broken"))),
+                fields=("record",),
+                name="agreement_one_open_per_record",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreementpayment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='agreement_payment_positive'),
+            model_name="agreementpayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="agreement_payment_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreementinstalment',
-            index=models.Index(condition=models.Q(('broken', False)), fields=['due_on'], name='agreement_inst_open_due'),
+            model_name="agreementinstalment",
+            index=models.Index(
+                condition=models.Q(("broken", False)),
+                fields=["due_on"],
+                name="agreement_inst_open_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreementinstalment',
-            constraint=models.UniqueConstraint(fields=('agreement', 'number'), name='agreement_inst_number'),
+            model_name="agreementinstalment",
+            constraint=models.UniqueConstraint(
+                fields=("agreement", "number"), name="agreement_inst_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreementinstalment',
-            constraint=models.UniqueConstraint(fields=('agreement', 'due_on'), name='agreement_inst_day'),
+            model_name="agreementinstalment",
+            constraint=models.UniqueConstraint(
+                fields=("agreement", "due_on"), name="agreement_inst_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreementinstalment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('paid_amount__gte', 0), ('paid_amount__lte', models.F('amount'))), name='agreement_inst_paid_within'),
+            model_name="agreementinstalment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("amount__gt", 0),
+                    ("paid_amount__gte", 0),
+                    ("paid_amount__lte", models.F("amount")),
+                ),
+                name="agreement_inst_paid_within",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreementinstalment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('broken', False), ('broken_on__isnull', True)), models.Q(('broken', True), ('broken_on__gt', models.F('due_on'))), _connector='OR'), name='agreement_inst_broken_after_due'),
+            model_name="agreementinstalment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("broken", False), ("broken_on__isnull", True)),
+                    models.Q(("broken", True), ("broken_on__gt", models.F("due_on"))),
+                    _connector="OR",
+                ),
+                name="agreement_inst_broken_after_due",
+            ),
         ),
     ]
