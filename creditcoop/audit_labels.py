@@ -192,6 +192,16 @@ ACTIONS = {
     "recovery.entry_drop": _("冲正还款撤销不良贷款收回"),
     "recovery.baseline_lock": _("锁定年初不良贷款基数"),
     "recovery.ranking_publish": _("发布月度清收业绩排名"),
+    # Repayment agreements and lawsuits (agree).
+    "recovery.agreement_create": _("编制还款协议"),
+    "recovery.agreement_approve": _("批准还款协议例外"),
+    "recovery.agreement_sign": _("签署还款协议"),
+    "recovery.agreement_payment": _("登记协议还款"),
+    "recovery.agreement_kept": _("还款协议履行完毕"),
+    "recovery.agreement_broken": _("还款协议违约"),
+    "recovery.agreement_cancel": _("作废还款协议"),
+    "recovery.lawsuit_file": _("登记起诉"),
+    "recovery.lawsuit_update": _("更新诉讼案件"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -213,6 +223,9 @@ FIELDS = {
     "party": _("送达对象"),
     "total": _("合计（元）"),
     "count": _("份数"),
+    "instalments": _("期数"),
+    "exception": _("例外事项"),
+    "owed": _("尚欠"),
 }
 
 # Pages of objects, by object type: the URL name that takes the object's id.
@@ -236,6 +249,8 @@ OBJECT_PAGES = {
     "recovery.nplrecord": "recovery:record_detail",
     "recovery.collectionroll": "recovery:roll_detail",
     "recovery.collectionnotice": "recovery:notice_print",
+    "recovery.repaymentagreement": "recovery:agreement_detail",
+    "recovery.lawsuit": "recovery:lawsuit_detail",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

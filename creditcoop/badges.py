@@ -10,10 +10,12 @@ BADGE_CLASSES = {
     "refused": "bg-danger",
     "declined": "bg-danger",
     "revoked": "bg-danger",
+    "broken": "bg-danger",  # a repayment agreement not kept
     "line_set": "bg-success",
     "approved": "bg-success",
     "published": "bg-success",
     "active": "bg-success",
+    "kept": "bg-success",  # a repayment agreement paid in full
     "received": "bg-warning text-dark",
     "investigating": "bg-warning text-dark",
     "in_approval": "bg-warning text-dark",

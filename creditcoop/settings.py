@@ -155,6 +155,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.year_baseline_lock_daily",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Repayment agreements and lawsuits (agree): flag the promises broken yesterday, tell
+    # the collector; warn before every judgment's enforcement application deadline.
+    "agreement-broken-flag-nightly": {
+        "task": "recovery.tasks.agreement_broken_flag_nightly",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "enforcement-sweep-nightly": {
+        "task": "recovery.tasks.enforcement_sweep_nightly",
+        "schedule": crontab(hour=2, minute=20),
+    },
     # Daily, just after midnight: settles the 20th once that counter day is over (on the
     # 21st), before the 01:00 classification; on other days it finds nothing to settle.
     "interest-settle-quarterly": {

@@ -174,3 +174,46 @@ class YearBaselineAdmin(ReadOnlyAdmin):
 @admin.register(MonthlyRanking)
 class MonthlyRankingAdmin(ReadOnlyAdmin):
     list_display = ["cooperative", "month", "published_by", "published_at"]
+
+
+# Repayment agreements and lawsuits (agree): read only; every write goes through the services.
+from .models import (  # noqa: E402
+    AgreementInstalment,
+    AgreementPayment,
+    EnforcementWarning,
+    Lawsuit,
+    RepaymentAgreement,
+)
+
+
+class AgreementInstalmentInline(admin.TabularInline):
+    model = AgreementInstalment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["number", "due_on", "amount", "paid_amount", "broken", "broken_on"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RepaymentAgreement)
+class RepaymentAgreementAdmin(ReadOnlyAdmin):
+    list_display = ["number", "record", "kind", "status", "months", "total", "signed_on"]
+    list_filter = ["status", "kind"]
+    inlines = [AgreementInstalmentInline]
+
+
+@admin.register(AgreementPayment)
+class AgreementPaymentAdmin(ReadOnlyAdmin):
+    list_display = ["agreement", "paid_on", "amount", "recorded_by"]
+
+
+@admin.register(Lawsuit)
+class LawsuitAdmin(ReadOnlyAdmin):
+    list_display = ["case_number", "court", "record", "status", "filed_on", "enforcement_apply_by"]
+    list_filter = ["status"]
+
+
+@admin.register(EnforcementWarning)
+class EnforcementWarningAdmin(ReadOnlyAdmin):
+    list_display = ["lawsuit", "apply_by", "lead_days", "queued_on"]

@@ -15,6 +15,7 @@ from creditcoop.models import Cooperative, Role, Staff
 
 from . import limitation as L
 from . import services
+from .demo_agree import seed_agree
 from .demo_collect import seed_collect
 from .imports import COLUMNS
 from .models import NplRecord
@@ -200,6 +201,7 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
 
     roll = seed_roll(today=today)
     seed_board(today=today)  # board
+    seed_agree(cooperatives=cooperatives, today=today)
     return {
         **counts,
         "imported": imported,

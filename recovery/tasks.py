@@ -34,3 +34,13 @@ def recovery_entries_nightly(today=None) -> dict:
 @shared_task
 def year_baseline_lock_daily(today=None) -> dict:
     return services.year_baseline_lock(today=_day(today))
+
+
+@shared_task
+def agreement_broken_flag_nightly(today=None) -> dict:
+    return services.agreement_broken_flag(today=_day(today))
+
+
+@shared_task
+def enforcement_sweep_nightly(today=None) -> dict:
+    return services.enforcement_sweep(today=_day(today))

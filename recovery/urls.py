@@ -1,7 +1,9 @@
 from django.urls import path
 
 from . import views
+from .views import agree as agree_views
 from .views import board, collect, roll
+from .views import lawsuits as lawsuit_views
 
 app_name = "recovery"
 urlpatterns = [
@@ -18,4 +20,6 @@ urlpatterns = [
     *roll.urlpatterns,
     *collect.urlpatterns,
     *board.urlpatterns,
+    *agree_views.urlpatterns,
+    *lawsuit_views.urlpatterns,
 ]

@@ -130,6 +130,14 @@ def roll_line(w):
     return {"pk": w.roll.lines.get().pk}
 
 
+def agreement(w):
+    return {"pk": w.agreement.pk}
+
+
+def lawsuit(w):
+    return {"pk": w.lawsuit.pk}
+
+
 OFFICER = ("officer1",)
 LEADERS = ("director",)
 TELLER = ("teller",)
@@ -365,6 +373,20 @@ PAGES: dict[str, Page] = {
     "recovery:ranking_publish": Page(
         POST, query=lambda w: {"coop": w.npl.cooperative_id}, who=LEADERS, owner="director_b"
     ),
+    # recovery: repayment agreements and lawsuits (agree)
+    "recovery:agreement_list": Page(GET),
+    "recovery:agreement_create": Page(BOTH, npl),
+    "recovery:agreement_detail": Page(GET, agreement),
+    "recovery:agreement_approve": Page(BOTH, agreement, who=LEADERS, owner="director_b"),
+    "recovery:agreement_sign": Page(POST, agreement),
+    "recovery:agreement_payment": Page(POST, agreement),
+    "recovery:agreement_cancel": Page(POST, agreement),
+    "recovery:agreement_print": Page(GET, agreement),
+    "recovery:lawsuit_list": Page(GET),
+    "recovery:lawsuit_unenforced": Page(GET),
+    "recovery:lawsuit_create": Page(BOTH, npl),
+    "recovery:lawsuit_detail": Page(GET, lawsuit),
+    "recovery:lawsuit_edit": Page(BOTH, lawsuit),
 }
 
 
@@ -630,6 +652,19 @@ def _world(org):
     )
     w.notice_batch = recovery_services.notice_batch_create(actor=org.officer_b, village=w.village)
     w.notice = w.notice_batch.notices.filter(guarantor=None).get()
+    # Recovery (agree): a draft repayment agreement and a lawsuit on that record (filed
+    # before the due date, so the record's limitation does not move).
+    from recovery.tests.helpers_agree import draft as agreement_draft
+
+    w.agreement = agreement_draft(w.npl, org.officer_b)
+    w.lawsuit = recovery_services.lawsuit_file(
+        actor=org.officer_b,
+        record=w.npl,
+        court="西城区人民法院",
+        case_number="（2024）西民初1号",
+        filed_on=date(2024, 2, 1),
+        today=monday,
+    )
     return w
 
 

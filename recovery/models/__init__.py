@@ -4,6 +4,11 @@ The bad credit history (blacklist and the like) lives in ``villages.models.BadCr
 the layer that rating, granting and the counter read.
 """
 
+from .agree import AgreementInstalment as AgreementInstalment
+from .agree import AgreementPayment as AgreementPayment
+from .agree import EnforcementWarning as EnforcementWarning
+from .agree import Lawsuit as Lawsuit
+from .agree import RepaymentAgreement as RepaymentAgreement
 from .board import MonthlyRanking, RecoveryEntry, YearBaseline  # noqa: F401  board
 from .collect import CollectionAction, CollectionNotice, NoticeBatch, NoticeCounter  # noqa: F401
 from .policy import RecoveryPolicy as RecoveryPolicy

@@ -97,3 +97,36 @@ __all__ += [
     "year_baseline_lock",
     "year_baseline_take",
 ]
+
+# Repayment agreements and lawsuits (agree).
+from .agree import (  # noqa: E402
+    agreement_approve,
+    agreement_broken_flag,
+    agreement_cancel,
+    agreement_create,
+    agreement_payment_record,
+    agreement_sign,
+    equal_schedule,
+    may_approve,
+)
+from .lawsuits import (  # noqa: E402
+    enforcement_apply_by,
+    enforcement_sweep,
+    lawsuit_file,
+    lawsuit_update,
+)
+
+__all__ += [
+    "agreement_approve",
+    "agreement_broken_flag",
+    "agreement_cancel",
+    "agreement_create",
+    "agreement_payment_record",
+    "agreement_sign",
+    "enforcement_apply_by",
+    "enforcement_sweep",
+    "equal_schedule",
+    "lawsuit_file",
+    "lawsuit_update",
+    "may_approve",
+]

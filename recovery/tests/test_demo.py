@@ -51,3 +51,19 @@ def test_demo_collection_work(org):
     before = (CollectionAction.objects.count(), CollectionNotice.objects.count())
     assert seed_collect(today=today) == {"actions": 0, "notices": 0, "receipts": 0}
     assert before == (CollectionAction.objects.count(), CollectionNotice.objects.count())
+
+
+def test_demo_has_a_broken_agreement_and_a_lawsuit_warned(org):
+    from recovery import demo
+    from recovery.models import AgreementInstalment, EnforcementWarning, Lawsuit
+
+    today = date(2026, 12, 7)
+    demo.seed(today=today)
+    assert AgreementInstalment.objects.filter(broken=True).exists()
+    assert AgreementInstalment.objects.filter(paid_amount__gt=0).exists()
+    s = Lawsuit.objects.first()
+    assert s.enforcement_apply_by == today + timedelta(days=80)
+    assert EnforcementWarning.objects.filter(lawsuit=s, lead_days=90).exists()
+    counts = (Lawsuit.objects.count(), AgreementInstalment.objects.count())
+    demo.seed(today=today)
+    assert counts == (Lawsuit.objects.count(), AgreementInstalment.objects.count())
