@@ -3,14 +3,20 @@ from django.contrib import admin
 from creditcoop.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import (
+    ForceMajeureExtension,
     LimitationEvent,
     LimitationWarning,
+    LossAssessment,
     NplGuarantor,
     NplImport,
     NplInstalment,
     NplRecord,
+    OfficerEscalation,
     RecoverabilityAssessment,
     RecoveryPolicy,
+    ResponsibilityDeduction,
+    ResponsibilityShare,
+    ResponsiblePerson,
     VintageScheme,
     VintageSegment,
 )
@@ -94,3 +100,39 @@ class RecoverabilityAssessmentAdmin(ReadOnlyAdmin):
 @admin.register(NplImport)
 class NplImportAdmin(ReadOnlyAdmin):
     list_display = ["cooperative", "file_name", "status", "error_count", "created_at"]
+
+
+# Responsibility (主责任人制): written through the services; read here.
+
+
+@admin.register(ResponsiblePerson)
+class ResponsiblePersonAdmin(ReadOnlyAdmin):
+    list_display = ["record", "post", "is_main", "is_first", "staff", "name"]
+    list_filter = ["post"]
+
+
+@admin.register(LossAssessment)
+class LossAssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["record", "loss_amount", "policy", "above_authority", "assessed_on"]
+    list_filter = ["policy", "above_authority"]
+
+
+@admin.register(ResponsibilityShare)
+class ResponsibilityShareAdmin(ReadOnlyAdmin):
+    list_display = ["assessment", "person", "part", "pct", "amount", "recovered"]
+
+
+@admin.register(ResponsibilityDeduction)
+class ResponsibilityDeductionAdmin(ReadOnlyAdmin):
+    list_display = ["share", "month", "source", "amount", "recorded_by"]
+
+
+@admin.register(ForceMajeureExtension)
+class ForceMajeureExtensionAdmin(ReadOnlyAdmin):
+    list_display = ["record", "until", "reason", "recorded_by"]
+
+
+@admin.register(OfficerEscalation)
+class OfficerEscalationAdmin(ReadOnlyAdmin):
+    list_display = ["officer", "cooperative", "level", "record_count", "opened_on", "status"]
+    list_filter = ["level", "status", "cooperative"]

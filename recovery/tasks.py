@@ -19,3 +19,8 @@ def npl_register_sync_nightly(today=None) -> dict:
 @shared_task
 def limitation_sweep_nightly(today=None) -> dict:
     return services.limitation_sweep(today=_day(today))
+
+
+@shared_task
+def officer_escalation_nightly(today=None) -> dict:
+    return services.officer_escalation_sweep(today=_day(today))

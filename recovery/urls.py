@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import responsibility
 
 app_name = "recovery"
 urlpatterns = [
@@ -14,4 +15,5 @@ urlpatterns = [
     path("import/", views.npl_import, name="npl_import"),
     path("import/template/", views.npl_import_template, name="npl_import_template"),
     path("import/<uuid:token>/", views.npl_import_preview, name="npl_import_preview"),
+    *responsibility.urlpatterns,
 ]
