@@ -1,7 +1,7 @@
 """Responsibility (主责任人制): splits to the fen under both policies, deductions, the
 per-officer escalation and its decision, every refusal saving nothing."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
