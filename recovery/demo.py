@@ -193,4 +193,7 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
                 today=today,
             )
     warned = services.limitation_sweep(today=today)
+    from .demo_responsibility import seed_responsibility
+
+    seed_responsibility(cooperatives=cooperatives, today=today)
     return {**counts, "imported": imported, "events": events, "warnings": warned["warnings"]}

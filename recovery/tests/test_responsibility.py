@@ -379,3 +379,17 @@ def test_the_director_decides_confirm_or_waive_with_a_reason(org):
     services.officer_escalation_sweep(today=TODAY)
     e.refresh_from_db()
     assert e.record_count == 1
+
+
+def test_demo_seed_shows_shares_a_deduction_and_an_escalation_and_reruns(org):
+    from recovery import demo
+    from recovery.demo_responsibility import seed_responsibility
+
+    demo.seed(today=TODAY)
+    assert LossAssessment.objects.count() == 4
+    for a in LossAssessment.objects.all():
+        assert sum(a.shares.values_list("amount", flat=True)) == a.loss_amount
+    assert ResponsibilityDeduction.objects.count() == 2
+    assert OfficerEscalation.objects.filter(officer=org.officer1, level=2).exists()
+    again = seed_responsibility(today=TODAY)
+    assert again == {"assessed": 0, "deductions": 0, "escalations": 0}
