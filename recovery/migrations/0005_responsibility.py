@@ -7,172 +7,547 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('creditcoop', '0007_alter_staff_roles'),
-        ('recovery', '0004_vintage_schemes'),
+        ("creditcoop", "0007_alter_staff_roles"),
+        ("recovery", "0004_vintage_schemes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LossAssessment',
+            name="LossAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('default_amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='认定时本息余额（元）')),
-                ('loss_amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='损失金额（元）')),
-                ('amount_reason', models.CharField(blank=True, help_text='与本息余额不同时必填。', max_length=300, verbose_name='调整金额的原因')),
-                ('above_authority', models.BooleanField(default=False, verbose_name='超越本社权限发放')),
-                ('authority_evidence', models.CharField(help_text='如：审批权限表文号、联社审批意见编号。', max_length=300, verbose_name='权限依据')),
-                ('policy', models.CharField(choices=[('within', '权限内按比例分担'), ('above', '超权限按比例分担'), ('full', '分界日后形成：责任人全额赔偿')], max_length=8, verbose_name='适用办法')),
-                ('full_compensation_from', models.DateField(blank=True, null=True, verbose_name='全额赔偿分界日')),
-                ('assessed_on', models.DateField(verbose_name='认定日期')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('assessed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='认定人')),
-                ('main_staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='主责任人（在职）')),
-                ('record', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='loss_assessment', to='recovery.nplrecord', verbose_name='登记')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "default_amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, verbose_name="认定时本息余额（元）"
+                    ),
+                ),
+                (
+                    "loss_amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, verbose_name="损失金额（元）"
+                    ),
+                ),
+                (
+                    "amount_reason",
+                    models.CharField(
+                        blank=True,
+                        help_text="与本息余额不同时必填。",
+                        max_length=300,
+                        verbose_name="调整金额的原因",
+                    ),
+                ),
+                (
+                    "above_authority",
+                    models.BooleanField(default=False, verbose_name="超越本社权限发放"),
+                ),
+                (
+                    "authority_evidence",
+                    models.CharField(
+                        help_text="如：审批权限表文号、联社审批意见编号。",
+                        max_length=300,
+                        verbose_name="权限依据",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.CharField(
+                        choices=[
+                            ("within", "权限内按比例分担"),
+                            ("above", "超权限按比例分担"),
+                            ("full", "分界日后形成：责任人全额赔偿"),
+                        ],
+                        max_length=8,
+                        verbose_name="适用办法",
+                    ),
+                ),
+                (
+                    "full_compensation_from",
+                    models.DateField(blank=True, null=True, verbose_name="全额赔偿分界日"),
+                ),
+                ("assessed_on", models.DateField(verbose_name="认定日期")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "assessed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="认定人",
+                    ),
+                ),
+                (
+                    "main_staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="主责任人（在职）",
+                    ),
+                ),
+                (
+                    "record",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="loss_assessment",
+                        to="recovery.nplrecord",
+                        verbose_name="登记",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '损失认定',
-                'verbose_name_plural': '损失认定',
+                "verbose_name": "损失认定",
+                "verbose_name_plural": "损失认定",
             },
         ),
         migrations.CreateModel(
-            name='ResponsiblePerson',
+            name="ResponsiblePerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('post', models.CharField(choices=[('investigation', '调查岗（信贷员）'), ('review', '审查岗（分管副主任）'), ('approval', '审批岗（主任）')], max_length=14, verbose_name='岗位')),
-                ('is_main', models.BooleanField(default=True, help_text='不勾选为该岗位的其他责任人。', verbose_name='主要责任人')),
-                ('is_first', models.BooleanField(default=False, help_text='包放、包收、包效益；每笔至多一人。', verbose_name='第一责任人')),
-                ('name', models.CharField(blank=True, help_text='已离职人员只填姓名。', max_length=50, verbose_name='姓名')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responsible_persons', to='recovery.nplrecord', verbose_name='登记')),
-                ('staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='责任人（在职）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "post",
+                    models.CharField(
+                        choices=[
+                            ("investigation", "调查岗（信贷员）"),
+                            ("review", "审查岗（分管副主任）"),
+                            ("approval", "审批岗（主任）"),
+                        ],
+                        max_length=14,
+                        verbose_name="岗位",
+                    ),
+                ),
+                (
+                    "is_main",
+                    models.BooleanField(
+                        default=True,
+                        help_text="不勾选为该岗位的其他责任人。",
+                        verbose_name="主要责任人",
+                    ),
+                ),
+                (
+                    "is_first",
+                    models.BooleanField(
+                        default=False,
+                        help_text="包放、包收、包效益；每笔至多一人。",
+                        verbose_name="第一责任人",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        blank=True,
+                        help_text="已离职人员只填姓名。",
+                        max_length=50,
+                        verbose_name="姓名",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responsible_persons",
+                        to="recovery.nplrecord",
+                        verbose_name="登记",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="责任人（在职）",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '责任人',
-                'verbose_name_plural': '责任人',
-                'ordering': ['record_id', 'post', '-is_main', 'id'],
+                "verbose_name": "责任人",
+                "verbose_name_plural": "责任人",
+                "ordering": ["record_id", "post", "-is_main", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ResponsibilityShare',
+            name="ResponsibilityShare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('part', models.CharField(choices=[('officer', '信贷员'), ('deputy', '分管副主任'), ('director', '主任'), ('review_main', '审查岗主责任人'), ('review_other', '审查岗其他人员'), ('approval_main', '审批岗主责任人'), ('approval_other', '审批岗其他人员'), ('full', '全额赔偿')], max_length=16, verbose_name='承担部分')),
-                ('pct', models.DecimalField(decimal_places=4, max_digits=8, verbose_name='比例（%）')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='应赔偿金额（元）')),
-                ('recovered', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14, verbose_name='已扣回（元）')),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shares', to='recovery.lossassessment', verbose_name='损失认定')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shares', to='recovery.responsibleperson', verbose_name='责任人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "part",
+                    models.CharField(
+                        choices=[
+                            ("officer", "信贷员"),
+                            ("deputy", "分管副主任"),
+                            ("director", "主任"),
+                            ("review_main", "审查岗主责任人"),
+                            ("review_other", "审查岗其他人员"),
+                            ("approval_main", "审批岗主责任人"),
+                            ("approval_other", "审批岗其他人员"),
+                            ("full", "全额赔偿"),
+                        ],
+                        max_length=16,
+                        verbose_name="承担部分",
+                    ),
+                ),
+                (
+                    "pct",
+                    models.DecimalField(decimal_places=4, max_digits=8, verbose_name="比例（%）"),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, verbose_name="应赔偿金额（元）"
+                    ),
+                ),
+                (
+                    "recovered",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        max_digits=14,
+                        verbose_name="已扣回（元）",
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shares",
+                        to="recovery.lossassessment",
+                        verbose_name="损失认定",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shares",
+                        to="recovery.responsibleperson",
+                        verbose_name="责任人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '责任分担',
-                'verbose_name_plural': '责任分担',
-                'ordering': ['assessment_id', '-amount', 'id'],
+                "verbose_name": "责任分担",
+                "verbose_name_plural": "责任分担",
+                "ordering": ["assessment_id", "-amount", "id"],
             },
         ),
         migrations.AddField(
-            model_name='lossassessment',
-            name='main_person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='recovery.responsibleperson', verbose_name='主责任人'),
+            model_name="lossassessment",
+            name="main_person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="recovery.responsibleperson",
+                verbose_name="主责任人",
+            ),
         ),
         migrations.CreateModel(
-            name='ForceMajeureExtension',
+            name="ForceMajeureExtension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=300, verbose_name='不可抗力事由')),
-                ('evidence', models.CharField(max_length=300, verbose_name='证明材料')),
-                ('until', models.DateField(verbose_name='延期至')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='force_majeure_extensions', to='recovery.nplrecord', verbose_name='登记')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=300, verbose_name="不可抗力事由")),
+                ("evidence", models.CharField(max_length=300, verbose_name="证明材料")),
+                ("until", models.DateField(verbose_name="延期至")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="force_majeure_extensions",
+                        to="recovery.nplrecord",
+                        verbose_name="登记",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '不可抗力延期',
-                'verbose_name_plural': '不可抗力延期',
-                'ordering': ['record_id', '-until'],
-                'indexes': [models.Index(fields=['record', 'until'], name='fm_record_until')],
+                "verbose_name": "不可抗力延期",
+                "verbose_name_plural": "不可抗力延期",
+                "ordering": ["record_id", "-until"],
+                "indexes": [models.Index(fields=["record", "until"], name="fm_record_until")],
             },
         ),
         migrations.CreateModel(
-            name='OfficerEscalation',
+            name="OfficerEscalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, '一笔：承担赔偿'), (2, '两笔：停职清收'), (3, '三笔及以上：解除劳动合同')], verbose_name='追究档次')),
-                ('record_count', models.PositiveIntegerField(verbose_name='主责任不良贷款笔数')),
-                ('opened_on', models.DateField(verbose_name='立项日期')),
-                ('clock_ends_on', models.DateField(blank=True, null=True, verbose_name='停职清收期满日')),
-                ('clock_ran_out', models.BooleanField(default=False, verbose_name='期满未收回（应下岗清收）')),
-                ('demerits', models.CharField(blank=True, max_length=200, verbose_name='记过人员')),
-                ('status', models.CharField(choices=[('open', '待处理'), ('decided', '已处理')], default='open', max_length=8, verbose_name='状态')),
-                ('decision', models.CharField(blank=True, choices=[('', '—'), ('confirm', '确认执行'), ('waive', '不予追究')], default='', max_length=8, verbose_name='处理决定')),
-                ('decision_text', models.TextField(blank=True, verbose_name='决定内容')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='决定时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='生成时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('cooperative', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='creditcoop.cooperative', verbose_name='信用社')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='决定人')),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='信贷员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "一笔：承担赔偿"),
+                            (2, "两笔：停职清收"),
+                            (3, "三笔及以上：解除劳动合同"),
+                        ],
+                        verbose_name="追究档次",
+                    ),
+                ),
+                ("record_count", models.PositiveIntegerField(verbose_name="主责任不良贷款笔数")),
+                ("opened_on", models.DateField(verbose_name="立项日期")),
+                (
+                    "clock_ends_on",
+                    models.DateField(blank=True, null=True, verbose_name="停职清收期满日"),
+                ),
+                (
+                    "clock_ran_out",
+                    models.BooleanField(default=False, verbose_name="期满未收回（应下岗清收）"),
+                ),
+                ("demerits", models.CharField(blank=True, max_length=200, verbose_name="记过人员")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "待处理"), ("decided", "已处理")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("", "—"), ("confirm", "确认执行"), ("waive", "不予追究")],
+                        default="",
+                        max_length=8,
+                        verbose_name="处理决定",
+                    ),
+                ),
+                ("decision_text", models.TextField(blank=True, verbose_name="决定内容")),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="决定时间"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="生成时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "cooperative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="creditcoop.cooperative",
+                        verbose_name="信用社",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="决定人",
+                    ),
+                ),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="信贷员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '责任追究',
-                'verbose_name_plural': '责任追究',
-                'ordering': ['status', '-opened_on', '-id'],
-                'indexes': [models.Index(fields=['cooperative', 'status'], name='esc_coop_status')],
-                'constraints': [models.UniqueConstraint(fields=('officer', 'level'), name='esc_once_per_level'), models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 3)), name='esc_level_valid'), models.CheckConstraint(condition=models.Q(models.Q(('decided_at__isnull', True), ('status', 'open')), models.Q(('decided_at__isnull', False), ('status', 'decided'), models.Q(('decision', ''), _negated=True)), _connector='OR'), name='esc_decided_has_decision')],
+                "verbose_name": "责任追究",
+                "verbose_name_plural": "责任追究",
+                "ordering": ["status", "-opened_on", "-id"],
+                "indexes": [models.Index(fields=["cooperative", "status"], name="esc_coop_status")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("officer", "level"), name="esc_once_per_level"),
+                    models.CheckConstraint(
+                        condition=models.Q(("level__gte", 1), ("level__lte", 3)),
+                        name="esc_level_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("decided_at__isnull", True), ("status", "open")),
+                            models.Q(
+                                ("decided_at__isnull", False),
+                                ("status", "decided"),
+                                models.Q(("decision", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="esc_decided_has_decision",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ResponsibilityDeduction',
+            name="ResponsibilityDeduction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='该月 1 日。', verbose_name='扣款月份')),
-                ('source', models.CharField(choices=[('pay', '月工资扣发'), ('deposit', '风险保证金扣划')], default='pay', max_length=8, verbose_name='来源')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='扣款金额（元）')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
-                ('share', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deductions', to='recovery.responsibilityshare', verbose_name='责任分担')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(help_text="该月 1 日。", verbose_name="扣款月份")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("pay", "月工资扣发"), ("deposit", "风险保证金扣划")],
+                        default="pay",
+                        max_length=8,
+                        verbose_name="来源",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, verbose_name="扣款金额（元）"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
+                (
+                    "share",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deductions",
+                        to="recovery.responsibilityshare",
+                        verbose_name="责任分担",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '责任扣款',
-                'verbose_name_plural': '责任扣款',
-                'ordering': ['share_id', 'month', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='deduction_amount_positive'), models.UniqueConstraint(fields=('share', 'month', 'source'), name='deduction_once_a_month', violation_error_message='该月已登记过这项扣款。')],
+                "verbose_name": "责任扣款",
+                "verbose_name_plural": "责任扣款",
+                "ordering": ["share_id", "month", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gt", 0)), name="deduction_amount_positive"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("share", "month", "source"),
+                        name="deduction_once_a_month",
+                        violation_error_message="该月已登记过这项扣款。",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='responsibleperson',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_main', True)), fields=('record', 'post'), name='resp_one_main_per_post', violation_error_message='每个岗位只能有一名主要责任人。'),
+            model_name="responsibleperson",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_main", True)),
+                fields=("record", "post"),
+                name="resp_one_main_per_post",
+                violation_error_message="每个岗位只能有一名主要责任人。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsibleperson',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_first', True)), fields=('record',), name='resp_one_first_per_record', violation_error_message='每笔贷款只能有一名第一责任人。'),
+            model_name="responsibleperson",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_first", True)),
+                fields=("record",),
+                name="resp_one_first_per_record",
+                violation_error_message="每笔贷款只能有一名第一责任人。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsibleperson',
-            constraint=models.UniqueConstraint(condition=models.Q(('staff__isnull', False)), fields=('record', 'post', 'staff'), name='resp_staff_once_per_post'),
+            model_name="responsibleperson",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("staff__isnull", False)),
+                fields=("record", "post", "staff"),
+                name="resp_staff_once_per_post",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsibleperson',
-            constraint=models.CheckConstraint(condition=models.Q(('staff__isnull', False), models.Q(('name', ''), _negated=True), _connector='OR'), name='resp_staff_or_name'),
+            model_name="responsibleperson",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("staff__isnull", False), models.Q(("name", ""), _negated=True), _connector="OR"
+                ),
+                name="resp_staff_or_name",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsibilityshare',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0), ('recovered__gte', 0), ('recovered__lte', models.F('amount'))), name='share_recovered_within_amount', violation_error_message='扣回金额不能超过应赔偿金额。'),
+            model_name="responsibilityshare",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("amount__gte", 0),
+                    ("recovered__gte", 0),
+                    ("recovered__lte", models.F("amount")),
+                ),
+                name="share_recovered_within_amount",
+                violation_error_message="扣回金额不能超过应赔偿金额。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsibilityshare',
-            constraint=models.UniqueConstraint(fields=('assessment', 'person', 'part'), name='share_unique'),
+            model_name="responsibilityshare",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "person", "part"), name="share_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='lossassessment',
-            index=models.Index(fields=['main_staff'], name='loss_main_staff'),
+            model_name="lossassessment",
+            index=models.Index(fields=["main_staff"], name="loss_main_staff"),
         ),
         migrations.AddConstraint(
-            model_name='lossassessment',
-            constraint=models.CheckConstraint(condition=models.Q(('loss_amount__gt', 0), ('default_amount__gte', 0)), name='loss_amount_positive'),
+            model_name="lossassessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("loss_amount__gt", 0), ("default_amount__gte", 0)),
+                name="loss_amount_positive",
+            ),
         ),
     ]
