@@ -202,6 +202,13 @@ ACTIONS = {
     "recovery.agreement_cancel": _("作废还款协议"),
     "recovery.lawsuit_file": _("登记起诉"),
     "recovery.lawsuit_update": _("更新诉讼案件"),
+    # Recovery: responsibility (主责任人制).
+    "recovery.responsible_add": _("登记贷款责任人"),
+    "recovery.loss_assess": _("认定不良贷款损失及责任分担"),
+    "recovery.force_majeure_extend": _("登记不可抗力延期"),
+    "recovery.deduction_record": _("登记责任赔偿扣款"),
+    "recovery.escalation_open": _("生成信贷员责任追究"),
+    "recovery.escalation_decide": _("责任追究处理决定"),
 }
 
 # Entries of `changes` that are not fields of the object's model.

@@ -165,6 +165,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.enforcement_sweep_nightly",
         "schedule": crontab(hour=2, minute=20),
     },
+    # Per-officer responsibility escalation (records the director acts on).
+    "officer-escalation-nightly": {
+        "task": "recovery.tasks.officer_escalation_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Daily, just after midnight: settles the 20th once that counter day is over (on the
     # 21st), before the 01:00 classification; on other days it finds nothing to settle.
     "interest-settle-quarterly": {

@@ -5,15 +5,21 @@ from creditcoop.admin import AuditedAdmin, ReadOnlyAdmin
 from .models import (
     CollectionRoll,
     CollectionRollLine,
+    ForceMajeureExtension,
     LimitationEvent,
     LimitationWarning,
+    LossAssessment,
     NplGuarantor,
     NplImport,
     NplInstalment,
     NplRecord,
+    OfficerEscalation,
     PublicationConsent,
     RecoverabilityAssessment,
     RecoveryPolicy,
+    ResponsibilityDeduction,
+    ResponsibilityShare,
+    ResponsiblePerson,
     RollReceipt,
     VintageScheme,
     VintageSegment,
@@ -217,3 +223,39 @@ class LawsuitAdmin(ReadOnlyAdmin):
 @admin.register(EnforcementWarning)
 class EnforcementWarningAdmin(ReadOnlyAdmin):
     list_display = ["lawsuit", "apply_by", "lead_days", "queued_on"]
+
+
+# Responsibility (主责任人制): written through the services; read here.
+
+
+@admin.register(ResponsiblePerson)
+class ResponsiblePersonAdmin(ReadOnlyAdmin):
+    list_display = ["record", "post", "is_main", "is_first", "staff", "name"]
+    list_filter = ["post"]
+
+
+@admin.register(LossAssessment)
+class LossAssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["record", "loss_amount", "policy", "above_authority", "assessed_on"]
+    list_filter = ["policy", "above_authority"]
+
+
+@admin.register(ResponsibilityShare)
+class ResponsibilityShareAdmin(ReadOnlyAdmin):
+    list_display = ["assessment", "person", "part", "pct", "amount", "recovered"]
+
+
+@admin.register(ResponsibilityDeduction)
+class ResponsibilityDeductionAdmin(ReadOnlyAdmin):
+    list_display = ["share", "month", "source", "amount", "recorded_by"]
+
+
+@admin.register(ForceMajeureExtension)
+class ForceMajeureExtensionAdmin(ReadOnlyAdmin):
+    list_display = ["record", "until", "reason", "recorded_by"]
+
+
+@admin.register(OfficerEscalation)
+class OfficerEscalationAdmin(ReadOnlyAdmin):
+    list_display = ["officer", "cooperative", "level", "record_count", "opened_on", "status"]
+    list_filter = ["level", "status", "cooperative"]

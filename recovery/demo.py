@@ -202,6 +202,9 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
     roll = seed_roll(today=today)
     seed_board(today=today)  # board
     seed_agree(cooperatives=cooperatives, today=today)
+    from .demo_responsibility import seed_responsibility
+
+    seed_responsibility(cooperatives=cooperatives, today=today)
     return {
         **counts,
         "imported": imported,

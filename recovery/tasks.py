@@ -44,3 +44,8 @@ def agreement_broken_flag_nightly(today=None) -> dict:
 @shared_task
 def enforcement_sweep_nightly(today=None) -> dict:
     return services.enforcement_sweep(today=_day(today))
+
+
+@shared_task
+def officer_escalation_nightly(today=None) -> dict:
+    return services.officer_escalation_sweep(today=_day(today))

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 from .views import agree as agree_views
-from .views import board, collect, roll
+from .views import board, collect, responsibility, roll
 from .views import lawsuits as lawsuit_views
 
 app_name = "recovery"
@@ -22,4 +22,5 @@ urlpatterns = [
     *board.urlpatterns,
     *agree_views.urlpatterns,
     *lawsuit_views.urlpatterns,
+    *responsibility.urlpatterns,
 ]

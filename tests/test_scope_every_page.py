@@ -387,6 +387,20 @@ PAGES: dict[str, Page] = {
     "recovery:lawsuit_create": Page(BOTH, npl),
     "recovery:lawsuit_detail": Page(GET, lawsuit),
     "recovery:lawsuit_edit": Page(BOTH, lawsuit),
+    # recovery: responsibility (主责任人制)
+    "recovery:responsibility": Page(GET, npl),
+    "recovery:responsibility_print": Page(GET, npl),
+    "recovery:responsible_add": Page(POST, npl, who=LEADERS, owner="director_b"),
+    "recovery:loss_assess": Page(POST, npl, who=LEADERS, owner="director_b"),
+    "recovery:force_majeure_extend": Page(POST, npl, who=LEADERS, owner="director_b"),
+    "recovery:deduction_add": Page(
+        POST, lambda w: {"pk": w.resp_share.pk}, who=LEADERS, owner="director_b"
+    ),
+    "recovery:responsibility_statement": Page(GET, lambda w: {"pk": w.resp_staff.pk}),
+    "recovery:escalations": Page(GET),
+    "recovery:escalation_decide": Page(
+        BOTH, lambda w: {"pk": w.escalation.pk}, who=LEADERS, owner="director_b"
+    ),
 }
 
 
@@ -665,6 +679,26 @@ def _world(org):
         filed_on=date(2024, 2, 1),
         today=monday,
     )
+    # Recovery, responsibility: officer_b, a former deputy (by name) and director_b answer
+    # for w.npl; the loss is assessed; the nightly escalation opens officer_b's level 1.
+    from recovery.models import ResponsiblePerson
+
+    for post, who in (
+        (ResponsiblePerson.Post.INVESTIGATION, {"staff": org.officer_b}),
+        (ResponsiblePerson.Post.REVIEW, {"name": "原副主任乙"}),
+        (ResponsiblePerson.Post.APPROVAL, {"staff": org.director_b}),
+    ):
+        recovery_services.responsible_person_add(
+            actor=org.director_b, record=w.npl, post=post, **who
+        )
+    w.resp_share = recovery_services.loss_assess(
+        actor=org.director_b, record=w.npl, above_authority=False, authority_evidence="权限表"
+    ).shares.get(part="officer")
+    w.resp_staff = org.officer_b
+    recovery_services.officer_escalation_sweep()
+    from recovery.models import OfficerEscalation
+
+    w.escalation = OfficerEscalation.objects.get(officer=org.officer_b)
     return w
 
 

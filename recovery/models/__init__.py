@@ -22,4 +22,10 @@ from .register import NplInstalment as NplInstalment
 from .register import NplRecord as NplRecord
 from .register import RecoverabilityAssessment as RecoverabilityAssessment
 from .register import RiskClass as RiskClass
+from .responsibility import ForceMajeureExtension as ForceMajeureExtension
+from .responsibility import LossAssessment as LossAssessment
+from .responsibility import OfficerEscalation as OfficerEscalation
+from .responsibility import ResponsibilityDeduction as ResponsibilityDeduction
+from .responsibility import ResponsibilityShare as ResponsibilityShare
+from .responsibility import ResponsiblePerson as ResponsiblePerson
 from .roll import CollectionRoll, CollectionRollLine, PublicationConsent, RollReceipt  # noqa: F401

@@ -4,7 +4,7 @@ An agreement is the plan's bookkeeping: its instalments, the payments recorded a
 and the promises broken. It moves no money: the counter's repayment (for a loan still on the
 books) or part 2's recovery ledger (off-balance stock) is the money. Signing is an
 acknowledgement and each payment a partial payment: both are recorded as limitation events
-through ``limitation_event_add`` (docs/rules.md §7.3).
+through ``limitation_event_add`` (docs/rules.md §7.4).
 
 A lawsuit records the case from filing to the end of enforcement; the judgment's 2-year
 enforcement application period (民事诉讼法 art. 250, L25) is stored as ``enforcement_apply_by``

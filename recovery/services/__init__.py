@@ -22,6 +22,16 @@ from .register import (
     npl_record_update,
     npl_register_sync,
 )
+from .responsibility import (
+    active_extension,
+    compute_split,
+    deduction_record,
+    escalation_decide,
+    force_majeure_extend,
+    loss_assess,
+    officer_escalation_sweep,
+    responsible_person_add,
+)
 from .roll import (
     consent_record,
     roll_create,
@@ -37,6 +47,14 @@ from .roll import (
 from .sweep import limitation_sweep
 
 __all__ = [
+    "active_extension",
+    "compute_split",
+    "deduction_record",
+    "escalation_decide",
+    "force_majeure_extend",
+    "loss_assess",
+    "officer_escalation_sweep",
+    "responsible_person_add",
     "RecoveryError",
     "assessment_save",
     "expiry_sql",

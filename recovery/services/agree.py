@@ -1,4 +1,4 @@
-"""Repayment agreements (还款协议, docs/rules.md §7.3): create with a schedule, approve an
+"""Repayment agreements (还款协议, docs/rules.md §7.4): create with a schedule, approve an
 exception, sign (an acknowledgement: the limitation restarts), record payments (partial
 payments), cancel; and the nightly job that flags the promises broken."""
 

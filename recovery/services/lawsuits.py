@@ -1,4 +1,4 @@
-"""Legal collection (依法清收, docs/rules.md §7.4): a lawsuit from filing to the end of
+"""Legal collection (依法清收, docs/rules.md §7.6): a lawsuit from filing to the end of
 enforcement. Filing interrupts the limitation (a lawsuit event through
 ``limitation_event_add``); the judgment's enforcement application period is computed, stored
 and warned about like a limitation; terminated enforcement is recorded as the
