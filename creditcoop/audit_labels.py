@@ -192,6 +192,13 @@ ACTIONS = {
     "recovery.entry_drop": _("冲正还款撤销不良贷款收回"),
     "recovery.baseline_lock": _("锁定年初不良贷款基数"),
     "recovery.ranking_publish": _("发布月度清收业绩排名"),
+    # recovery: incentives, officer targets, risk deposits (p2incent)
+    "recovery.incentive_compute": _("计算清收收回信息单"),
+    "recovery.incentive_check": _("审核清收收回信息单"),
+    "recovery.incentive_pay": _("登记清收奖励发放"),
+    "recovery.targets_set": _("下达信贷员月度清收任务"),
+    "recovery.deposit_compute": _("计提风险保证金"),
+    "recovery.deposit_decide": _("决定风险保证金返还或扣罚"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -236,6 +243,7 @@ OBJECT_PAGES = {
     "recovery.nplrecord": "recovery:record_detail",
     "recovery.collectionroll": "recovery:roll_detail",
     "recovery.collectionnotice": "recovery:notice_print",
+    "recovery.incentiveslip": "recovery:incentive_slip",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

@@ -6,6 +6,13 @@ the layer that rating, granting and the counter read.
 
 from .board import MonthlyRanking, RecoveryEntry, YearBaseline  # noqa: F401  board
 from .collect import CollectionAction, CollectionNotice, NoticeBatch, NoticeCounter  # noqa: F401
+from .incentive import (  # noqa: F401  incentive
+    IncentiveBand,
+    IncentiveSlip,
+    IncentiveSlipLine,
+    OfficerTarget,
+    RiskDeposit,
+)
 from .policy import RecoveryPolicy as RecoveryPolicy
 from .policy import VintageScheme as VintageScheme
 from .policy import VintageSegment as VintageSegment
