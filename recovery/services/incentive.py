@@ -149,26 +149,32 @@ ON CONFLICT (cooperative_id, collector_id, month) DO NOTHING
 # Written-off and replaced records earn on principal and interest, every other record on
 # the interest only; each line is rounded to the fen (half up).
 BAND_LINES_SQL = """
+WITH m AS MATERIALIZED (
+    -- The month's entries with their record's drawn date and book group, read once; the
+    -- bands (a handful of rows) are joined to this, not to every entry per band.
+    SELECT e.cooperative_id, e.collector_id, c.union_id, r.drawn_on, e.principal, e.interest,
+           CASE WHEN r.book_status IN ('written_off', 'replaced')
+                THEN 'off_balance' ELSE 'on_balance' END AS kind
+    FROM recovery_recoveryentry e
+    JOIN recovery_nplrecord r ON r.id = e.record_id
+    JOIN creditcoop_cooperative c ON c.id = e.cooperative_id
+    WHERE e."on" BETWEEN %(first)s AND %(last)s AND e.cooperative_id = ANY(%(coops)s)
+      AND e.collector_id IS NOT NULL
+)
 INSERT INTO recovery_incentiveslipline
     (slip_id, kind, band_id, band_name, principal, interest, base, rate_pct, count, amount)
 SELECT s.id, g.kind, b.id, b.name, g.p, g.i, g.base, g.rate, g.n, round(g.base * g.rate / 100, 2)
 FROM (
-    SELECT e.cooperative_id, e.collector_id, b.id AS band_id, x.kind,
-           sum(e.principal) AS p, sum(e.interest) AS i, count(*) AS n,
-           CASE WHEN x.kind = 'off_balance' THEN sum(e.principal + e.interest)
-                ELSE sum(e.interest) END AS base,
-           CASE WHEN x.kind = 'off_balance' THEN b.off_balance_pct ELSE b.interest_pct END AS rate
-    FROM recovery_recoveryentry e
-    JOIN recovery_nplrecord r ON r.id = e.record_id
-    JOIN creditcoop_cooperative c ON c.id = e.cooperative_id
-    JOIN recovery_incentiveband b ON b.union_id = c.union_id
-         AND (b.starts_on IS NULL OR r.drawn_on >= b.starts_on)
-         AND (b.ends_on IS NULL OR r.drawn_on <= b.ends_on)
-    CROSS JOIN LATERAL (SELECT CASE WHEN r.book_status IN ('written_off', 'replaced')
-                                    THEN 'off_balance' ELSE 'on_balance' END AS kind) x
-    WHERE e."on" BETWEEN %(first)s AND %(last)s AND e.cooperative_id = ANY(%(coops)s)
-      AND e.collector_id IS NOT NULL
-    GROUP BY e.cooperative_id, e.collector_id, b.id, x.kind
+    SELECT m.cooperative_id, m.collector_id, b.id AS band_id, m.kind,
+           sum(m.principal) AS p, sum(m.interest) AS i, count(*) AS n,
+           CASE WHEN m.kind = 'off_balance' THEN sum(m.principal + m.interest)
+                ELSE sum(m.interest) END AS base,
+           CASE WHEN m.kind = 'off_balance' THEN b.off_balance_pct ELSE b.interest_pct END AS rate
+    FROM m
+    JOIN recovery_incentiveband b ON b.union_id = m.union_id
+         AND (b.starts_on IS NULL OR m.drawn_on >= b.starts_on)
+         AND (b.ends_on IS NULL OR m.drawn_on <= b.ends_on)
+    GROUP BY m.cooperative_id, m.collector_id, b.id, m.kind
 ) g
 JOIN recovery_incentiveband b ON b.id = g.band_id
 JOIN recovery_incentiveslip s ON s.cooperative_id = g.cooperative_id

@@ -40,7 +40,7 @@ def _month(request, data=None):
 
 def _coop(request, data=None):
     data = data if data is not None else request.GET
-    coop = sel.pick_cooperative(request.user, data.get("coop"))
+    coop = sel.pick_cooperative(request.user, data.get("coop") or request.GET.get("coop"))
     if coop is None:
         raise Http404(_("未找到该信用社。"))
     return coop
