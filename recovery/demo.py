@@ -200,6 +200,9 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
 
     roll = seed_roll(today=today)
     seed_board(today=today)  # board
+    from .demo_incentive import seed_incentive
+
+    seed_incentive(today=today)  # incentive
     return {
         **counts,
         "imported": imported,
