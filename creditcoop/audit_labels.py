@@ -209,6 +209,13 @@ ACTIONS = {
     "recovery.deduction_record": _("登记责任赔偿扣款"),
     "recovery.escalation_open": _("生成信贷员责任追究"),
     "recovery.escalation_decide": _("责任追究处理决定"),
+    # recovery: incentives, officer targets, risk deposits (p2incent)
+    "recovery.incentive_compute": _("计算清收收回信息单"),
+    "recovery.incentive_check": _("审核清收收回信息单"),
+    "recovery.incentive_pay": _("登记清收奖励发放"),
+    "recovery.targets_set": _("下达信贷员月度清收任务"),
+    "recovery.deposit_compute": _("计提风险保证金"),
+    "recovery.deposit_decide": _("决定风险保证金返还或扣罚"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -258,6 +265,7 @@ OBJECT_PAGES = {
     "recovery.collectionnotice": "recovery:notice_print",
     "recovery.repaymentagreement": "recovery:agreement_detail",
     "recovery.lawsuit": "recovery:lawsuit_detail",
+    "recovery.incentiveslip": "recovery:incentive_slip",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

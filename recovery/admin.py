@@ -259,3 +259,47 @@ class ForceMajeureExtensionAdmin(ReadOnlyAdmin):
 class OfficerEscalationAdmin(ReadOnlyAdmin):
     list_display = ["officer", "cooperative", "level", "record_count", "opened_on", "status"]
     list_filter = ["level", "status", "cooperative"]
+
+
+# --- incentives, targets, risk deposits (p2incent) ---------------------------------------------
+from .models import (  # noqa: E402
+    IncentiveBand,
+    IncentiveSlip,
+    IncentiveSlipLine,
+    OfficerTarget,
+    RiskDeposit,
+)
+
+
+@admin.register(IncentiveBand)
+class IncentiveBandAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = ["name", "union", "starts_on", "ends_on", "interest_pct", "off_balance_pct"]
+    list_filter = ["union"]
+
+
+class IncentiveSlipLineInline(admin.TabularInline):
+    model = IncentiveSlipLine
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in IncentiveSlipLine._meta.fields]
+
+
+@admin.register(IncentiveSlip)
+class IncentiveSlipAdmin(ReadOnlyAdmin):
+    """Slips are computed, checked and paid on their pages; the admin only shows them."""
+
+    list_display = ["collector", "cooperative", "month", "status", "total"]
+    list_filter = ["status", "month"]
+    inlines = [IncentiveSlipLineInline]
+
+
+@admin.register(OfficerTarget)
+class OfficerTargetAdmin(ReadOnlyAdmin):
+    list_display = ["officer", "cooperative", "month", "principal", "interest"]
+    list_filter = ["month"]
+
+
+@admin.register(RiskDeposit)
+class RiskDepositAdmin(ReadOnlyAdmin):
+    list_display = ["officer", "cooperative", "year", "bonus", "held", "status"]
+    list_filter = ["year", "status"]

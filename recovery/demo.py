@@ -205,6 +205,9 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
     from .demo_responsibility import seed_responsibility
 
     seed_responsibility(cooperatives=cooperatives, today=today)
+    from .demo_incentive import seed_incentive
+
+    seed_incentive(today=today)  # incentive
     return {
         **counts,
         "imported": imported,

@@ -94,6 +94,9 @@ class RecordForm(forms.ModelForm):
             "civil_servant",
             "employer",
             "heirs",
+            "borrower_kind",
+            "enterprise_status",
+            "successor",
             "whereabouts",
             "collateral",
             "collateral_state",
@@ -116,6 +119,8 @@ class RecordForm(forms.ModelForm):
         self.fields["collector"].label_from_instance = lambda s: f"{s.name}（{s.username}）"
         if not may_assign:
             self.fields["collector"].disabled = True
+        # Older forms and imports post no borrower kind: the record keeps its own.
+        self.fields["borrower_kind"].required = False
         for f in self.fields.values():
             w = f.widget
             if isinstance(w, forms.CheckboxInput):
@@ -127,6 +132,8 @@ class RecordForm(forms.ModelForm):
 
     def values(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k != "collector"}
+        if not data.get("borrower_kind"):
+            data["borrower_kind"] = self.instance.borrower_kind
         if not self.fields["collector"].disabled:
             collector = self.cleaned_data.get("collector")
             data["collector_id"] = collector.pk if collector else None

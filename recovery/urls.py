@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 from .views import agree as agree_views
-from .views import board, collect, responsibility, roll
+from .views import board, collect, incentive, responsibility, roll
 from .views import lawsuits as lawsuit_views
 
 app_name = "recovery"
@@ -23,4 +23,5 @@ urlpatterns = [
     *agree_views.urlpatterns,
     *lawsuit_views.urlpatterns,
     *responsibility.urlpatterns,
+    *incentive.urlpatterns,
 ]

@@ -401,6 +401,33 @@ PAGES: dict[str, Page] = {
     "recovery:escalation_decide": Page(
         BOTH, lambda w: {"pk": w.escalation.pk}, who=LEADERS, owner="director_b"
     ),
+    # recovery: incentives, officer targets, risk deposits, coordination lists (p2incent)
+    "recovery:incentive_bands": Page(GET),
+    "recovery:incentive_slips": Page(GET),
+    "recovery:incentive_compute": Page(
+        POST, query=lambda w: {"coop": w.npl.cooperative_id}, who=LEADERS, owner="director_b"
+    ),
+    "recovery:incentive_slip": Page(GET, lambda w: {"pk": w.slip.pk}),
+    "recovery:incentive_slip_check": Page(
+        POST, lambda w: {"pk": w.slip.pk}, who=LEADERS, owner="director_b"
+    ),
+    "recovery:incentive_slip_pay": Page(
+        POST, lambda w: {"pk": w.slip.pk}, who=LEADERS, owner="director_b"
+    ),
+    "recovery:incentive_payout": Page(GET, query=lambda w: {"coop": w.npl.cooperative_id}),
+    "recovery:officer_targets": Page(
+        BOTH, query=lambda w: {"coop": w.npl.cooperative_id}, who=LEADERS, owner="director_b"
+    ),
+    "recovery:officer_results": Page(GET, query=lambda w: {"coop": w.npl.cooperative_id}),
+    "recovery:risk_deposits": Page(GET, query=lambda w: {"coop": w.npl.cooperative_id}),
+    "recovery:risk_deposit_compute": Page(
+        POST, query=lambda w: {"coop": w.npl.cooperative_id}, who=LEADERS, owner="director_b"
+    ),
+    "recovery:risk_deposit_decide": Page(
+        POST, lambda w: {"pk": w.deposit.pk}, who=LEADERS, owner="director_b"
+    ),
+    "recovery:coord_civil_servants": Page(GET),
+    "recovery:coord_enterprises": Page(GET),
 }
 
 
@@ -699,6 +726,23 @@ def _world(org):
     from recovery.models import OfficerEscalation
 
     w.escalation = OfficerEscalation.objects.get(officer=org.officer_b)
+    # Recovery (incentive): last month's paid slip of officer_b and the year's risk deposit.
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    recovery_services.recovery_entry_record(
+        actor=org.officer_b, record=w.npl, on=last_month, kind="cash", interest=Decimal("100")
+    )
+    recovery_services.incentive_slips_compute(
+        actor=org.director_b, month=last_month, cooperative=org.coop_b
+    )
+    from recovery.models import IncentiveSlip, RiskDeposit
+
+    w.slip = IncentiveSlip.objects.get(collector=org.officer_b, month=last_month)
+    recovery_services.incentive_slip_check(actor=org.director_b, slip=w.slip)
+    recovery_services.incentive_slip_pay(actor=org.director_b, slip=w.slip)
+    recovery_services.risk_deposits_compute(
+        actor=org.director_b, cooperative=org.coop_b, year=last_month.year
+    )
+    w.deposit = RiskDeposit.objects.get(officer=org.officer_b)
     return w
 
 

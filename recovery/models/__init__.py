@@ -11,6 +11,13 @@ from .agree import Lawsuit as Lawsuit
 from .agree import RepaymentAgreement as RepaymentAgreement
 from .board import MonthlyRanking, RecoveryEntry, YearBaseline  # noqa: F401  board
 from .collect import CollectionAction, CollectionNotice, NoticeBatch, NoticeCounter  # noqa: F401
+from .incentive import (  # noqa: F401  incentive
+    IncentiveBand,
+    IncentiveSlip,
+    IncentiveSlipLine,
+    OfficerTarget,
+    RiskDeposit,
+)
 from .policy import RecoveryPolicy as RecoveryPolicy
 from .policy import VintageScheme as VintageScheme
 from .policy import VintageSegment as VintageSegment

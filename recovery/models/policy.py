@@ -99,6 +99,30 @@ class RecoveryPolicy(models.Model):
         default=15,
         help_text=_("通知书打印日起多少天内归还全部借款本息。"),
     )
+    # Incentives and officer targets (p2incent, R5.3, R4.8): document rewards per signed
+    # collection notice and per signed repayment plan; the share of an officer's yearly
+    # bonus held as the risk deposit. The bonus rates by vintage are `IncentiveBand` rows.
+    notice_reward = models.DecimalField(
+        _("每份签收催收通知书奖励（元）"),
+        default=Decimal("1.00"),
+        db_default=Decimal("1.00"),
+        max_digits=8,
+        decimal_places=2,
+    )
+    plan_reward = models.DecimalField(
+        _("每份签订还款计划奖励（元）"),
+        default=Decimal("1.00"),
+        db_default=Decimal("1.00"),
+        max_digits=8,
+        decimal_places=2,
+    )
+    risk_deposit_pct = models.DecimalField(
+        _("风险保证金占全年清收奖励比例（%）"),
+        default=Decimal("50.00"),
+        db_default=Decimal("50.00"),
+        max_digits=5,
+        decimal_places=2,
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

@@ -77,6 +77,16 @@ class NplRecord(models.Model):
         GUARANTOR_UNABLE = "guarantor_unable", _("难收回：保证人无力代偿")
         ENFORCEMENT_ENDED = "enforcement_ended", _("难收回：法院终结执行")
 
+    class BorrowerKind(models.TextChoices):
+        PERSON = "person", _("自然人")
+        ENTERPRISE = "enterprise", _("企业")
+
+    class EnterpriseStatus(models.TextChoices):
+        NONE = "", _("—")
+        ACTIVE = "active", _("存续")
+        DISSOLVED = "dissolved", _("已解散或注销")
+        TRANSFERRED = "transferred", _("已改制或转让")
+
     class Collateral(models.TextChoices):
         NONE = "none", _("无抵质押")
         VALID = "valid", _("足值有效")
@@ -154,6 +164,33 @@ class NplRecord(models.Model):
     civil_servant = models.BooleanField(_("公职人员"), default=False)
     employer = models.CharField(_("工作单位"), max_length=100, blank=True)
     heirs = models.TextField(_("继承人或承继单位"), blank=True)
+    # Enterprise borrowers (coordination lists, R13): dissolved or transferred firms and
+    # whoever took over their debts (新老债务人及担保人).
+    borrower_kind = models.CharField(
+        _("借款人类型"),
+        max_length=10,
+        choices=BorrowerKind.choices,
+        default=BorrowerKind.PERSON,
+        # Set in the database too: the set-based writers (imports, the generator) name
+        # their columns and need not know these.
+        db_default=BorrowerKind.PERSON,
+    )
+    enterprise_status = models.CharField(
+        _("企业状态"),
+        max_length=12,
+        choices=EnterpriseStatus.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    successor = models.CharField(
+        _("承继债务的单位或个人"),
+        max_length=200,
+        blank=True,
+        help_text=_("企业解散、改制或转让后承继其债务的单位或个人。"),
+        default="",
+        db_default="",
+    )
     whereabouts = models.CharField(_("现住址或下落"), max_length=200, blank=True)
     collateral = models.CharField(_("抵（质）押物"), max_length=200, blank=True)
     collateral_state = models.CharField(
@@ -214,6 +251,10 @@ class NplRecord(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(risk_class__gte=0) & Q(risk_class__lte=4), name="npl_class_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(borrower_kind="enterprise") | Q(enterprise_status=""),
+                name="npl_enterprise_status_only_for_enterprises",
             ),
         ]
 

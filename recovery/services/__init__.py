@@ -148,3 +148,23 @@ __all__ += [
     "lawsuit_update",
     "may_approve",
 ]
+
+from .incentive import (  # noqa: E402  incentive
+    incentive_bands_ensure,
+    incentive_slip_check,
+    incentive_slip_pay,
+    incentive_slips_compute,
+    officer_targets_save,
+    risk_deposit_decide,
+    risk_deposits_compute,
+)
+
+__all__ += [
+    "incentive_bands_ensure",
+    "incentive_slip_check",
+    "incentive_slip_pay",
+    "incentive_slips_compute",
+    "officer_targets_save",
+    "risk_deposit_decide",
+    "risk_deposits_compute",
+]

@@ -138,6 +138,9 @@ EDITABLE = [
     "civil_servant",
     "employer",
     "heirs",
+    "borrower_kind",
+    "enterprise_status",
+    "successor",
     "whereabouts",
     "collateral",
     "collateral_state",
@@ -172,6 +175,11 @@ def npl_record_update(*, actor, record: NplRecord, **values) -> NplRecord:
             )
     if values.get("civil_servant") and not (values.get("employer") or record.employer).strip():
         raise RecoveryError(_("公职人员须填写工作单位。"), field="employer")
+    kind = values.get("borrower_kind", record.borrower_kind)
+    if kind != NplRecord.BorrowerKind.ENTERPRISE and values.get("enterprise_status"):
+        raise RecoveryError(_("只有企业借款人才填写企业状态。"), field="enterprise_status")
+    if kind != NplRecord.BorrowerKind.ENTERPRISE and "borrower_kind" in values:
+        values["enterprise_status"] = ""
     before = snapshot(record, list(values))
     for name, value in values.items():
         setattr(record, name, value)
