@@ -221,6 +221,12 @@ PAGES: dict[str, Page] = {
         GET, query=lambda w: {"coop": w.village.cooperative_id}, who=LEADERS, owner="director_b"
     ),
     "servicehall:loan_types": Page(GET),
+    # archives (adata): the stock import, archivists only.
+    "archives:import_upload": Page(BOTH, who=("archivist",)),
+    "archives:import_template": Page(GET, who=("archivist",)),
+    "archives:import_preview": Page(
+        BOTH, lambda w: {"token": w.stock_import.token}, who=("archivist",), owner="archivist_b"
+    ),
 }
 
 
@@ -402,6 +408,14 @@ def _world(org):
     )
     deadline_sweep(today=monday + timedelta(days=14))
     w.accountability = Accountability.objects.get(deadline__object_id=w.walkin.pk)
+
+    # archives (adata): cooperative B's archivist and a stock import awaiting confirmation.
+    from archives.models import StockImport
+
+    w.archivist_b = f.StaffFactory(username="K101", cooperative=org.coop_b, roles=[Role.ARCHIVIST])
+    w.stock_import = StockImport.objects.create(
+        cooperative=org.coop_b, uploaded_by=w.archivist_b, file_name="存量.xlsx", rows=[]
+    )
     return w
 
 
