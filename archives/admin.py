@@ -196,3 +196,21 @@ class IntakeRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- adata: the stock import ----------------------------------------------------------------
+from .models import StockImport  # noqa: E402
+
+
+@admin.register(StockImport)
+class StockImportAdmin(admin.ModelAdmin):
+    list_display = [
+        "file_name",
+        "cooperative",
+        "uploaded_by",
+        "status",
+        "error_count",
+        "created_at",
+    ]
+    list_filter = ["status", "cooperative"]
+    readonly_fields = ["token", "rows", "created_at"]

@@ -428,6 +428,12 @@ PAGES: dict[str, Page] = {
     ),
     "recovery:coord_civil_servants": Page(GET),
     "recovery:coord_enterprises": Page(GET),
+    # archives (adata): the stock import, archivists only.
+    "archives:import_upload": Page(BOTH, who=("archivist",)),
+    "archives:import_template": Page(GET, who=("archivist",)),
+    "archives:import_preview": Page(
+        BOTH, lambda w: {"token": w.stock_import.token}, who=("archivist",), owner="archivist_b"
+    ),
 }
 
 
@@ -743,6 +749,12 @@ def _world(org):
         actor=org.director_b, cooperative=org.coop_b, year=last_month.year
     )
     w.deposit = RiskDeposit.objects.get(officer=org.officer_b)
+    # archives (adata): cooperative B's archivist and a stock import awaiting confirmation.
+    from archives.models import StockImport
+
+    w.stock_import = StockImport.objects.create(
+        cooperative=org.coop_b, uploaded_by=w.archivist_b, file_name="存量.xlsx", rows=[]
+    )
     return w
 
 
