@@ -87,8 +87,17 @@ def number_assign(file: ArchiveFile, on: date | None = None) -> tuple[str, str]:
     room = file.room
     prefix = room.number_prefix or room.cooperative.code
     section = f"{file.section}{_series_code(file.series)}"
-    seq = _advance(room, f"no:{section}:{on.year}")
-    file.archive_number = f"{prefix}-{section}-{on.year}-{seq:06d}"
+    while True:
+        # A number already taken (the existing stock imported from paper registers keeps its
+        # own numbers) is skipped; the counter row stays locked, so this cannot race.
+        seq = _advance(room, f"no:{section}:{on.year}")
+        number = f"{prefix}-{section}-{on.year}-{seq:06d}"
+        taken = ArchiveFile.objects.filter(
+            cooperative_id=file.cooperative_id, archive_number=number
+        )
+        if not taken.exclude(pk=file.pk).exists():
+            break
+    file.archive_number = number
     volume_assign(file, file.series, on)
     return file.archive_number, file.volume_number
 

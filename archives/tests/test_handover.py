@@ -309,6 +309,23 @@ def test_the_archive_number_follows_the_rooms_prefix_and_the_series(org):
     assert NumberSequence.objects.filter(room=file.room).count() == 4
 
 
+def test_a_number_already_held_by_imported_stock_is_skipped(org):
+    file = loan_file(org, drawn=False)
+    on = timezone.localdate()
+    # A paper register imported earlier holds the number the counter would give next.
+    ArchiveFile.objects.create(
+        cooperative=file.cooperative,
+        room=file.room,
+        section="b",
+        title="存量档案",
+        record_date=on,
+        opened_on=on,
+        status="in_room",
+        archive_number=f"A001-b-{on.year}-000001",
+    )
+    assert services.number_assign(file, on)[0] == f"A001-b-{on.year}-000002"
+
+
 # --- overdue handovers --------------------------------------------------------------------------
 
 
