@@ -12,8 +12,10 @@ On the database of DATABASE_URL (the generator's union 清收基准联社). Prin
   sweep the same day must write and send nothing;
 * the register list and the recovery board (union-wide, and one cooperative's director):
   median and p95 over N requests through the Django test client, with the query count;
-* printing a village roll of 500 loans (url recovery:roll_print), or a message when that
-  page does not exist yet.
+* printing a village roll of 500 loans (url recovery:roll_print, the A4 poster): median
+  and p95 over 20 prints through the test client, with the query count.
+
+`--only sweep|pages|roll` runs one part.
 """
 
 import argparse
@@ -36,12 +38,14 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from creditcoop.models import Role, Staff, Union  # noqa: E402
-from recovery.services import expiry_sql, limitation_sweep  # noqa: E402
+from recovery.models import NplRecord  # noqa: E402
+from recovery.services import expiry_sql, limitation_sweep, roll_create  # noqa: E402
 from recovery.services.sweep import WARN_SQL, sweep_params  # noqa: E402
+from villages.models import Village  # noqa: E402
 
 UNION = "清收基准联社"
 
@@ -219,10 +223,61 @@ def pages(requests: int):
     return out
 
 
+def roll_print(lines: int, renders: int) -> dict:
+    """Print a village roll of `lines` loans (recovery:roll_print, the A4 poster) through the
+    test client as the cooperative's director: the first village of the director's
+    cooperative keeps its first `lines` pursued records (the rest move to its neighbour),
+    the roll is drawn up with `roll_create`, then printed `renders` times after 3 warm-up
+    prints. All inside a transaction rolled back afterwards."""
+    director = Staff.objects.get(username="QSD00")
+    villages = list(Village.objects.filter(cooperative=director.cooperative).order_by("code")[:2])
+    village, neighbour = villages
+    with transaction.atomic():
+        keep = list(
+            NplRecord.objects.filter(village=village, status=NplRecord.Status.PURSUING)
+            .order_by("id")
+            .values_list("pk", flat=True)[:lines]
+        )
+        assert len(keep) == lines, f"the village has only {len(keep)} pursued records"
+        NplRecord.objects.filter(village=village).exclude(pk__in=keep).update(village=neighbour)
+        t = time.perf_counter()
+        roll = roll_create(actor=director, village=village)
+        create_ms = (time.perf_counter() - t) * 1000
+        client = Client()
+        client.force_login(director)
+        url = reverse("recovery:roll_print", args=[roll.pk])
+        for _ in range(3):
+            assert client.get(url).status_code == 200
+        times, queries = [], set()
+        for _ in range(renders):
+            with CaptureQueriesContext(connection) as ctx:
+                t = time.perf_counter()
+                resp = client.get(url)
+                times.append((time.perf_counter() - t) * 1000)
+            assert resp.status_code == 200
+            queries.add(len(ctx.captured_queries))
+        body = resp.content.decode()
+        assert body.count('class="poster-line"') == lines
+        transaction.set_rollback(True)
+    times.sort()
+    return {
+        "lines": lines,
+        "pages": body.count("<thead>"),
+        "kib": len(resp.content) / 1024,
+        "create_ms": create_ms,
+        "median": statistics.median(times),
+        "p95": times[max(0, round(0.95 * len(times)) - 1)],
+        "queries": sorted(queries),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--roll-lines", type=int, default=500)
+    parser.add_argument("--roll-renders", type=int, default=20)
+    parser.add_argument("--only", choices=["sweep", "pages", "roll"], default=None)
     args = parser.parse_args()
     today = timezone.localdate()
     with connection.cursor() as cur:
@@ -242,6 +297,8 @@ def main():
         f"本年收回 {entries:,} 条"
     )
     for ordinary, label in ((False, f"with {stale:,} stale records"), (True, "no stale record")):
+        if args.only not in (None, "sweep"):
+            break
         print(f"-- sweep {label}")
         sweep_times, sql_times = [], []
         for i in range(args.repeat):
@@ -257,19 +314,19 @@ def main():
             )
         ms, mq = statistics.median(sweep_times), statistics.median(sql_times)
         print(f"median: sweep {ms:.2f} s, one statement {mq:.2f} s, ratio {ms / mq:.2f}")
-    for who, name, median, p95, queries in pages(args.requests):
+    for who, name, median, p95, queries in (
+        pages(args.requests) if args.only in (None, "pages") else []
+    ):
         print(f"{who} {name}: median {median:.0f} ms, p95 {p95:.0f} ms, queries {queries}")
-    try:
-        url = reverse("recovery:roll_print", args=[1])
-    except NoReverseMatch:
-        try:
-            url = reverse("recovery:roll_print")
-        except NoReverseMatch:
-            url = None
-    if url is None:
-        print("village roll: url recovery:roll_print does not exist yet — skipped")
-    else:
-        print(f"village roll: {url} exists; its benchmark is not written yet — skipped")
+    if args.only not in (None, "roll"):
+        return
+    roll = roll_print(args.roll_lines, args.roll_renders)
+    print(
+        f"village roll of {roll['lines']} loans ({roll['pages']} printed pages, "
+        f"{roll['kib']:.0f} KiB): roll_create {roll['create_ms']:.0f} ms; "
+        f"print median {roll['median']:.0f} ms, p95 {roll['p95']:.0f} ms, "
+        f"queries {roll['queries']}"
+    )
 
 
 if __name__ == "__main__":

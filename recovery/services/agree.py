@@ -447,7 +447,7 @@ def agreement_totals(agreement) -> dict:
     agg = agreement.instalments.aggregate(
         due=Sum("amount"), paid=Sum("paid_amount"), last=Max("due_on")
     )
-    due, paid = agg["due"] or Decimal("0"), agg["paid"] or Decimal("0")
+    due, paid = agg["due"] or Decimal("0.00"), agg["paid"] or Decimal("0.00")
     return {"due": due, "paid": paid, "owed": due - paid, "last_due": agg["last"]}
 
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from creditcoop.audit import audit_record
 
 from .. import limitation as L
-from ..models import LimitationEvent, NplGuarantor, NplRecord
+from ..models import LimitationEvent, NplGuarantor, NplInstalment, NplRecord
 from ._common import RecoveryError, _today, may_pursue
 
 
@@ -40,6 +40,29 @@ class RecordLimitation:
         return None
 
 
+def _engine(
+    due_dates: list[date],
+    events: list[tuple[int | None, L.Event]],
+    guarantees: list[tuple[int, L.Guarantee]],
+) -> tuple[L.Result, list[L.Result]]:
+    """The engine for one record: `events` as (guarantor id or None, event) in the events'
+    order, `guarantees` as (guarantor id, guarantee) in the guarantors' order. Pure; the one
+    place both the record page and the bulk recomputation call the engine from."""
+    due_dates = list(due_dates)
+    borrower_events = [e for gid, e in events if gid is None]
+    borrower = L.borrower_limitation(due_dates=due_dates, events=borrower_events)
+    guarantors = [
+        L.guarantor_limitation(
+            main_due=max(due_dates),
+            guarantee=guarantee,
+            events=[e for gid, e in events if gid == pk],
+            borrower_events=borrower_events,
+        )
+        for pk, guarantee in guarantees
+    ]
+    return borrower, guarantors
+
+
 def limitation_compute(
     record: NplRecord, *, events=None, instalments=None, guarantors=None
 ) -> RecordLimitation:
@@ -48,24 +71,15 @@ def limitation_compute(
     if instalments is None:
         instalments = list(record.instalments.values_list("due_on", flat=True))
     guarantors = list(record.guarantors.all()) if guarantors is None else list(guarantors)
-    due_dates = list(instalments) or [record.due_on]
-    borrower_events = [e.as_engine_event() for e in events if e.guarantor_id is None]
-    borrower = L.borrower_limitation(due_dates=due_dates, events=borrower_events)
-    parties = []
-    for g in guarantors:
-        mine = [e.as_engine_event() for e in events if e.guarantor_id == g.pk]
-        parties.append(
-            PartyLimitation(
-                g,
-                L.guarantor_limitation(
-                    main_due=max(due_dates),
-                    guarantee=g.guarantee(),
-                    events=mine,
-                    borrower_events=borrower_events,
-                ),
-            )
-        )
-    return RecordLimitation(PartyLimitation(None, borrower), parties)
+    borrower, results = _engine(
+        list(instalments) or [record.due_on],
+        [(e.guarantor_id, e.as_engine_event()) for e in events],
+        [(g.pk, g.guarantee()) for g in guarantors],
+    )
+    return RecordLimitation(
+        PartyLimitation(None, borrower),
+        [PartyLimitation(g, r) for g, r in zip(guarantors, results, strict=True)],
+    )
 
 
 def limitation_store(
@@ -252,32 +266,145 @@ def limitation_event_add(
     return event, step
 
 
+RECOMPUTE_CHUNK = 2000
+
+_RECORDS_UPDATE = """
+UPDATE recovery_nplrecord r
+SET limitation_expires_on = v.expires_on, limitation_revived = v.revived,
+    limitation_stale = FALSE
+FROM (VALUES {rows}) AS v (id, expires_on, revived)
+WHERE r.id = v.id
+"""
+_GUARANTORS_UPDATE = """
+UPDATE recovery_nplguarantor g
+SET limitation_expires_on = v.expires_on, period_ends_on = v.period_ends_on
+FROM (VALUES {rows}) AS v (id, expires_on, period_ends_on)
+WHERE g.id = v.id
+"""
+
+
+def _update_from_values(cur, sql: str, row: str, values: list[tuple]) -> None:
+    if values:
+        cur.execute(
+            sql.format(rows=", ".join([row] * len(values))),
+            [v for item in values for v in item],
+        )
+
+
+def _recompute_chunk(ids: list[int]) -> int:
+    """Lock a chunk of records, read their due dates, instalments, events and guarantors in
+    four set-based queries, run the engine on each in memory and write back only what
+    changed (and every stale flag) in one UPDATE … FROM (VALUES …) per table. Same answer
+    and same writes as `limitation_store(record)` on each record, one by one."""
+    records = list(
+        NplRecord.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .order_by("id")
+        .values_list(
+            "pk", "due_on", "limitation_expires_on", "limitation_revived", "limitation_stale"
+        )
+    )
+    instalments: dict[int, list[date]] = {}
+    for record_id, due_on in (
+        NplInstalment.objects.filter(record_id__in=ids)
+        .order_by("record_id", "due_on")
+        .values_list("record_id", "due_on")
+    ):
+        instalments.setdefault(record_id, []).append(due_on)
+    events: dict[int, list[tuple[int | None, L.Event]]] = {}
+    for row in (
+        LimitationEvent.objects.filter(record_id__in=ids)
+        .order_by("record_id", "occurred_on", "id")
+        .values_list(
+            "record_id",
+            "guarantor_id",
+            "kind",
+            "occurred_on",
+            "ends_on",
+            "signer_relation",
+            "signer_name",
+            "receipt_number",
+            "media_level",
+            "media_name",
+            "pk",
+        )
+    ):
+        events.setdefault(row[0], []).append(
+            (
+                row[1],
+                L.Event(
+                    kind=row[2],
+                    on=row[3],
+                    ends_on=row[4],
+                    signer_relation=row[5],
+                    signer_name=row[6],
+                    receipt_number=row[7],
+                    media_level=row[8],
+                    media_name=row[9],
+                    ref=row[10],
+                ),
+            )
+        )
+    guarantors: dict[int, list[tuple]] = {}
+    for row in (
+        NplGuarantor.objects.filter(record_id__in=ids)
+        .order_by("record_id", "id")
+        .values_list(
+            "record_id",
+            "pk",
+            "contract_signed_on",
+            "stated_type",
+            "agreed_period_end",
+            "until_repaid",
+            "limitation_expires_on",
+            "period_ends_on",
+        )
+    ):
+        guarantors.setdefault(row[0], []).append(row[1:])
+    record_rows, guarantor_rows = [], []
+    for pk, due_on, expires_on, revived, stale in records:
+        mine = guarantors.get(pk, [])
+        borrower, results = _engine(
+            instalments.get(pk) or [due_on],
+            events.get(pk, []),
+            [
+                (
+                    g[0],
+                    L.Guarantee(
+                        signed_on=g[1], stated_type=g[2], agreed_end=g[3], until_repaid=g[4]
+                    ),
+                )
+                for g in mine
+            ],
+        )
+        if (expires_on, revived, stale) != (
+            borrower.expires_on,
+            borrower.revived_after_expiry,
+            False,
+        ):
+            record_rows.append((pk, borrower.expires_on, borrower.revived_after_expiry))
+        for g, r in zip(mine, results, strict=True):
+            if (g[5], g[6]) != (r.expires_on, r.guarantee_period_ends_on):
+                guarantor_rows.append((g[0], r.expires_on, r.guarantee_period_ends_on))
+    with connection.cursor() as cur:
+        _update_from_values(
+            cur, _RECORDS_UPDATE, "(%s::bigint, %s::date, %s::boolean)", record_rows
+        )
+        _update_from_values(
+            cur, _GUARANTORS_UPDATE, "(%s::bigint, %s::date, %s::date)", guarantor_rows
+        )
+    return len(records)
+
+
 @transaction.atomic
 def limitation_recompute_stale(*, limit: int | None = None) -> int:
     """Recompute the records a set-based write marked stale (the import, the admin), in
-    chunks; returns how many."""
+    chunks read and written set-based (`_recompute_chunk`); returns how many."""
     ids = (
         NplRecord.objects.filter(limitation_stale=True).order_by("id").values_list("pk", flat=True)
     )
     ids = list(ids[:limit] if limit else ids)
     done = 0
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        records = list(
-            NplRecord.objects.select_for_update(of=("self",))
-            .filter(pk__in=chunk)
-            .prefetch_related("events", "instalments", "guarantors")
-            .order_by("id")
-        )
-        for record in records:
-            limitation_store(
-                record,
-                limitation_compute(
-                    record,
-                    events=record.events.all(),
-                    instalments=[i.due_on for i in record.instalments.all()],
-                    guarantors=record.guarantors.all(),
-                ),
-            )
-            done += 1
+    for start in range(0, len(ids), RECOMPUTE_CHUNK):
+        done += _recompute_chunk(ids[start : start + RECOMPUTE_CHUNK])
     return done

@@ -254,3 +254,18 @@ def test_record_page_links_its_agreements_and_lawsuits(org, client, record):
     client.force_login(org.officer1)
     body = client.get(reverse("recovery:record_detail", args=[record.pk])).content.decode()
     assert a.number in body and reverse("recovery:lawsuit_create", args=[record.pk]) in body
+
+
+def test_a_new_agreement_shows_nothing_paid_as_money(org, client, record, today):
+    a = draft(
+        record,
+        org.officer1,
+        starts_on=today,
+        first_due_on=L.add_months(today, 1),
+        count=3,
+        total=Decimal("3000.00"),
+        today=today,
+    )
+    client.force_login(org.officer1)
+    body = client.get(reverse("recovery:agreement_detail", args=[a.pk])).content.decode()
+    assert "3000.00 / 0.00 / <strong>3000.00</strong>" in body

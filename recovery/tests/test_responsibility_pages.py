@@ -157,3 +157,25 @@ def test_escalation_list_paginates(org, client, django_assert_max_num_queries):
         first = client.get(reverse("recovery:escalations")).content.decode()
     second = client.get(reverse("recovery:escalations"), {"page": 2}).content.decode()
     assert first.count("承担赔偿</td>") == 30 and second.count("承担赔偿</td>") == 5
+
+
+def test_persons_are_listed_in_the_order_the_loan_went_through(org, client):
+    """Investigation, review, approval — not the posts' alphabetical codes."""
+    record = npl(org.village_a1)
+    services.responsible_person_add(
+        actor=org.director, record=record, post="approval", staff=org.director
+    )
+    services.responsible_person_add(
+        actor=org.director, record=record, post="review", staff=org.deputy
+    )
+    services.responsible_person_add(
+        actor=org.director, record=record, post="investigation", is_first=True, staff=org.officer1
+    )
+    client.force_login(org.director)
+    body = client.get(reverse("recovery:responsibility", args=[record.pk])).content.decode()
+    investigation, review, approval = (
+        body.index("调查岗（信贷员）"),
+        body.index("审查岗（分管副主任）"),
+        body.index("审批岗（主任）"),
+    )
+    assert investigation < review < approval

@@ -98,7 +98,12 @@ def _section(
     template="recovery/responsibility.html",
 ):
     today = timezone.localdate()
-    persons = list(record.responsible_persons.select_related("staff"))
+    posts = list(ResponsiblePerson.Post.values)
+    # In the order the loan went through: investigation, review, approval.
+    persons = sorted(
+        record.responsible_persons.select_related("staff"),
+        key=lambda p: (posts.index(p.post), not p.is_main, p.pk),
+    )
     assessment = getattr(record, "loss_assessment", None) if _has_assessment(record) else None
     shares = (
         list(assessment.shares.select_related("person__staff").prefetch_related("deductions"))
