@@ -192,6 +192,17 @@ ACTIONS = {
     "recovery.entry_drop": _("冲正还款撤销不良贷款收回"),
     "recovery.baseline_lock": _("锁定年初不良贷款基数"),
     "recovery.ranking_publish": _("发布月度清收业绩排名"),
+    # recovery: entrusted collection by an outside firm (agency)
+    "recovery.agency_create": _("登记托管清收机构"),
+    "recovery.agency_whitelist": _("托管清收机构列入白名单"),
+    "recovery.agency_member_add": _("登记托管清收机构人员"),
+    "recovery.agency_package_create": _("建立托管清收资产包"),
+    "recovery.agency_package_end": _("结束托管清收资产包"),
+    "recovery.agency_handover_report": _("登记托管机构收款"),
+    "recovery.agency_handover_settle": _("确认托管机构收款移交"),
+    "recovery.agency_fee_compute": _("编制托管清收季度费用清单"),
+    "recovery.agency_fee_invoice": _("登记托管机构发票"),
+    "recovery.agency_fee_approve": _("审批托管清收季度费用"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -236,6 +247,8 @@ OBJECT_PAGES = {
     "recovery.nplrecord": "recovery:record_detail",
     "recovery.collectionroll": "recovery:roll_detail",
     "recovery.collectionnotice": "recovery:notice_print",
+    "recovery.agencypackage": "recovery:agency_package_detail",
+    "recovery.agencyfeelist": "recovery:agency_fee_detail",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

@@ -4,6 +4,14 @@ The bad credit history (blacklist and the like) lives in ``villages.models.BadCr
 the layer that rating, granting and the counter read.
 """
 
+from .agency import (  # noqa: F401,E501  agency
+    Agency,
+    AgencyFeeList,
+    AgencyHandover,
+    AgencyMember,
+    AgencyPackage,
+    AgencyPackageLine,
+)
 from .board import MonthlyRanking, RecoveryEntry, YearBaseline  # noqa: F401  board
 from .collect import CollectionAction, CollectionNotice, NoticeBatch, NoticeCounter  # noqa: F401
 from .policy import RecoveryPolicy as RecoveryPolicy

@@ -97,3 +97,28 @@ __all__ += [
     "year_baseline_lock",
     "year_baseline_take",
 ]
+from .agency import (  # noqa: E402  agency (托管清收)
+    agency_create,
+    agency_member_add,
+    agency_whitelist,
+    fee_approve,
+    fee_invoice,
+    fee_list_compute,
+    handover_report,
+    handover_settle,
+    package_create,
+    package_end,
+)
+
+__all__ += [
+    "agency_create",
+    "agency_member_add",
+    "agency_whitelist",
+    "fee_approve",
+    "fee_invoice",
+    "fee_list_compute",
+    "handover_report",
+    "handover_settle",
+    "package_create",
+    "package_end",
+]
