@@ -200,6 +200,9 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
 
     roll = seed_roll(today=today)
     seed_board(today=today)  # board
+    from .demo_agency import seed_agency
+
+    seed_agency(today=today)  # agency (托管清收)
     return {
         **counts,
         "imported": imported,

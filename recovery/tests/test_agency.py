@@ -285,3 +285,17 @@ def test_the_firm_works_only_on_its_package_and_never_on_amounts(org, entrusted)
     assert AuditLog.objects.count() == before
     services.package_end(actor=org.director_b, package=pkg)
     assert not npl_scope(user).exists()
+
+
+def test_demo_has_an_agency_package_with_a_late_hand_over_and_a_login(org):
+    from recovery import demo
+
+    today = date(2026, 12, 7)
+    demo.seed(today=today)
+    pkg = AgencyPackage.objects.get()
+    late = pkg.handovers.get(settlement="deposit")
+    assert late.days_late == 12 and late.deducted == D("800.00") + late.late_interest
+    assert pkg.handovers.filter(settlement="open").count() == 1
+    assert pkg.agency.whitelisted and pkg.agency.members.get().staff.username == "AG001"
+    demo.seed(today=today)
+    assert AgencyPackage.objects.count() == 1 and AgencyHandover.objects.count() == 2
