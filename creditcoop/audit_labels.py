@@ -216,6 +216,17 @@ ACTIONS = {
     "recovery.targets_set": _("下达信贷员月度清收任务"),
     "recovery.deposit_compute": _("计提风险保证金"),
     "recovery.deposit_decide": _("决定风险保证金返还或扣罚"),
+    # recovery: entrusted collection by an outside firm (agency)
+    "recovery.agency_create": _("登记托管清收机构"),
+    "recovery.agency_whitelist": _("托管清收机构列入白名单"),
+    "recovery.agency_member_add": _("登记托管清收机构人员"),
+    "recovery.agency_package_create": _("建立托管清收资产包"),
+    "recovery.agency_package_end": _("结束托管清收资产包"),
+    "recovery.agency_handover_report": _("登记托管机构收款"),
+    "recovery.agency_handover_settle": _("确认托管机构收款移交"),
+    "recovery.agency_fee_compute": _("编制托管清收季度费用清单"),
+    "recovery.agency_fee_invoice": _("登记托管机构发票"),
+    "recovery.agency_fee_approve": _("审批托管清收季度费用"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -266,6 +277,8 @@ OBJECT_PAGES = {
     "recovery.repaymentagreement": "recovery:agreement_detail",
     "recovery.lawsuit": "recovery:lawsuit_detail",
     "recovery.incentiveslip": "recovery:incentive_slip",
+    "recovery.agencypackage": "recovery:agency_package_detail",
+    "recovery.agencyfeelist": "recovery:agency_fee_detail",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

@@ -19,6 +19,8 @@ class Role(models.TextChoices):
     UNION_ASSET = "union_asset", _("联社资产保全部")
     COMMITTEE = "committee", _("村信用评审小组成员")
     ADMIN = "admin", _("系统管理员")
+    # Staff of an outside collection firm (托管清收, recovery): sees only its packages.
+    AGENCY = "agency", _("托管清收机构人员")
 
 
 # Roles that see the whole union rather than one cooperative.
@@ -43,6 +45,9 @@ LOAN_HANDLING_ROLES = {
 }
 # Roles that may only read.
 READ_ONLY_ROLES = {Role.AUDITOR}
+# People from outside the cooperatives (an entrusted collection firm's staff): no page lets
+# them in unless it names their role (docs/rules.md §7.6).
+OUTSIDE_ROLES = {Role.AGENCY}
 
 
 class Union(models.Model):
@@ -181,6 +186,11 @@ class Staff(AbstractUser):
     @property
     def is_union_wide(self) -> bool:
         return any(r in UNION_ROLES for r in self.roles) or self.is_superuser
+
+    @property
+    def is_outsider(self) -> bool:
+        """Only outside roles (an agency's staff): pages open to "any staff" refuse them."""
+        return bool(self.roles) and all(r in OUTSIDE_ROLES for r in self.roles)
 
     @property
     def is_read_only(self) -> bool:

@@ -15,7 +15,8 @@ from .models import Role
 def roles_required(*roles, write: bool = False):
     """The user must hold one of `roles`; with write=True a read-only role gets 403 too.
 
-    With no roles given any staff member passes the role test.
+    With no roles given any staff member passes the role test — except an outsider (an
+    entrusted collection firm's staff), who gets in only where a page names their role.
     """
 
     def decorator(view):
@@ -25,6 +26,8 @@ def roles_required(*roles, write: bool = False):
             user = request.user
             if roles and not (user.is_superuser or user.has_role(*roles)):
                 raise PermissionDenied(_("您没有执行此操作的权限。"))
+            if not roles and _outsider(user):
+                raise PermissionDenied(_("您没有执行此操作的权限。"))
             if (write or request.method == "POST") and user.is_read_only:
                 raise PermissionDenied(_("稽核角色只能查阅，不能修改数据。"))
             return view(request, *args, **kwargs)
@@ -33,6 +36,25 @@ def roles_required(*roles, write: bool = False):
         return wrapped
 
     return decorator
+
+
+def _outsider(user) -> bool:
+    return bool(getattr(user, "is_outsider", False)) and not user.is_superuser
+
+
+def staff_required(view):
+    """Logged in and one of the cooperatives' or the union's own staff (not an outsider):
+    for pages any staff member may open that take no role list (the inbox)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if _outsider(request.user):
+            raise PermissionDenied(_("您没有执行此操作的权限。"))
+        return view(request, *args, **kwargs)
+
+    wrapped.allowed_roles, wrapped.writes = (), False
+    return wrapped
 
 
 def require_write(user) -> None:
@@ -140,5 +162,7 @@ def may_open(actor, url_name: str, *args) -> bool:
         return False
     roles = getattr(view, "allowed_roles", ())
     if roles and not (actor.is_superuser or actor.has_role(*roles)):
+        return False
+    if not roles and _outsider(actor):
         return False
     return not (getattr(view, "writes", False) and actor.is_read_only)

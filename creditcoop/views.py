@@ -14,7 +14,7 @@ from .auth import StaffLoginForm
 from .exports import xlsx_response
 from .forms import AuditFilterForm
 from .models import Role
-from .permissions import roles_required
+from .permissions import roles_required, staff_required
 from .selectors import audit_filter, audit_scope, inbox
 
 
@@ -150,13 +150,13 @@ def audit_export(request):
     )
 
 
-@login_required
+@staff_required
 def notification_list(request):
     page = Paginator(inbox(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "creditcoop/notification_list.html", {"page": page})
 
 
-@login_required
+@staff_required
 @require_POST
 def notification_read_all(request):
     inbox(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from creditcoop.errors import DomainError, add_to_form
-from creditcoop.models import Role, Staff
+from creditcoop.models import OUTSIDE_ROLES, Role, Staff
 from creditcoop.money import ascii_digits
 from creditcoop.permissions import may_write, officer_or_director, roles_required
 from ratings.selectors import application_get
@@ -35,7 +35,8 @@ LEDGER_PAGE_SIZE = 50
 MONEY_DESK = (Role.TELLER,)
 # Contracts, balances and ledgers are the cooperative's books: every staff role reads them
 # within its scope, but not village committee members (they rate and propose, nothing more).
-LOAN_READERS = tuple(r for r in Role if r != Role.COMMITTEE)
+# Everyone but the village committee and outsiders (an entrusted collection firm's staff).
+LOAN_READERS = tuple(r for r in Role if r != Role.COMMITTEE and r not in OUTSIDE_ROLES)
 
 
 def _date(value):

@@ -303,3 +303,69 @@ class OfficerTargetAdmin(ReadOnlyAdmin):
 class RiskDepositAdmin(ReadOnlyAdmin):
     list_display = ["officer", "cooperative", "year", "bonus", "held", "status"]
     list_filter = ["year", "status"]
+
+
+# Entrusted collection (托管清收): money moves only through the services; the admin reads.
+from .models import (  # noqa: E402
+    Agency,
+    AgencyFeeList,
+    AgencyHandover,
+    AgencyMember,
+    AgencyPackage,
+    AgencyPackageLine,
+)
+
+
+@admin.register(Agency)
+class AgencyAdmin(ReadOnlyAdmin):
+    list_display = ["name", "licence_number", "union", "whitelisted", "whitelisted_on"]
+    list_filter = ["whitelisted"]
+    search_fields = ["name", "licence_number"]
+
+
+@admin.register(AgencyMember)
+class AgencyMemberAdmin(admin.ModelAdmin):
+    """Link a firm's login (created in 员工 with the single role 托管清收机构人员) to the firm;
+    through the service, so the rules and the audit row apply."""
+
+    list_display = ["staff", "agency", "added_by", "added_at"]
+    fields = ["staff", "agency"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from django.core.exceptions import ValidationError
+
+        from .services import RecoveryError, agency_member_add
+
+        try:
+            saved = agency_member_add(actor=request.user, agency=obj.agency, staff=obj.staff)
+        except RecoveryError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk = saved.pk
+
+
+@admin.register(AgencyPackage)
+class AgencyPackageAdmin(ReadOnlyAdmin):
+    list_display = ["number", "agency", "cooperative", "deposit_balance", "staff", "status"]
+    list_filter = ["status"]
+
+
+@admin.register(AgencyPackageLine)
+class AgencyPackageLineAdmin(ReadOnlyAdmin):
+    list_display = ["package", "record", "live"]
+
+
+@admin.register(AgencyHandover)
+class AgencyHandoverAdmin(ReadOnlyAdmin):
+    list_display = ["package", "record", "collected_on", "amount", "settlement", "days_late"]
+    list_filter = ["settlement"]
+
+
+@admin.register(AgencyFeeList)
+class AgencyFeeListAdmin(ReadOnlyAdmin):
+    list_display = ["package", "year", "quarter", "payable", "invoice_amount", "status"]

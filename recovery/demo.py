@@ -208,6 +208,9 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
     from .demo_incentive import seed_incentive
 
     seed_incentive(today=today)  # incentive
+    from .demo_agency import seed_agency
+
+    seed_agency(today=today)  # agency (托管清收)
     return {
         **counts,
         "imported": imported,

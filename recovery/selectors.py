@@ -2,9 +2,9 @@
 
 A collector sees the records they answer for and those of the villages they manage; the
 cooperative's director, deputy and other cooperative roles see their cooperative; union
-staff (asset preservation, risk, audit, administrators) the whole union. Part 2's agency
-users will be one more branch of `npl_scope` (the records of their packages), so every page
-built on it is scoped for them too.
+staff (asset preservation, risk, audit, administrators) the whole union. An entrusted
+collection firm's staff (Role.AGENCY) see exactly the records of their agency's live
+packages: every page built on `npl_scope` is scoped for them too.
 """
 
 from __future__ import annotations
@@ -29,6 +29,18 @@ def npl_scope(user) -> QuerySet[NplRecord]:
     if not getattr(user, "is_authenticated", False):
         return NplRecord.objects.none()
     qs = NplRecord.objects.all()
+    if Role.AGENCY in user.roles:
+        # An entrusted firm's staff: exactly the records of their agency's live packages,
+        # whatever else the account says (docs/rules.md §7.9).
+        from .models import AgencyPackageLine
+
+        return qs.filter(
+            pk__in=AgencyPackageLine.objects.filter(
+                live=True,
+                package__agency__members__staff_id=user.pk,
+                package__union_id=user.union_id,
+            ).values("record_id")
+        )
     if user.is_union_wide:
         return qs.filter(cooperative__union_id=user.union_id)
     cond = Q(pk__in=[])
@@ -41,6 +53,8 @@ def npl_scope(user) -> QuerySet[NplRecord]:
 
 def npl_cooperatives(user) -> QuerySet[Cooperative]:
     """The cooperatives whose records the user may see."""
+    if Role.AGENCY in user.roles:
+        return Cooperative.objects.filter(pk__in=npl_scope(user).values("cooperative_id"))
     if user.is_union_wide:
         return Cooperative.objects.filter(union_id=user.union_id)
     return Cooperative.objects.filter(

@@ -1,8 +1,8 @@
 from django.urls import path
 
 from . import views
+from .views import agency, board, collect, incentive, responsibility, roll
 from .views import agree as agree_views
-from .views import board, collect, incentive, responsibility, roll
 from .views import lawsuits as lawsuit_views
 
 app_name = "recovery"
@@ -24,4 +24,5 @@ urlpatterns = [
     *lawsuit_views.urlpatterns,
     *responsibility.urlpatterns,
     *incentive.urlpatterns,
+    *agency.urlpatterns,
 ]

@@ -138,6 +138,10 @@ def lawsuit(w):
     return {"pk": w.lawsuit.pk}
 
 
+def agency_package(w):
+    return {"pk": w.agency_package.pk}
+
+
 OFFICER = ("officer1",)
 LEADERS = ("director",)
 TELLER = ("teller",)
@@ -434,6 +438,41 @@ PAGES: dict[str, Page] = {
     "archives:import_preview": Page(
         BOTH, lambda w: {"token": w.stock_import.token}, who=("archivist",), owner="archivist_b"
     ),
+    # recovery: entrusted collection by an outside firm (agency). The firms are the union's:
+    # the outsider approving the white list is a neighbouring union's asset staff.
+    "recovery:agency_list": Page(BOTH, who=LEADERS),
+    "recovery:agency_whitelist": Page(
+        POST,
+        lambda w: {"pk": w.agency_pending.pk},
+        who=("other_union_asset",),
+        owner="director_b",
+    ),
+    "recovery:agency_package_list": Page(GET),
+    "recovery:agency_package_create": Page(BOTH, who=LEADERS),
+    "recovery:agency_package_detail": Page(GET, agency_package, owner="director_b"),
+    "recovery:agency_handover_add": Page(BOTH, agency_package, owner="director_b"),
+    "recovery:agency_handover_settle": Page(
+        POST, lambda w: {"pk": w.agency_handover.pk}, owner="director_b"
+    ),
+    "recovery:agency_fee_list": Page(BOTH, agency_package, who=LEADERS, owner="director_b"),
+    "recovery:agency_fee_detail": Page(
+        BOTH, lambda w: {"pk": w.agency_fee.pk}, who=LEADERS, owner="director_b"
+    ),
+}
+
+# What an entrusted firm's staff (Role.AGENCY) may open: the register and the records of
+# their package, their events, actions and notices, the package and its hand-over form.
+# Every other page is a 403 or a 404 for them.
+AGENCY_USER_MAY_OPEN = {
+    "home",
+    "recovery:register",
+    "recovery:record_detail",
+    "recovery:event_add",
+    "recovery:action_log",
+    "recovery:notice_print",
+    "recovery:notice_receipt",
+    "recovery:agency_package_detail",
+    "recovery:agency_handover_add",
 }
 
 
@@ -755,6 +794,45 @@ def _world(org):
     w.stock_import = StockImport.objects.create(
         cooperative=org.coop_b, uploaded_by=w.archivist_b, file_name="存量.xlsx", rows=[]
     )
+    # Recovery (agency): a white-listed firm with a login and its package holding w.npl, a
+    # hand-over awaiting confirmation, a quarter's fee list; a firm awaiting the white list;
+    # a record of cooperative B outside the package.
+    from recovery.tests.helpers_agency import agency as make_agency
+    from recovery.tests.helpers_agency import agency_user
+
+    w.other_union_asset = f.StaffFactory(
+        username="U902", cooperative=None, union=neighbour.union, roles=[Role.UNION_ASSET]
+    )
+    w.npl_outside = npl_record(w.village, number="B-NPL-2", borrower_name="欧阳丁外")
+    w.agency = make_agency(org)
+    w.agency_pending = make_agency(
+        org, name="待批清收公司", licence="914300PENDING", whitelist=False
+    )
+    w.agency_user = agency_user(org, w.agency)
+    w.agency_package = recovery_services.package_create(
+        actor=org.director_b,
+        agency=w.agency,
+        cooperative=org.coop_b,
+        staff=org.officer_b,
+        starts_on=date(2025, 1, 1),
+        ends_on=date(2028, 1, 1),
+    )
+    # Only w.npl stays in the firm's package.
+    w.agency_package.lines.exclude(record=w.npl).delete()
+    today = timezone.localdate()
+    w.agency_handover = recovery_services.handover_report(
+        actor=w.agency_user,
+        package=w.agency_package,
+        record=w.npl,
+        collected_on=today,
+        principal=Decimal("100"),
+    )
+    w.agency_fee = recovery_services.fee_list_compute(
+        actor=org.director_b,
+        package=w.agency_package,
+        year=today.year,
+        quarter=(today.month - 1) // 3 + 1,
+    )
     return w
 
 
@@ -920,3 +998,43 @@ def test_every_date_input_is_prefilled_in_iso(org, world, client):
         ]
     assert seen > 0
     assert wrong == []
+
+
+def test_agency_user_sees_only_their_package(org, world, client):
+    """An entrusted firm's staff (Role.AGENCY) log in and reach only the pages meant for
+    them, on their package's record; every other page of the product is a 403 or a 404,
+    the menu offers nothing else, the register lists nothing else and nothing is written."""
+    client.force_login(world.agency_user)
+    before = AuditLog.objects.count()
+    wrong, opened = [], set()
+    for name, page in PAGES.items():
+        url = _url(name, page, world)
+        for method in page.methods:
+            status = _request(client, method, url).status_code
+            if name in AGENCY_USER_MAY_OPEN:
+                ok = {200} if method == "get" else {200, 302, 400}
+                if status in ok:
+                    opened.add(name)
+                else:
+                    wrong.append(f"may open: {method.upper()} {url} ({name}): {status}")
+            elif status not in (403, 404):
+                wrong.append(f"{method.upper()} {url} ({name}): {status}")
+    assert wrong == [], "\n".join(wrong)
+    assert opened == AGENCY_USER_MAY_OPEN
+    # Empty forms posted to the pages they may use were refused: nothing written.
+    assert AuditLog.objects.count() == before
+    # Their records only: the other record of the same village answers 404.
+    other = reverse("recovery:record_detail", kwargs={"pk": world.npl_outside.pk})
+    assert client.get(other).status_code == 404
+    register = client.get(reverse("recovery:register")).content.decode()
+    assert "欧阳乙" in register and "欧阳丁外" not in register
+    # The menu and the tabs offer only what they may open; no way to change amounts.
+    home = client.get(reverse("home")).content.decode()
+    for hidden in ("villages:village_list", "loans:contract_list", "notification_list"):
+        assert f'href="{reverse(hidden)}"' not in home
+    detail = client.get(_url("recovery:record_detail", PAGES["recovery:record_detail"], world))
+    body = detail.content.decode()
+    assert reverse("recovery:record_edit", kwargs=npl(world)) not in body
+    assert reverse("recovery:assessment_edit", kwargs=npl(world)) not in body
+    assert reverse("recovery:notice_create", kwargs=npl(world)) not in body
+    assert 'id="event-form"' in body

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from creditcoop.errors import DomainError, add_to_form
-from creditcoop.models import Role, Staff
+from creditcoop.models import OUTSIDE_ROLES, Role, Staff
 from creditcoop.permissions import may_write, roles_required
 from loans.models import RiskClass
 from villages.selectors import village_scope
@@ -22,7 +22,7 @@ from ..services import files as services
 
 # The archive is the cooperative's record of its credit business: every staff role reads it
 # in its scope, but not village committee members.
-FILE_READERS = tuple(r for r in Role if r != Role.COMMITTEE)
+FILE_READERS = tuple(r for r in Role if r != Role.COMMITTEE and r not in OUTSIDE_ROLES)
 PREPARERS = (Role.CLERK, Role.OFFICER)
 ARCHIVIST = (Role.ARCHIVIST,)
 RECORDERS = (Role.ARCHIVIST, Role.DIRECTOR, Role.DEPUTY)

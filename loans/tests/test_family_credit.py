@@ -42,8 +42,11 @@ def _move_in(npl, household):
 
 
 def _says_npl(message, npl, member):
-    return "不良贷款" in message and member.name in message and npl.number in message and (
-        "次级" in message
+    return (
+        "不良贷款" in message
+        and member.name in message
+        and npl.number in message
+        and ("次级" in message)
     )
 
 

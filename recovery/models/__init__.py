@@ -4,6 +4,14 @@ The bad credit history (blacklist and the like) lives in ``villages.models.BadCr
 the layer that rating, granting and the counter read.
 """
 
+from .agency import (  # noqa: F401,E501  agency
+    Agency,
+    AgencyFeeList,
+    AgencyHandover,
+    AgencyMember,
+    AgencyPackage,
+    AgencyPackageLine,
+)
 from .agree import AgreementInstalment as AgreementInstalment
 from .agree import AgreementPayment as AgreementPayment
 from .agree import EnforcementWarning as EnforcementWarning

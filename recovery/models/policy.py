@@ -123,6 +123,36 @@ class RecoveryPolicy(models.Model):
         max_digits=5,
         decimal_places=2,
     )
+    # Entrusted collection by an outside firm (托管清收, p2agency; R11 攸县): the package's
+    # default scope, the performance deposit, the fee share and the hand-over rules.
+    agency_drawn_before = models.DateField(
+        _("托管清收默认范围：放款日期早于"), default=date(2000, 1, 1)
+    )
+    agency_deposit = models.DecimalField(
+        _("托管清收履约保证金（元）"), default=Decimal("200000.00"), max_digits=14, decimal_places=2
+    )
+    agency_fee_pct = models.DecimalField(
+        _("托管清收费用比例（%）"),
+        default=Decimal("20.00"),
+        help_text=_("占收回本息的百分比；由联社按协议设定。"),
+        **PERCENT,
+    )
+    agency_handover_days = models.PositiveSmallIntegerField(
+        _("收款移交期限（天）"), default=5, help_text=_("超过此天数按日计收利息。")
+    )
+    agency_deduct_after_days = models.PositiveSmallIntegerField(
+        _("超过多少天从保证金扣收"), default=10
+    )
+    agency_late_daily_rate = models.DecimalField(
+        _("逾期移交日利率"),
+        default=Decimal("0.000500"),
+        max_digits=8,
+        decimal_places=6,
+        help_text=_("按逾期移交金额每日计收，例如 0.0005 即万分之五。"),
+    )
+    agency_preserved_bonus = models.DecimalField(
+        _("每笔保全时效奖励（元）"), default=Decimal("20.00"), max_digits=10, decimal_places=2
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -160,6 +190,16 @@ class RecoveryPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(agreement_max_months__gte=1) & Q(daily_contact_cap__gte=1),
                 name="recoverypolicy_caps_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(agency_deposit__gte=0)
+                & Q(agency_fee_pct__gte=0)
+                & Q(agency_fee_pct__lte=100)
+                & Q(agency_late_daily_rate__gte=0)
+                & Q(agency_preserved_bonus__gte=0)
+                & Q(agency_deduct_after_days__gte=F("agency_handover_days")),
+                name="recoverypolicy_agency_valid",
+                violation_error_message=_("托管清收参数不正确：扣收天数不得少于移交期限。"),
             ),
         ]
 

@@ -168,3 +168,29 @@ __all__ += [
     "risk_deposit_decide",
     "risk_deposits_compute",
 ]
+
+from .agency import (  # noqa: E402  agency (托管清收)
+    agency_create,
+    agency_member_add,
+    agency_whitelist,
+    fee_approve,
+    fee_invoice,
+    fee_list_compute,
+    handover_report,
+    handover_settle,
+    package_create,
+    package_end,
+)
+
+__all__ += [
+    "agency_create",
+    "agency_member_add",
+    "agency_whitelist",
+    "fee_approve",
+    "fee_invoice",
+    "fee_list_compute",
+    "handover_report",
+    "handover_settle",
+    "package_create",
+    "package_end",
+]

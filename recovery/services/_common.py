@@ -40,8 +40,34 @@ def may_pursue(actor, record) -> bool:
     village's officer, and whoever may manage the cooperative's book."""
     if not may_write(actor):
         return False
+    if getattr(actor, "is_outsider", False):
+        # An entrusted firm's staff: the records of their agency's live packages only.
+        return actor.has_role(Role.AGENCY) and _agency_works_on(actor, record)
     if record.collector_id == actor.pk:
         return True
     if record.village_id and manages_village(actor, record.village):
         return True
-    return may_manage(actor, record.cooperative)
+    # … and the cooperative's member of staff who accompanies a firm, on its package.
+    return may_manage(actor, record.cooperative) or _accompanies(actor, record)
+
+
+def _accompanies(actor, record) -> bool:
+    from ..models import AgencyPackageLine
+
+    return AgencyPackageLine.objects.filter(
+        record_id=record.pk, live=True, package__staff_id=actor.pk
+    ).exists()
+
+
+def _agency_works_on(actor, record) -> bool:
+    from ..models import AgencyPackageLine
+
+    return AgencyPackageLine.objects.filter(
+        record_id=record.pk, live=True, package__agency__members__staff_id=actor.pk
+    ).exists()
+
+
+def refuse_outsider(actor, message) -> None:
+    """Amounts, corrections, assessments: never an entrusted firm's staff."""
+    if getattr(actor, "is_outsider", False):
+        raise RecoveryError(message)

@@ -16,7 +16,7 @@ from creditcoop.jobs import job_lock
 from creditcoop.models import Cooperative, Notification, Staff
 
 from ..models import MonthlyRanking, NplRecord, RecoveryEntry, YearBaseline
-from ._common import RecoveryError, _today, may_manage, may_pursue
+from ._common import RecoveryError, _today, may_manage, may_pursue, refuse_outsider
 from .limitation import _lock
 
 CENT = Decimal("0.01")
@@ -42,6 +42,7 @@ def recovery_entry_record(
     own workflow, not here)."""
     today = _today(today)
     record = _lock(record)
+    refuse_outsider(actor, _("您无权为该笔不良贷款登记收回。"))
     if not may_pursue(actor, record):
         raise RecoveryError(_("您无权为该笔不良贷款登记收回。"))
     if kind not in RecoveryEntry.Kind.values:

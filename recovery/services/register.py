@@ -16,7 +16,7 @@ from creditcoop.workflow import Move, record_many
 
 from .. import limitation as L
 from ..models import NplGuarantor, NplRecord, RecoverabilityAssessment
-from ._common import RecoveryError, _today, may_manage, may_pursue
+from ._common import RecoveryError, _today, may_manage, may_pursue, refuse_outsider
 from .limitation import _lock, limitation_store
 
 
@@ -159,6 +159,7 @@ def npl_record_update(*, actor, record: NplRecord, **values) -> NplRecord:
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise RecoveryError(_("不能修改这些项目：%(f)s。") % {"f": "、".join(sorted(unknown))})
+    refuse_outsider(actor, _("您无权修改该笔不良贷款登记。"))
     if not may_pursue(actor, record):
         raise RecoveryError(_("您无权修改该笔不良贷款登记。"))
     if "collector_id" in values and values["collector_id"] != record.collector_id:
@@ -213,6 +214,7 @@ def npl_guarantor_add(
     from creditcoop.hooks import id_number_error, normalize_id
 
     record = _lock(record)
+    refuse_outsider(actor, _("您无权为该笔不良贷款登记保证人。"))
     if not may_pursue(actor, record):
         raise RecoveryError(_("您无权为该笔不良贷款登记保证人。"))
     name = (name or "").strip()
@@ -264,6 +266,7 @@ def assessment_save(
     debt judged not recoverable needs its reasons and at least one proof on file."""
     today = _today(today)
     record = _lock(record)
+    refuse_outsider(actor, _("您无权认定该笔贷款的偿还可能性。"))
     if not may_pursue(actor, record):
         raise RecoveryError(_("您无权认定该笔贷款的偿还可能性。"))
     if year > today.year or year < 1950:

@@ -9,10 +9,11 @@ LATEST = 10
 
 
 @register.inclusion_tag("recovery/_collect_section.html")
-def collect_section(record, may_pursue=False):
+def collect_section(record, may_pursue=False, may_print=None):
     return {
         "record": record,
         "may_pursue": may_pursue,
+        "may_print": may_pursue if may_print is None else may_print,
         "actions": list(
             record.actions.select_related("guarantor", "person").order_by("-at", "-id")[:LATEST]
         ),

@@ -15,3 +15,7 @@ READERS = (
 PURSUERS = (Role.OFFICER, Role.DIRECTOR, Role.DEPUTY, Role.UNION_ASSET, Role.ADMIN)
 # Who imports off-balance stock.
 MANAGERS = (Role.DIRECTOR, Role.DEPUTY, Role.UNION_ASSET, Role.ADMIN)
+# An entrusted collection firm's staff (托管清收) on the records of their packages only
+# (the scope says which): the register, a record, its events, actions and notice receipts.
+READERS_AND_AGENCY = (*READERS, Role.AGENCY)
+PURSUERS_AND_AGENCY = (*PURSUERS, Role.AGENCY)

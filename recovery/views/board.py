@@ -15,13 +15,13 @@ from openpyxl import Workbook
 
 from creditcoop.errors import DomainError
 from creditcoop.exports import workbook_response, write_table
-from creditcoop.models import Role
+from creditcoop.models import OUTSIDE_ROLES, Role
 from creditcoop.permissions import roles_required
 
 from .. import board, selectors, services
 from ._roles import MANAGERS, READERS
 
-ALL_STAFF = tuple(Role.values)
+ALL_STAFF = tuple(r for r in Role.values if r not in OUTSIDE_ROLES)
 
 
 def _report(request):

@@ -19,7 +19,7 @@ from ..forms_collect import ActionForm, BatchForm, NoticeForm, ReceiptForm
 from ..models import CollectionAction, CollectionNotice, RecoveryPolicy
 from ..services import collect as services
 from ..services import may_pursue
-from ._roles import PURSUERS, READERS
+from ._roles import PURSUERS, PURSUERS_AND_AGENCY, READERS, READERS_AND_AGENCY
 
 
 def _scope_choices(user):
@@ -29,7 +29,7 @@ def _scope_choices(user):
     return villages, officers
 
 
-@roles_required(*READERS)
+@roles_required(*READERS_AND_AGENCY)
 def action_log(request, pk):
     record = selectors.record_get(request.user, pk)
     form = ActionForm(request.POST or None, record=record)
@@ -115,7 +115,7 @@ def notice_create(request, pk):
     )
 
 
-@roles_required(*READERS)
+@roles_required(*READERS_AND_AGENCY)
 def notice_print(request, pk):
     notice = sc.notice_get(request.user, pk)
     return render(
@@ -152,7 +152,7 @@ def notice_batch_print(request, pk):
     )
 
 
-@roles_required(*PURSUERS, write=True)
+@roles_required(*PURSUERS_AND_AGENCY, write=True)
 def notice_receipt(request, pk):
     notice = sc.notice_get(request.user, pk)
     form = ReceiptForm(

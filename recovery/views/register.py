@@ -10,12 +10,12 @@ from creditcoop.permissions import roles_required
 from .. import selectors, services
 from ..forms import AssessmentForm, EventForm, GuarantorForm, RecordForm
 from ..models import NplRecord, RecoverabilityAssessment, RiskClass
-from ._roles import PURSUERS, READERS
+from ._roles import PURSUERS, PURSUERS_AND_AGENCY, READERS, READERS_AND_AGENCY
 
 EXPIRING_WINDOWS = (30, 60, 90)
 
 
-@roles_required(*READERS)
+@roles_required(*READERS_AND_AGENCY)
 def register(request):
     user = request.user
     f = selectors.RegisterFilters.from_query(request.GET)
@@ -69,6 +69,7 @@ def _detail(request, record, *, event_form=None, guarantor_form=None, status=200
             "vintages": [(s, selectors.segment_of(s, record.drawn_on)) for s in schemes],
             "assessments": record.assessments.select_related("assessed_by"),
             "may_pursue": may_pursue,
+            "may_print_notice": may_pursue and not request.user.is_outsider,
             "event_form": event_form or EventForm(record=record),
             "guarantor_form": guarantor_form or GuarantorForm(),
         },
@@ -76,12 +77,12 @@ def _detail(request, record, *, event_form=None, guarantor_form=None, status=200
     )
 
 
-@roles_required(*READERS)
+@roles_required(*READERS_AND_AGENCY)
 def record_detail(request, pk):
     return _detail(request, selectors.record_get(request.user, pk))
 
 
-@roles_required(*PURSUERS, write=True)
+@roles_required(*PURSUERS_AND_AGENCY, write=True)
 def event_add(request, pk):
     record = selectors.record_get(request.user, pk)
     form = EventForm(request.POST, record=record)
