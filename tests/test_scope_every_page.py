@@ -738,6 +738,45 @@ def _world(org):
     )
     w.notice_batch = recovery_services.notice_batch_create(actor=org.officer_b, village=w.village)
     w.notice = w.notice_batch.notices.filter(guarantor=None).get()
+    # Recovery (agency): a white-listed firm with a login and its package holding w.npl, a
+    # hand-over awaiting confirmation, a quarter's fee list; a firm awaiting the white list;
+    # a record of cooperative B outside the package.
+    from recovery.tests.helpers_agency import agency as make_agency
+    from recovery.tests.helpers_agency import agency_user
+
+    w.other_union_asset = f.StaffFactory(
+        username="U902", cooperative=None, union=neighbour.union, roles=[Role.UNION_ASSET]
+    )
+    w.npl_outside = npl_record(w.village, number="B-NPL-2", borrower_name="欧阳丁外")
+    w.agency = make_agency(org)
+    w.agency_pending = make_agency(
+        org, name="待批清收公司", licence="914300PENDING", whitelist=False
+    )
+    w.agency_user = agency_user(org, w.agency)
+    w.agency_package = recovery_services.package_create(
+        actor=org.director_b,
+        agency=w.agency,
+        cooperative=org.coop_b,
+        staff=org.officer_b,
+        starts_on=date(2025, 1, 1),
+        ends_on=date(2028, 1, 1),
+    )
+    # Only w.npl stays in the firm's package.
+    w.agency_package.lines.exclude(record=w.npl).delete()
+    today = timezone.localdate()
+    w.agency_handover = recovery_services.handover_report(
+        actor=w.agency_user,
+        package=w.agency_package,
+        record=w.npl,
+        collected_on=today,
+        principal=Decimal("100"),
+    )
+    w.agency_fee = recovery_services.fee_list_compute(
+        actor=org.director_b,
+        package=w.agency_package,
+        year=today.year,
+        quarter=(today.month - 1) // 3 + 1,
+    )
     # Recovery (agree): a draft repayment agreement and a lawsuit on that record (filed
     # before the due date, so the record's limitation does not move).
     from recovery.tests.helpers_agree import draft as agreement_draft
@@ -793,45 +832,6 @@ def _world(org):
 
     w.stock_import = StockImport.objects.create(
         cooperative=org.coop_b, uploaded_by=w.archivist_b, file_name="存量.xlsx", rows=[]
-    )
-    # Recovery (agency): a white-listed firm with a login and its package holding w.npl, a
-    # hand-over awaiting confirmation, a quarter's fee list; a firm awaiting the white list;
-    # a record of cooperative B outside the package.
-    from recovery.tests.helpers_agency import agency as make_agency
-    from recovery.tests.helpers_agency import agency_user
-
-    w.other_union_asset = f.StaffFactory(
-        username="U902", cooperative=None, union=neighbour.union, roles=[Role.UNION_ASSET]
-    )
-    w.npl_outside = npl_record(w.village, number="B-NPL-2", borrower_name="欧阳丁外")
-    w.agency = make_agency(org)
-    w.agency_pending = make_agency(
-        org, name="待批清收公司", licence="914300PENDING", whitelist=False
-    )
-    w.agency_user = agency_user(org, w.agency)
-    w.agency_package = recovery_services.package_create(
-        actor=org.director_b,
-        agency=w.agency,
-        cooperative=org.coop_b,
-        staff=org.officer_b,
-        starts_on=date(2025, 1, 1),
-        ends_on=date(2028, 1, 1),
-    )
-    # Only w.npl stays in the firm's package.
-    w.agency_package.lines.exclude(record=w.npl).delete()
-    today = timezone.localdate()
-    w.agency_handover = recovery_services.handover_report(
-        actor=w.agency_user,
-        package=w.agency_package,
-        record=w.npl,
-        collected_on=today,
-        principal=Decimal("100"),
-    )
-    w.agency_fee = recovery_services.fee_list_compute(
-        actor=org.director_b,
-        package=w.agency_package,
-        year=today.year,
-        quarter=(today.month - 1) // 3 + 1,
     )
     return w
 
