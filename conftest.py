@@ -272,16 +272,33 @@ def clerk(org):
     )
 
 
+# Data that migrations seed (model, migration module, function): a transactional test's flush
+# removes it, so it is put back before the next test when its table is empty.
+MIGRATION_DATA = [
+    ("archives.DirectoryTemplate", "archives.migrations.0002_defaults", "forwards"),
+    ("archives.ApprovalRule", "archives.migrations.0002_defaults", "forwards"),
+    ("recovery.VintageScheme", "recovery.migrations.0004_vintage_schemes", "seed"),
+]
+
+
 @pytest.fixture(autouse=True)
-def _archive_defaults(_fresh_calendar_cache, _django_db_helper, django_db_blocker):
-    """The default farm-loan directory and borrowing matrix are migration data, which a
-    transactional test's flush removes: put them back (like the calendar above)."""
-    from archives.models import ApprovalRule, DirectoryTemplate
+def _migration_data(_fresh_calendar_cache, _django_db_helper, django_db_blocker):
+    """Put back the migration-seeded defaults (the farm-loan directory, the borrowing matrix,
+    the vintage schemes, …) that a transactional test's flush removed (like the calendar)."""
+    from importlib import import_module
+
+    from django.apps import apps
 
     with django_db_blocker.unblock():
-        if not DirectoryTemplate.objects.exists() and not ApprovalRule.objects.exists():
-            from importlib import import_module
-
-            from django.apps import apps
-
-            import_module("archives.migrations.0002_defaults").forwards(apps, None)
+        done = set()
+        for label, module, function in MIGRATION_DATA:
+            if (module, function) in done or apps.get_model(label).objects.exists():
+                continue
+            empty = all(
+                not apps.get_model(other).objects.exists()
+                for other, m, fn in MIGRATION_DATA
+                if (m, fn) == (module, function)
+            )
+            if empty:
+                getattr(import_module(module), function)(apps, None)
+                done.add((module, function))
