@@ -192,6 +192,22 @@ ACTIONS = {
     "recovery.entry_drop": _("冲正还款撤销不良贷款收回"),
     "recovery.baseline_lock": _("锁定年初不良贷款基数"),
     "recovery.ranking_publish": _("发布月度清收业绩排名"),
+    # recovery: write-off and debt-for-asset (p2writeoff)
+    "recovery.writeoff_prepare": _("编制呆账核销申报"),
+    "recovery.writeoff_edit": _("修改呆账核销申报"),
+    "recovery.writeoff_submit": _("提交呆账核销申报"),
+    "recovery.writeoff_approve": _("呆账核销逐级审批"),
+    "recovery.writeoff_refuse": _("呆账核销未获批准"),
+    "recovery.writeoff_approved": _("呆账核销审批通过"),
+    "recovery.writeoff_book": _("呆账核销（账销案存）"),
+    "recovery.record_write_off": _("不良贷款转为已核销（账销案存）"),
+    "recovery.writeoff_recover": _("登记核销后收回"),
+    "recovery.asset_create": _("登记抵债资产"),
+    "recovery.asset_lease": _("抵债资产出租"),
+    "recovery.asset_dispose": _("抵债资产处置"),
+    "recovery.asset_own_use_request": _("申请抵债资产自用"),
+    "recovery.asset_own_use_decide": _("审批抵债资产自用"),
+    "recovery.asset_own_use": _("抵债资产折价转为自用"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -236,6 +252,8 @@ OBJECT_PAGES = {
     "recovery.nplrecord": "recovery:record_detail",
     "recovery.collectionroll": "recovery:roll_detail",
     "recovery.collectionnotice": "recovery:notice_print",
+    "recovery.writeoffdossier": "recovery:writeoff_detail",
+    "recovery.debtasset": "recovery:asset_detail",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

@@ -34,3 +34,8 @@ def recovery_entries_nightly(today=None) -> dict:
 @shared_task
 def year_baseline_lock_daily(today=None) -> dict:
     return services.year_baseline_lock(today=_day(today))
+
+
+@shared_task
+def debt_asset_warn_nightly(today=None) -> dict:
+    return services.debt_asset_warn(today=_day(today))

@@ -4,6 +4,15 @@ The bad credit history (blacklist and the like) lives in ``villages.models.BadCr
 the layer that rating, granting and the counter read.
 """
 
+from .assets import (  # noqa: F401  debt-for-asset (p2writeoff)
+    AssetKind,
+    DebtAsset,
+    DebtAssetDisposal,
+    DebtAssetLease,
+    DebtAssetOwnUse,
+    DebtAssetSettlement,
+    DebtAssetWarning,
+)
 from .board import MonthlyRanking, RecoveryEntry, YearBaseline  # noqa: F401  board
 from .collect import CollectionAction, CollectionNotice, NoticeBatch, NoticeCounter  # noqa: F401
 from .policy import RecoveryPolicy as RecoveryPolicy
@@ -18,3 +27,12 @@ from .register import NplRecord as NplRecord
 from .register import RecoverabilityAssessment as RecoverabilityAssessment
 from .register import RiskClass as RiskClass
 from .roll import CollectionRoll, CollectionRollLine, PublicationConsent, RollReceipt  # noqa: F401
+from .writeoff import (  # noqa: F401  write-off (p2writeoff)
+    WriteOffApproval,
+    WriteOffCondition,
+    WriteOffDossier,
+    WriteOffEvidence,
+    WriteOffLevel,
+    WriteOffRecovery,
+    WriteOffTick,
+)
