@@ -200,6 +200,9 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
 
     roll = seed_roll(today=today)
     seed_board(today=today)  # board
+    from .demo_writeoff import seed_writeoff
+
+    seed_writeoff(today=today)  # write-off and debt-for-asset
     return {
         **counts,
         "imported": imported,
