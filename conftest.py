@@ -278,6 +278,8 @@ MIGRATION_DATA = [
     ("archives.DirectoryTemplate", "archives.migrations.0002_defaults", "forwards"),
     ("archives.ApprovalRule", "archives.migrations.0002_defaults", "forwards"),
     ("recovery.VintageScheme", "recovery.migrations.0004_vintage_schemes", "seed"),
+    ("recovery.WriteOffLevel", "recovery.writeoff_defaults", "seed"),
+    ("recovery.WriteOffCondition", "recovery.writeoff_defaults", "seed"),
 ]
 
 

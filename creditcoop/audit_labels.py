@@ -227,6 +227,22 @@ ACTIONS = {
     "recovery.agency_fee_compute": _("编制托管清收季度费用清单"),
     "recovery.agency_fee_invoice": _("登记托管机构发票"),
     "recovery.agency_fee_approve": _("审批托管清收季度费用"),
+    # recovery: write-off and debt-for-asset (p2writeoff)
+    "recovery.writeoff_prepare": _("编制呆账核销申报"),
+    "recovery.writeoff_edit": _("修改呆账核销申报"),
+    "recovery.writeoff_submit": _("提交呆账核销申报"),
+    "recovery.writeoff_approve": _("呆账核销逐级审批"),
+    "recovery.writeoff_refuse": _("呆账核销未获批准"),
+    "recovery.writeoff_approved": _("呆账核销审批通过"),
+    "recovery.writeoff_book": _("呆账核销（账销案存）"),
+    "recovery.record_write_off": _("不良贷款转为已核销（账销案存）"),
+    "recovery.writeoff_recover": _("登记核销后收回"),
+    "recovery.asset_create": _("登记抵债资产"),
+    "recovery.asset_lease": _("抵债资产出租"),
+    "recovery.asset_dispose": _("抵债资产处置"),
+    "recovery.asset_own_use_request": _("申请抵债资产自用"),
+    "recovery.asset_own_use_decide": _("审批抵债资产自用"),
+    "recovery.asset_own_use": _("抵债资产折价转为自用"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -279,6 +295,8 @@ OBJECT_PAGES = {
     "recovery.incentiveslip": "recovery:incentive_slip",
     "recovery.agencypackage": "recovery:agency_package_detail",
     "recovery.agencyfeelist": "recovery:agency_fee_detail",
+    "recovery.writeoffdossier": "recovery:writeoff_detail",
+    "recovery.debtasset": "recovery:asset_detail",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

@@ -30,6 +30,12 @@ BADGE_CLASSES = {
     "issued": "bg-warning text-dark",
     "requested": "bg-warning text-dark",
     "destroyed": "bg-dark",
+    # recovery: a written-off debt is still pursued (账销案存); a debt-asset awaits disposal
+    "written_off": "bg-dark",
+    "held": "bg-warning text-dark",
+    "leased": "bg-warning text-dark",
+    "disposed": "bg-success",
+    "own_use": "bg-success",
 }
 
 

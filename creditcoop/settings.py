@@ -151,6 +151,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.recovery_entries_nightly",
         "schedule": crontab(hour=1, minute=40),
     },
+    # Debt-assets (p2writeoff): warn before each legal disposal deadline at the lead days.
+    "debt-asset-warn-nightly": {
+        "task": "recovery.tasks.debt_asset_warn_nightly",
+        "schedule": crontab(hour=2, minute=40),
+    },
     "year-baseline-lock-daily": {
         "task": "recovery.tasks.year_baseline_lock_daily",
         "schedule": crontab(hour=0, minute=10),

@@ -369,3 +369,66 @@ class AgencyHandoverAdmin(ReadOnlyAdmin):
 @admin.register(AgencyFeeList)
 class AgencyFeeListAdmin(ReadOnlyAdmin):
     list_display = ["package", "year", "quarter", "payable", "invoice_amount", "status"]
+
+
+# --- write-off and debt-for-asset (p2writeoff) ---------------------------------------------
+
+from .models import (  # noqa: E402
+    DebtAsset,
+    DebtAssetDisposal,
+    DebtAssetLease,
+    DebtAssetOwnUse,
+    DebtAssetWarning,
+    WriteOffCondition,
+    WriteOffDossier,
+    WriteOffEvidence,
+    WriteOffLevel,
+)
+
+
+class WriteOffEvidenceInline(admin.TabularInline):
+    model = WriteOffEvidence
+    extra = 1
+
+
+@admin.register(WriteOffCondition)
+class WriteOffConditionAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = ["name", "code", "position", "active"]
+    inlines = [WriteOffEvidenceInline]
+
+
+@admin.register(WriteOffLevel)
+class WriteOffLevelAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = ["position", "name", "role", "cooperative_level", "active"]
+
+
+@admin.register(WriteOffDossier)
+class WriteOffDossierAdmin(ReadOnlyAdmin):
+    list_display = ["record", "condition", "principal", "status", "written_off_on"]
+    list_filter = ["status", "condition"]
+
+
+@admin.register(DebtAsset)
+class DebtAssetAdmin(ReadOnlyAdmin):
+    list_display = ["description", "kind", "acquired_on", "disposal_deadline", "status"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(DebtAssetLease)
+class DebtAssetLeaseAdmin(ReadOnlyAdmin):
+    list_display = ["asset", "lessee", "starts_on", "ends_on", "rent"]
+
+
+@admin.register(DebtAssetDisposal)
+class DebtAssetDisposalAdmin(ReadOnlyAdmin):
+    list_display = ["asset", "method", "on", "proceeds", "difference"]
+
+
+@admin.register(DebtAssetOwnUse)
+class DebtAssetOwnUseAdmin(ReadOnlyAdmin):
+    list_display = ["asset", "discount_pct", "booked_value", "status"]
+
+
+@admin.register(DebtAssetWarning)
+class DebtAssetWarningAdmin(ReadOnlyAdmin):
+    list_display = ["asset", "deadline", "lead_days", "queued_on"]

@@ -10,6 +10,7 @@ class Config(AppConfig):
     def ready(self):
         from creditcoop import hooks
 
-        from . import selectors
+        from . import deadline_kinds, selectors
 
+        deadline_kinds.register()
         hooks.register_home_section("recovery", selectors.home_section)

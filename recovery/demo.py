@@ -211,6 +211,9 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
     from .demo_agency import seed_agency
 
     seed_agency(today=today)  # agency (托管清收)
+    from .demo_writeoff import seed_writeoff
+
+    seed_writeoff(today=today)  # write-off and debt-for-asset
     return {
         **counts,
         "imported": imported,

@@ -49,3 +49,8 @@ def enforcement_sweep_nightly(today=None) -> dict:
 @shared_task
 def officer_escalation_nightly(today=None) -> dict:
     return services.officer_escalation_sweep(today=_day(today))
+
+
+@shared_task
+def debt_asset_warn_nightly(today=None) -> dict:
+    return services.debt_asset_warn(today=_day(today))

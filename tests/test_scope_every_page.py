@@ -458,6 +458,26 @@ PAGES: dict[str, Page] = {
     "recovery:agency_fee_detail": Page(
         BOTH, lambda w: {"pk": w.agency_fee.pk}, who=LEADERS, owner="director_b"
     ),
+    # recovery: write-off (核销, 账销案存) and debt-for-asset (p2writeoff)
+    "recovery:writeoff_list": Page(GET),
+    "recovery:writeoff_create": Page(BOTH, lambda w: {"pk": w.npl_wo.pk}),
+    "recovery:writeoff_detail": Page(GET, lambda w: {"pk": w.writeoff.pk}),
+    "recovery:writeoff_edit": Page(BOTH, lambda w: {"pk": w.writeoff.pk}),
+    "recovery:writeoff_submit": Page(POST, lambda w: {"pk": w.writeoff.pk}),
+    "recovery:writeoff_approve": Page(
+        BOTH, lambda w: {"pk": w.writeoff.pk}, who=LEADERS, owner="director_b"
+    ),
+    "recovery:writeoff_recover": Page(POST, lambda w: {"pk": w.writeoff.pk}),
+    "recovery:writeoff_print": Page(GET, lambda w: {"pk": w.writeoff.pk}),
+    "recovery:asset_list": Page(GET),
+    "recovery:asset_create": Page(BOTH, lambda w: {"pk": w.npl_wo.pk}),
+    "recovery:asset_detail": Page(GET, lambda w: {"pk": w.asset.pk}),
+    "recovery:asset_lease": Page(BOTH, lambda w: {"pk": w.asset.pk}),
+    "recovery:asset_dispose": Page(BOTH, lambda w: {"pk": w.asset.pk}),
+    "recovery:asset_own_use": Page(BOTH, lambda w: {"pk": w.asset.pk}),
+    "recovery:asset_own_use_decide": Page(
+        BOTH, lambda w: {"pk": w.asset.pk}, who=LEADERS, owner="director_b"
+    ),
 }
 
 # What an entrusted firm's staff (Role.AGENCY) may open: the register and the records of
@@ -832,6 +852,32 @@ def _world(org):
 
     w.stock_import = StockImport.objects.create(
         cooperative=org.coop_b, uploaded_by=w.archivist_b, file_name="存量.xlsx", rows=[]
+    )
+    # Recovery (p2writeoff): a record of 王湾村 with a draft write-off dossier and a debt-asset.
+    from django.apps import apps
+
+    from recovery.models import WriteOffCondition, WriteOffLevel
+    from recovery.writeoff_defaults import seed as writeoff_seed
+
+    if not WriteOffLevel.objects.exists():
+        writeoff_seed(apps)
+    w.npl_wo = npl_record(w.village, number="B-NPL-WO", book_status="other")
+    w.writeoff = recovery_services.writeoff_save(
+        actor=org.officer_b,
+        record=w.npl_wo,
+        condition=WriteOffCondition.objects.get(code="death"),
+        principal=Decimal("1000"),
+    )
+    w.asset = recovery_services.debt_asset_create(
+        actor=org.officer_b,
+        settles=[recovery_services.Settles(w.npl_wo, Decimal("2000"))],
+        description="王湾村农用车一辆",
+        kind="movable",
+        valuation=Decimal("3000"),
+        valuer="县评估所",
+        acquired_on=monday,
+        custodian=org.officer_b,
+        custody_place="王湾村信用站",
     )
     return w
 

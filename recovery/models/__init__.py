@@ -17,6 +17,15 @@ from .agree import AgreementPayment as AgreementPayment
 from .agree import EnforcementWarning as EnforcementWarning
 from .agree import Lawsuit as Lawsuit
 from .agree import RepaymentAgreement as RepaymentAgreement
+from .assets import (  # noqa: F401  debt-for-asset (p2writeoff)
+    AssetKind,
+    DebtAsset,
+    DebtAssetDisposal,
+    DebtAssetLease,
+    DebtAssetOwnUse,
+    DebtAssetSettlement,
+    DebtAssetWarning,
+)
 from .board import MonthlyRanking, RecoveryEntry, YearBaseline  # noqa: F401  board
 from .collect import CollectionAction, CollectionNotice, NoticeBatch, NoticeCounter  # noqa: F401
 from .incentive import (  # noqa: F401  incentive
@@ -44,3 +53,12 @@ from .responsibility import ResponsibilityDeduction as ResponsibilityDeduction
 from .responsibility import ResponsibilityShare as ResponsibilityShare
 from .responsibility import ResponsiblePerson as ResponsiblePerson
 from .roll import CollectionRoll, CollectionRollLine, PublicationConsent, RollReceipt  # noqa: F401
+from .writeoff import (  # noqa: F401  write-off (p2writeoff)
+    WriteOffApproval,
+    WriteOffCondition,
+    WriteOffDossier,
+    WriteOffEvidence,
+    WriteOffLevel,
+    WriteOffRecovery,
+    WriteOffTick,
+)

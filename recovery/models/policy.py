@@ -20,6 +20,10 @@ def default_warning_days():
     return [90, 60, 30]
 
 
+def default_asset_warning_days() -> list[int]:
+    return [90, 30]
+
+
 class RecoveryPolicy(models.Model):
     """One row per union (created with the defaults on first use: ``current(union)``)."""
 
@@ -153,6 +157,19 @@ class RecoveryPolicy(models.Model):
     agency_preserved_bonus = models.DecimalField(
         _("每笔保全时效奖励（元）"), default=Decimal("20.00"), max_digits=10, decimal_places=2
     )
+    # Write-off and debt-for-asset (p2writeoff): the days before a debt-asset's legal
+    # disposal deadline when its custodian and the directors are warned, and the discount at
+    # which an asset kept for own use is booked (R8.2 「经折价入账」; the documents give no
+    # figure — a default the union sets).
+    asset_warning_days = ArrayField(
+        models.PositiveSmallIntegerField(),
+        default=default_asset_warning_days,
+        verbose_name=_("抵债资产处置预警（期限前天数）"),
+        help_text=_("逗号分隔，如 90,30。"),
+    )
+    own_use_discount_pct = models.DecimalField(
+        _("抵债资产自用折价比例（%）"), default=Decimal("20"), **PERCENT
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -201,6 +218,10 @@ class RecoveryPolicy(models.Model):
                 name="recoverypolicy_agency_valid",
                 violation_error_message=_("托管清收参数不正确：扣收天数不得少于移交期限。"),
             ),
+            models.CheckConstraint(
+                condition=Q(own_use_discount_pct__gte=0) & Q(own_use_discount_pct__lt=100),
+                name="recoverypolicy_own_use_discount_valid",
+            ),
         ]
 
     def __str__(self):
@@ -213,6 +234,9 @@ class RecoveryPolicy(models.Model):
         if obj is None:
             obj, _created = cls.objects.get_or_create(union_id=union_id)
         return obj
+
+    def asset_lead_days(self) -> list[int]:
+        return sorted({int(d) for d in self.asset_warning_days if d}, reverse=True)
 
     def lead_days(self) -> list[int]:
         return sorted({int(d) for d in self.warning_days if d}, reverse=True)

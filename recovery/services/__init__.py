@@ -194,3 +194,33 @@ __all__ += [
     "package_create",
     "package_end",
 ]
+
+from .assets import (  # noqa: E402  debt-for-asset (p2writeoff)
+    Settles,
+    debt_asset_create,
+    debt_asset_dispose,
+    debt_asset_lease,
+    debt_asset_warn,
+    own_use_decide,
+    own_use_request,
+)
+from .writeoff import (  # noqa: E402  write-off (p2writeoff)
+    writeoff_approve,
+    writeoff_recovery_record,
+    writeoff_save,
+    writeoff_submit,
+)
+
+__all__ += [
+    "Settles",
+    "debt_asset_create",
+    "debt_asset_dispose",
+    "debt_asset_lease",
+    "debt_asset_warn",
+    "own_use_decide",
+    "own_use_request",
+    "writeoff_approve",
+    "writeoff_recovery_record",
+    "writeoff_save",
+    "writeoff_submit",
+]
