@@ -156,7 +156,13 @@ WITH dropped_lines AS (
            CASE WHEN r.book_status IN ('written_off', 'replaced')
                 THEN 'off_balance' ELSE 'on_balance' END AS kind
     FROM recovery_recoveryentry e
-    JOIN recovery_nplrecord r ON r.id = e.record_id
+    -- Each entry's record looked up by its key (OFFSET 0 keeps the lookup per entry): the
+    -- work follows the month's entries, not the size of the register, which the planner
+    -- would otherwise read whole and hash once a month has a few thousand entries.
+    CROSS JOIN LATERAL (
+        SELECT r.drawn_on, r.book_status FROM recovery_nplrecord r
+        WHERE r.id = e.record_id OFFSET 0
+    ) r
     JOIN creditcoop_cooperative c ON c.id = e.cooperative_id
     WHERE e."on" BETWEEN %(first)s AND %(last)s AND e.cooperative_id = ANY(%(coops)s)
       AND e.collector_id IS NOT NULL
