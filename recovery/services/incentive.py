@@ -1,12 +1,12 @@
 """Recovery incentives, officer targets and the yearly risk deposit (issue #14 points 5–6,
 docs/rules.md §7.8).
 
-The month's slips of every collector are computed set-based: the unchecked slips of the
-month go, the slip headers come back in one INSERT … SELECT, the band lines in one
-INSERT … SELECT grouping the month's recovery entries joined to the union's bands, the
-document rewards in one more, and the totals in one UPDATE — a handful of statements
-whatever the number of collectors. A checked (or paid) slip is never touched: the unique
-key and ON CONFLICT DO NOTHING keep it, and the result says which were skipped.
+The month's slips of every collector are computed set-based, in one statement once the
+cooperatives and the month's slips are locked: the unchecked slips of the month go, the
+month's recovery entries are grouped by collector, band and book group, the signed documents
+are counted, and the slip headers (totals included) and their lines are inserted — the same
+few statements whatever the number of collectors. A checked (or paid) slip is never touched:
+the unique key and ON CONFLICT DO NOTHING keep it, and the result says which were skipped.
 """
 
 from __future__ import annotations
