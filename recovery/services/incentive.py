@@ -1,12 +1,12 @@
 """Recovery incentives, officer targets and the yearly risk deposit (issue #14 points 5–6,
 docs/rules.md §7.8).
 
-The month's slips of every collector are computed set-based: the unchecked slips of the
-month go, the slip headers come back in one INSERT … SELECT, the band lines in one
-INSERT … SELECT grouping the month's recovery entries joined to the union's bands, the
-document rewards in one more, and the totals in one UPDATE — a handful of statements
-whatever the number of collectors. A checked (or paid) slip is never touched: the unique
-key and ON CONFLICT DO NOTHING keep it, and the result says which were skipped.
+The month's slips of every collector are computed set-based, in one statement once the
+cooperatives and the month's slips are locked: the unchecked slips of the month go, the
+month's recovery entries are grouped by collector, band and book group, the signed documents
+are counted, and the slip headers (totals included) and their lines are inserted — the same
+few statements whatever the number of collectors. A checked (or paid) slip is never touched:
+the unique key and ON CONFLICT DO NOTHING keep it, and the result says which were skipped.
 """
 
 from __future__ import annotations
@@ -114,73 +114,6 @@ def may_decide_deposit(actor, cooperative) -> bool:
 
 # --- the monthly slips -------------------------------------------------------------------
 
-LOCK_SQL = """
-SELECT id FROM recovery_incentiveslip
-WHERE month = %(month)s AND cooperative_id = ANY(%(coops)s)
-ORDER BY id FOR UPDATE
-"""
-
-DROP_UNCHECKED_SQL = [
-    """DELETE FROM recovery_incentiveslipline l USING recovery_incentiveslip s
-       WHERE l.slip_id = s.id AND s.month = %(month)s AND s.status = 'computed'
-         AND s.cooperative_id = ANY(%(coops)s)""",
-    """DELETE FROM recovery_incentiveslip
-       WHERE month = %(month)s AND status = 'computed' AND cooperative_id = ANY(%(coops)s)""",
-]
-
-# Who has a slip this month: every collector with a recovery entry or a signed document.
-HEADERS_SQL = """
-INSERT INTO recovery_incentiveslip
-    (cooperative_id, collector_id, month, status, band_amount, notices, plans,
-     document_amount, total, computed_at, computed_by_id)
-SELECT w.cooperative_id, w.collector_id, %(month)s, 'computed', 0, 0, 0, 0, 0, %(now)s, %(actor)s
-FROM (
-    SELECT e.cooperative_id, e.collector_id
-    FROM recovery_recoveryentry e
-    WHERE e."on" BETWEEN %(first)s AND %(last)s AND e.cooperative_id = ANY(%(coops)s)
-      AND e.collector_id IS NOT NULL
-    UNION
-    SELECT d.cooperative_id, d.collector_id FROM ({documents}) d
-) w
-ON CONFLICT (cooperative_id, collector_id, month) DO NOTHING
-"""
-
-# The band lines: the month's entries of each collector grouped by band and book group.
-# Written-off and replaced records earn on principal and interest, every other record on
-# the interest only; each line is rounded to the fen (half up).
-BAND_LINES_SQL = """
-WITH m AS MATERIALIZED (
-    -- The month's entries with their record's drawn date and book group, read once; the
-    -- bands (a handful of rows) are joined to this, not to every entry per band.
-    SELECT e.cooperative_id, e.collector_id, c.union_id, r.drawn_on, e.principal, e.interest,
-           CASE WHEN r.book_status IN ('written_off', 'replaced')
-                THEN 'off_balance' ELSE 'on_balance' END AS kind
-    FROM recovery_recoveryentry e
-    JOIN recovery_nplrecord r ON r.id = e.record_id
-    JOIN creditcoop_cooperative c ON c.id = e.cooperative_id
-    WHERE e."on" BETWEEN %(first)s AND %(last)s AND e.cooperative_id = ANY(%(coops)s)
-      AND e.collector_id IS NOT NULL
-)
-INSERT INTO recovery_incentiveslipline
-    (slip_id, kind, band_id, band_name, principal, interest, base, rate_pct, count, amount)
-SELECT s.id, g.kind, b.id, b.name, g.p, g.i, g.base, g.rate, g.n, round(g.base * g.rate / 100, 2)
-FROM (
-    SELECT m.cooperative_id, m.collector_id, b.id AS band_id, m.kind,
-           sum(m.principal) AS p, sum(m.interest) AS i, count(*) AS n,
-           CASE WHEN m.kind = 'off_balance' THEN sum(m.principal + m.interest)
-                ELSE sum(m.interest) END AS base,
-           CASE WHEN m.kind = 'off_balance' THEN b.off_balance_pct ELSE b.interest_pct END AS rate
-    FROM m
-    JOIN recovery_incentiveband b ON b.union_id = m.union_id
-         AND (b.starts_on IS NULL OR m.drawn_on >= b.starts_on)
-         AND (b.ends_on IS NULL OR m.drawn_on <= b.ends_on)
-    GROUP BY m.cooperative_id, m.collector_id, b.id, m.kind
-) g
-JOIN recovery_incentiveband b ON b.id = g.band_id
-JOIN recovery_incentiveslip s ON s.cooperative_id = g.cooperative_id
-     AND s.collector_id = g.collector_id AND s.month = %(month)s AND s.status = 'computed'
-"""
-
 # Signed documents of the month, per cooperative and collector (the record's collector).
 NOTICES_SQL = """
     SELECT n.cooperative_id, r.collector_id, 'notice' AS kind, count(*) AS n
@@ -191,34 +124,116 @@ NOTICES_SQL = """
     GROUP BY n.cooperative_id, r.collector_id
 """
 
-DOCUMENT_LINES_SQL = """
-INSERT INTO recovery_incentiveslipline
-    (slip_id, kind, band_id, band_name, principal, interest, base, rate_pct, count, amount)
-SELECT s.id, d.kind, NULL, '', 0, 0, 0, 0, d.n,
-       d.n * CASE WHEN d.kind = 'notice' THEN p.notice_reward ELSE p.plan_reward END
-FROM ({documents}) d
-JOIN creditcoop_cooperative c ON c.id = d.cooperative_id
-JOIN recovery_recoverypolicy p ON p.union_id = c.union_id
-JOIN recovery_incentiveslip s ON s.cooperative_id = d.cooperative_id
-     AND s.collector_id = d.collector_id AND s.month = %(month)s AND s.status = 'computed'
-"""
-
-TOTALS_SQL = """
-UPDATE recovery_incentiveslip s
-SET band_amount = t.band, document_amount = t.docs, total = t.band + t.docs,
-    notices = t.notices, plans = t.plans
-FROM (
-    SELECT l.slip_id,
-           COALESCE(sum(l.amount) FILTER (WHERE l.kind IN ('on_balance', 'off_balance')), 0) AS band,
-           COALESCE(sum(l.amount) FILTER (WHERE l.kind IN ('notice', 'plan')), 0) AS docs,
-           COALESCE(sum(l.count) FILTER (WHERE l.kind = 'notice'), 0) AS notices,
-           COALESCE(sum(l.count) FILTER (WHERE l.kind = 'plan'), 0) AS plans
-    FROM recovery_incentiveslipline l
-    JOIN recovery_incentiveslip s2 ON s2.id = l.slip_id
-    WHERE s2.month = %(month)s AND s2.status = 'computed' AND s2.cooperative_id = ANY(%(coops)s)
-    GROUP BY l.slip_id
-) t
-WHERE s.id = t.slip_id
+# The whole computation in one statement, after the slips of the month are locked:
+#   dropped_lines, dropped — the unchecked slips of the month and their lines go;
+#   m      — the month's recovery entries with their record's drawn date and book group,
+#            read once (the bands, a handful of rows, are joined to this);
+#   g      — the band lines: entries grouped by collector, band and book group. Written-off
+#            and replaced records earn on principal and interest, every other record on the
+#            interest only; each line is rounded to the fen (half up);
+#   docs   — signed notices (and plans, when agreements exist), read once; d prices them
+#            with the union's policy reward;
+#   t      — every collector with an entry or a signed document, with the totals of the
+#            lines above (a collector whose entries fall in no band gets a slip of 0);
+#   headers — the slips, totals included. A checked or paid slip keeps its place: the
+#            unique key and ON CONFLICT DO NOTHING leave it as it is, and it gets no lines.
+#            The one-time filter reads `dropped` to its end first, so the unchecked slips
+#            are gone before the new ones go in;
+#   lines  — the band and document lines of the new slips.
+# The result: per cooperative, the slips written and their sum.
+COMPUTE_SQL = """
+WITH dropped_lines AS (
+    DELETE FROM recovery_incentiveslipline l USING recovery_incentiveslip s
+    WHERE l.slip_id = s.id AND s.month = %(month)s AND s.status = 'computed'
+      AND s.cooperative_id = ANY(%(coops)s)
+    RETURNING l.id
+), dropped AS (
+    DELETE FROM recovery_incentiveslip
+    WHERE month = %(month)s AND status = 'computed' AND cooperative_id = ANY(%(coops)s)
+    RETURNING id
+), m AS MATERIALIZED (
+    SELECT e.cooperative_id, e.collector_id, c.union_id, r.drawn_on, e.principal, e.interest,
+           CASE WHEN r.book_status IN ('written_off', 'replaced')
+                THEN 'off_balance' ELSE 'on_balance' END AS kind
+    FROM recovery_recoveryentry e
+    -- Each entry's record looked up by its key (OFFSET 0 keeps the lookup per entry): the
+    -- work follows the month's entries, not the size of the register, which the planner
+    -- would otherwise read whole and hash once a month has a few thousand entries.
+    CROSS JOIN LATERAL (
+        SELECT r.drawn_on, r.book_status FROM recovery_nplrecord r
+        WHERE r.id = e.record_id OFFSET 0
+    ) r
+    JOIN creditcoop_cooperative c ON c.id = e.cooperative_id
+    WHERE e."on" BETWEEN %(first)s AND %(last)s AND e.cooperative_id = ANY(%(coops)s)
+      AND e.collector_id IS NOT NULL
+), g AS MATERIALIZED (
+    SELECT x.*, round(x.base * x.rate / 100, 2) AS amount
+    FROM (
+        SELECT m.cooperative_id, m.collector_id, b.id AS band_id, b.name AS band_name, m.kind,
+               sum(m.principal) AS p, sum(m.interest) AS i, count(*) AS n,
+               CASE WHEN m.kind = 'off_balance' THEN sum(m.principal + m.interest)
+                    ELSE sum(m.interest) END AS base,
+               CASE WHEN m.kind = 'off_balance' THEN b.off_balance_pct
+                    ELSE b.interest_pct END AS rate
+        FROM m
+        JOIN recovery_incentiveband b ON b.union_id = m.union_id
+             AND (b.starts_on IS NULL OR m.drawn_on >= b.starts_on)
+             AND (b.ends_on IS NULL OR m.drawn_on <= b.ends_on)
+        GROUP BY m.cooperative_id, m.collector_id, b.id, m.kind
+    ) x
+), docs AS MATERIALIZED (
+    {documents}
+), d AS MATERIALIZED (
+    SELECT docs.cooperative_id, docs.collector_id, docs.kind, docs.n,
+           docs.n * CASE WHEN docs.kind = 'notice' THEN p.notice_reward
+                         ELSE p.plan_reward END AS amount
+    FROM docs
+    JOIN creditcoop_cooperative c ON c.id = docs.cooperative_id
+    JOIN recovery_recoverypolicy p ON p.union_id = c.union_id
+), t AS (
+    SELECT w.cooperative_id, w.collector_id,
+           COALESCE(gb.band, 0) AS band, COALESCE(dd.docs, 0) AS docs,
+           COALESCE(dd.notices, 0) AS notices, COALESCE(dd.plans, 0) AS plans
+    FROM (
+        SELECT cooperative_id, collector_id FROM m
+        UNION
+        SELECT cooperative_id, collector_id FROM docs
+    ) w
+    LEFT JOIN (
+        SELECT cooperative_id, collector_id, sum(amount) AS band
+        FROM g GROUP BY cooperative_id, collector_id
+    ) gb ON gb.cooperative_id = w.cooperative_id AND gb.collector_id = w.collector_id
+    LEFT JOIN (
+        SELECT cooperative_id, collector_id, sum(amount) AS docs,
+               sum(n) FILTER (WHERE kind = 'notice') AS notices,
+               sum(n) FILTER (WHERE kind = 'plan') AS plans
+        FROM d GROUP BY cooperative_id, collector_id
+    ) dd ON dd.cooperative_id = w.cooperative_id AND dd.collector_id = w.collector_id
+), headers AS (
+    INSERT INTO recovery_incentiveslip
+        (cooperative_id, collector_id, month, status, band_amount, notices, plans,
+         document_amount, total, computed_at, computed_by_id)
+    SELECT t.cooperative_id, t.collector_id, %(month)s, 'computed', t.band, t.notices, t.plans,
+           t.docs, t.band + t.docs, %(now)s, %(actor)s
+    FROM t
+    WHERE (SELECT count(*) FROM dropped) + (SELECT count(*) FROM dropped_lines) >= 0
+    ON CONFLICT (cooperative_id, collector_id, month) DO NOTHING
+    RETURNING id, cooperative_id, collector_id, total
+), lines AS (
+    INSERT INTO recovery_incentiveslipline
+        (slip_id, kind, band_id, band_name, principal, interest, base, rate_pct, count, amount)
+    SELECT h.id, g.kind, g.band_id, g.band_name, g.p, g.i, g.base, g.rate, g.n, g.amount
+    FROM g JOIN headers h
+         ON h.cooperative_id = g.cooperative_id AND h.collector_id = g.collector_id
+    UNION ALL
+    SELECT h.id, d.kind, NULL, '', 0, 0, 0, 0, d.n, d.amount
+    FROM d JOIN headers h
+         ON h.cooperative_id = d.cooperative_id AND h.collector_id = d.collector_id
+    RETURNING slip_id
+)
+SELECT h.cooperative_id, count(*), sum(h.total), (SELECT count(*) FROM lines)
+FROM headers h
+GROUP BY h.cooperative_id
 """
 
 
@@ -259,23 +274,39 @@ def documents_sql() -> str:
     return NOTICES_SQL + (f"\n    UNION ALL\n{plans}" if plans else "")
 
 
-def slips_compute_sql(cur, *, month: date, coop_ids: list[int], actor_id, now) -> None:
-    """The statements of the computation (also run by the benchmark)."""
-    params = {
-        "month": month,
-        "first": month,
-        "last": month_last(month),
-        "coops": coop_ids,
-        "now": now,
-        "actor": actor_id,
-    }
-    docs = documents_sql()
-    for sql in DROP_UNCHECKED_SQL:
-        cur.execute(sql, params)
-    cur.execute(HEADERS_SQL.replace("{documents}", docs), params)
-    cur.execute(BAND_LINES_SQL, params)
-    cur.execute(DOCUMENT_LINES_SQL.replace("{documents}", docs), params)
-    cur.execute(TOTALS_SQL, params)
+def slips_compute_sql(cur, *, month: date, coop_ids: list[int], actor_id, now) -> dict:
+    """The computation's one statement (the slips of the month must be locked first):
+    cooperative id → (slips written, their sum)."""
+    cur.execute(
+        COMPUTE_SQL.replace("{documents}", documents_sql()),
+        {
+            "month": month,
+            "first": month,
+            "last": month_last(month),
+            "coops": coop_ids,
+            "now": now,
+            "actor": actor_id,
+        },
+    )
+    return {coop_id: (n, total) for coop_id, n, total, _lines in cur.fetchall()}
+
+
+def _lock_cooperatives(**where) -> list[Cooperative]:
+    """The cooperatives, locked in id order (two computations of the same cooperatives wait
+    for each other), each saying whether its union has its policy and bands yet."""
+    return list(
+        Cooperative.objects.select_for_update(of=("self",))
+        .filter(**where)
+        .annotate(
+            has_policy=models.Exists(
+                RecoveryPolicy.objects.filter(union_id=models.OuterRef("union_id"))
+            ),
+            has_bands=models.Exists(
+                IncentiveBand.objects.filter(union_id=models.OuterRef("union_id"))
+            ),
+        )
+        .order_by("pk")
+    )
 
 
 @transaction.atomic
@@ -285,41 +316,48 @@ def incentive_slips_compute(
     """Compute (or recompute) the month's recovery slips of every collector of one
     cooperative — or, for union staff with no cooperative given, of the whole union.
     Unchecked slips are replaced; checked and paid slips are kept as they are and named in
-    the result (`skipped`)."""
+    the result (`skipped`).
+
+    A fixed handful of statements whatever the number of collectors: lock the cooperatives
+    (reading whether the policy and bands exist), lock the month's slips (the kept ones
+    read for the result), the computation, the audit rows."""
     today = _today(today)
     month = month_first(month)
     if month > month_first(today):
         raise RecoveryError(_("不能计算未来月份的收回信息单。"), field="month")
     if cooperative is None and not actor.is_union_wide and actor.cooperative_id:
         cooperative = actor.cooperative
+    refusal = _("只有主任、副主任或联社风险管理部、资产保全部可以计算收回信息单。")
     if cooperative is not None:
-        coops = [cooperative]
+        if not may_compute(actor, cooperative):
+            raise RecoveryError(refusal)
+        coops = _lock_cooperatives(pk=cooperative.pk)
     else:
         union_id = getattr(union, "pk", union) or getattr(actor, "union_id", None)
-        coops = list(Cooperative.objects.filter(union_id=union_id).order_by("pk"))
+        coops = _lock_cooperatives(union_id=union_id)
+    # Refused after the lock (the union's cooperatives are read with it): the transaction
+    # is rolled back, nothing is written.
     if not coops or not all(may_compute(actor, c) for c in coops):
-        raise RecoveryError(_("只有主任、副主任或联社风险管理部、资产保全部可以计算收回信息单。"))
+        raise RecoveryError(refusal)
     coop_ids = [c.pk for c in coops]
-    # Two computations of the same cooperatives wait for each other.
-    list(Cooperative.objects.select_for_update().filter(pk__in=coop_ids).order_by("pk"))
-    for union_id in {c.union_id for c in coops}:
+    for union_id in {c.union_id for c in coops if not c.has_policy}:
         RecoveryPolicy.current(union_id)
+    for union_id in {c.union_id for c in coops if not c.has_bands}:
         incentive_bands_ensure(union_id)
+    # The month's slips, locked before anything is read: a slip being checked right now is
+    # waited for, and is then kept as checked. The checked and paid ones are the result's
+    # `skipped` — the computation never changes them.
+    slips = list(
+        IncentiveSlip.objects.select_for_update(of=("self",))
+        .filter(month=month, cooperative_id__in=coop_ids)
+        .select_related("collector")
+        .order_by("collector__name", "pk")
+    )
+    skipped = [s for s in slips if s.status != IncentiveSlip.Status.COMPUTED]
     with connection.cursor() as cur:
-        cur.execute(LOCK_SQL, {"month": month, "coops": coop_ids})
-        slips_compute_sql(
+        written = slips_compute_sql(
             cur, month=month, coop_ids=coop_ids, actor_id=actor.pk, now=timezone.now()
         )
-    slips = IncentiveSlip.objects.filter(month=month, cooperative_id__in=coop_ids)
-    computed = slips.filter(status=IncentiveSlip.Status.COMPUTED)
-    skipped = list(
-        slips.exclude(status=IncentiveSlip.Status.COMPUTED)
-        .select_related("collector")
-        .order_by("collector__name")
-    )
-    per_coop: dict[int, int] = {}
-    for coop_id in computed.values_list("cooperative_id", flat=True):
-        per_coop[coop_id] = per_coop.get(coop_id, 0) + 1
     audit_record_many(
         audit_row(
             actor=actor,
@@ -328,7 +366,7 @@ def incentive_slips_compute(
             cooperative=c,
             changes={
                 "month": f"{month:%Y-%m}",
-                "slips": per_coop.get(c.pk, 0),
+                "slips": written.get(c.pk, (0, ZERO))[0],
                 "skipped": sum(1 for s in skipped if s.cooperative_id == c.pk),
             },
         )
@@ -336,9 +374,9 @@ def incentive_slips_compute(
     )
     return {
         "month": month,
-        "computed": computed.count(),
+        "computed": sum(n for n, _total in written.values()),
         "skipped": skipped,
-        "total": sum(computed.values_list("total", flat=True), ZERO),
+        "total": sum((total for _n, total in written.values()), ZERO),
     }
 
 
