@@ -192,6 +192,21 @@ ACTIONS = {
     "recovery.entry_drop": _("冲正还款撤销不良贷款收回"),
     "recovery.baseline_lock": _("锁定年初不良贷款基数"),
     "recovery.ranking_publish": _("发布月度清收业绩排名"),
+    # recovery: internal contracted collection (contract)
+    "recovery.package_build": _("组建承包清收贷款包"),
+    "recovery.package_publish": _("公示承包清收贷款包"),
+    "recovery.package_discard": _("撤销承包清收贷款包"),
+    "recovery.contractor_register": _("报名参加承包竞标并缴纳定金"),
+    "recovery.bid_submit": _("提交承包竞标报价"),
+    "recovery.package_award": _("承包清收贷款包定标"),
+    "recovery.contract_sign": _("签订承包清收协议"),
+    "recovery.contract_collector": _("承包期间变更清收责任人"),
+    "recovery.contractor_full_time": _("承包人转为专职清收"),
+    "recovery.contract_end": _("终止承包清收协议"),
+    "recovery.slip_compute": _("计算承包人月度收回信息单"),
+    "recovery.slip_check": _("审核承包人月度收回信息单"),
+    "recovery.slip_pay": _("发放承包清收奖励"),
+    "recovery.contract_forfeit": _("没收履约保证金并由承包人赔偿"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -236,6 +251,8 @@ OBJECT_PAGES = {
     "recovery.nplrecord": "recovery:record_detail",
     "recovery.collectionroll": "recovery:roll_detail",
     "recovery.collectionnotice": "recovery:notice_print",
+    "recovery.collectionpackage": "recovery:package_detail",
+    "recovery.collectioncontract": "recovery:contract_detail",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import board, collect, roll
+from .views import board, collect, contract, roll
 
 app_name = "recovery"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     *roll.urlpatterns,
     *collect.urlpatterns,
     *board.urlpatterns,
+    *contract.urlpatterns,
 ]

@@ -6,6 +6,19 @@ the layer that rating, granting and the counter read.
 
 from .board import MonthlyRanking, RecoveryEntry, YearBaseline  # noqa: F401  board
 from .collect import CollectionAction, CollectionNotice, NoticeBatch, NoticeCounter  # noqa: F401
+from .contract import (  # noqa: F401  contract
+    Bid,
+    BonusBand,
+    CollectionContract,
+    CollectionPackage,
+    ContractCharge,
+    ContractorProfile,
+    ContractorRegistration,
+    ContractSlip,
+    DifficultyClass,
+    PackageLine,
+    PricingRow,
+)
 from .policy import RecoveryPolicy as RecoveryPolicy
 from .policy import VintageScheme as VintageScheme
 from .policy import VintageSegment as VintageSegment
