@@ -215,15 +215,18 @@ def _priced(union_id: int, f: PackageFilters, today: date) -> tuple[str, dict]:
     return sql, params
 
 
-def regions(union_id: int) -> list[str]:
-    """The regions a package can be built for: towns, and cooperatives for villages without."""
+def regions(union_id: int, cooperative_id: int | None = None) -> list[str]:
+    """The regions a package can be built for: towns, and cooperatives for villages without
+    (only one cooperative's when `cooperative_id` is given)."""
     with connection.cursor() as cur:
         cur.execute(
             """SELECT DISTINCT COALESCE(NULLIF(v.town, ''), c.name)
                FROM villages_village v JOIN creditcoop_cooperative c ON c.id = v.cooperative_id
-               WHERE c.union_id = %s
-               UNION SELECT name FROM creditcoop_cooperative WHERE union_id = %s ORDER BY 1""",
-            [union_id, union_id],
+               WHERE c.union_id = %(u)s AND (%(c)s::bigint IS NULL OR c.id = %(c)s)
+               UNION SELECT name FROM creditcoop_cooperative
+               WHERE union_id = %(u)s AND (%(c)s::bigint IS NULL OR id = %(c)s)
+               ORDER BY 1""",
+            {"u": union_id, "c": cooperative_id},
         )
         return [r[0] for r in cur.fetchall()]
 

@@ -101,7 +101,7 @@ def package_create(request):
         data,
         cooperatives=coops,
         villages=villages.order_by("cooperative__code", "code"),
-        regions=services.regions(user.union_id),
+        regions=services.regions(user.union_id, None if union_wide else user.cooperative_id),
     )
     if not union_wide:
         form.fields["cooperative"].empty_label = None
