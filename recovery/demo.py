@@ -200,6 +200,9 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
 
     roll = seed_roll(today=today)
     seed_board(today=today)  # board
+    from .demo_contract import seed_contract
+
+    seed_contract(today=today)  # contract
     return {
         **counts,
         "imported": imported,

@@ -444,3 +444,16 @@ def test_a_lapsed_limitation_forfeits_the_deposit_and_charges_the_price(org):
     slip = svc.slip_compute(actor=org.director, contract=contract, month=date(2025, 6, 1))
     assert slip.charges == D("72000.00")
     assert slip.net == slip.bonus - D("72000.00")
+
+
+def test_demo_has_a_package_under_contract_with_a_slip(org):
+    from recovery import demo
+    from recovery.demo_contract import seed_contract
+
+    today = date(2026, 6, 15)
+    demo.seed(today=today)
+    contract = CollectionContract.objects.get()
+    assert contract.package.status == CollectionPackage.Status.UNDER_CONTRACT
+    slip = contract.slips.get()
+    assert slip.month == date(2026, 6, 1) and slip.recovered >= D("500.00")
+    assert seed_contract(today=today) == {"packages": 0}
