@@ -13,8 +13,8 @@ from django.utils import timezone
 from creditcoop.models import Cooperative, Role, Staff
 
 from .models import CollectionPackage, NplRecord
-from .services import recovery_entry_record
 from .services import contract as svc
+from .services import recovery_entry_record
 
 NAME = "演示承包清收包"
 

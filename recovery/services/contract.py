@@ -148,7 +148,7 @@ EXISTS (
 # The candidates of a build, priced by joining the union's pricing table: one statement
 # whatever the size (age = whole years since the due date on the build day).
 PRICED_SQL = """
-WITH cand AS (
+WITH cand AS MATERIALIZED (
     SELECT r.id AS record_id,
            CASE WHEN r.difficulty = 'potential' THEN 'potential' ELSE 'hard' END AS cls,
            GREATEST(0, EXTRACT(YEAR FROM age(%(today)s::date, r.due_on)))::int AS age_years,
