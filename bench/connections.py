@@ -82,7 +82,9 @@ def connections() -> int:
     )
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = 'cc_bench_conn'")
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'cc_bench_conn'"
+            )
             return cur.fetchone()[0]
     finally:
         conn.close()

@@ -346,7 +346,9 @@ def main():
         else:
             form_path = f"/p/village/{CODE}/objection/"
             elapsed, lat, bad, flood_counts = asyncio.run(
-                _client(args.port, path, args.requests, args.connections, args.flood, form_path)
+                _client(
+                    args.port, path, args.requests, args.connections, args.flood, form_path
+                )
             )
             if args.flood:
                 answers = "，".join(f"HTTP {k} {v} 次" for k, v in sorted(flood_counts.items()))
