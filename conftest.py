@@ -285,3 +285,18 @@ def _archive_defaults(_fresh_calendar_cache, _django_db_helper, django_db_blocke
             from django.apps import apps
 
             import_module("archives.migrations.0002_defaults").forwards(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _recovery_defaults(_fresh_calendar_cache, _django_db_helper, django_db_blocker):
+    """The vintage schemes are migration data, which a transactional test's flush removes:
+    put them back (like the calendar above)."""
+    from recovery.models import VintageScheme
+
+    with django_db_blocker.unblock():
+        if not VintageScheme.objects.exists():
+            from importlib import import_module
+
+            from django.apps import apps
+
+            import_module("recovery.migrations.0004_vintage_schemes").seed(apps, None)
