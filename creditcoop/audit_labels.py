@@ -243,6 +243,21 @@ ACTIONS = {
     "recovery.asset_own_use_request": _("申请抵债资产自用"),
     "recovery.asset_own_use_decide": _("审批抵债资产自用"),
     "recovery.asset_own_use": _("抵债资产折价转为自用"),
+    # recovery: internal contracted collection (contract)
+    "recovery.package_build": _("组建承包清收贷款包"),
+    "recovery.package_publish": _("公示承包清收贷款包"),
+    "recovery.package_discard": _("撤销承包清收贷款包"),
+    "recovery.contractor_register": _("报名参加承包竞标并缴纳定金"),
+    "recovery.bid_submit": _("提交承包竞标报价"),
+    "recovery.package_award": _("承包清收贷款包定标"),
+    "recovery.contract_sign": _("签订承包清收协议"),
+    "recovery.contract_collector": _("承包期间变更清收责任人"),
+    "recovery.contractor_full_time": _("承包人转为专职清收"),
+    "recovery.contract_end": _("终止承包清收协议"),
+    "recovery.slip_compute": _("计算承包人月度收回信息单"),
+    "recovery.slip_check": _("审核承包人月度收回信息单"),
+    "recovery.slip_pay": _("发放承包清收奖励"),
+    "recovery.contract_forfeit": _("没收履约保证金并由承包人赔偿"),
 }
 
 # Entries of `changes` that are not fields of the object's model.
@@ -297,6 +312,8 @@ OBJECT_PAGES = {
     "recovery.agencyfeelist": "recovery:agency_fee_detail",
     "recovery.writeoffdossier": "recovery:writeoff_detail",
     "recovery.debtasset": "recovery:asset_detail",
+    "recovery.collectionpackage": "recovery:package_detail",
+    "recovery.collectioncontract": "recovery:contract_detail",
     "servicehall.accountability": "servicehall:accountability_detail",
 }
 

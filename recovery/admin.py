@@ -432,3 +432,77 @@ class DebtAssetOwnUseAdmin(ReadOnlyAdmin):
 @admin.register(DebtAssetWarning)
 class DebtAssetWarningAdmin(ReadOnlyAdmin):
     list_display = ["asset", "deadline", "lead_days", "queued_on"]
+
+
+# --- contract: internal contracted collection (pricing and bands edited here) ---
+from .models import (  # noqa: E402
+    Bid,
+    BonusBand,
+    CollectionContract,
+    CollectionPackage,
+    ContractCharge,
+    ContractorProfile,
+    ContractorRegistration,
+    ContractSlip,
+    PackageLine,
+    PricingRow,
+)
+
+
+@admin.register(PricingRow)
+class PricingRowAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = ["union", "difficulty_class", "age_from", "age_to", "pct"]
+    list_filter = ["union", "difficulty_class"]
+
+
+@admin.register(BonusBand)
+class BonusBandAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = ["union", "from_pct", "to_pct", "rate"]
+    list_filter = ["union"]
+
+
+@admin.register(ContractorProfile)
+class ContractorProfileAdmin(AuditedAdmin, admin.ModelAdmin):
+    list_display = ["staff", "retired", "full_time_since"]
+    list_filter = ["retired"]
+    raw_id_fields = ["staff"]
+    readonly_fields = ["full_time_since"]
+
+
+@admin.register(CollectionPackage)
+class CollectionPackageAdmin(ReadOnlyAdmin):
+    list_display = ["number", "name", "cooperative", "line_count", "price", "target", "status"]
+    list_filter = ["status"]
+    search_fields = ["number", "name"]
+
+
+@admin.register(PackageLine)
+class PackageLineAdmin(ReadOnlyAdmin):
+    list_display = ["package", "record", "difficulty_class", "age_years", "debt", "price", "live"]
+
+
+@admin.register(ContractorRegistration)
+class ContractorRegistrationAdmin(ReadOnlyAdmin):
+    list_display = ["package", "staff", "deposit", "paid_on", "refunded_on"]
+
+
+@admin.register(Bid)
+class BidAdmin(ReadOnlyAdmin):
+    list_display = ["registration", "amount", "submitted_at"]
+
+
+@admin.register(CollectionContract)
+class CollectionContractAdmin(ReadOnlyAdmin):
+    list_display = ["number", "contractor", "signed_on", "ends_on", "price", "deposit", "status"]
+    list_filter = ["status"]
+
+
+@admin.register(ContractSlip)
+class ContractSlipAdmin(ReadOnlyAdmin):
+    list_display = ["contract", "month", "recovered", "cumulative", "bonus", "charges", "status"]
+    list_filter = ["status"]
+
+
+@admin.register(ContractCharge)
+class ContractChargeAdmin(ReadOnlyAdmin):
+    list_display = ["contract", "line", "kind", "on", "amount"]

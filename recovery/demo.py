@@ -214,6 +214,9 @@ def seed(*, cooperatives: int = 2, today: date | None = None) -> dict:
     from .demo_writeoff import seed_writeoff
 
     seed_writeoff(today=today)  # write-off and debt-for-asset
+    from .demo_contract import seed_contract
+
+    seed_contract(today=today)  # contract
     return {
         **counts,
         "imported": imported,

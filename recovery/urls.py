@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import agency, board, collect, incentive, responsibility, roll, writeoff
+from .views import agency, board, collect, contract, incentive, responsibility, roll, writeoff
 from .views import agree as agree_views
 from .views import lawsuits as lawsuit_views
 
@@ -26,4 +26,5 @@ urlpatterns = [
     *incentive.urlpatterns,
     *agency.urlpatterns,
     *writeoff.urlpatterns,
+    *contract.urlpatterns,
 ]

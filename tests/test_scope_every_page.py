@@ -144,6 +144,20 @@ def agency_package(w):
 
 OFFICER = ("officer1",)
 LEADERS = ("director",)
+
+
+def package(w):
+    return {"pk": w.package.pk}
+
+
+def collection_contract(w):
+    return {"pk": w.collection_contract.pk}
+
+
+def contract_slip(w):
+    return {"pk": w.contract_slip.pk}
+
+
 TELLER = ("teller",)
 
 PAGES: dict[str, Page] = {
@@ -478,6 +492,27 @@ PAGES: dict[str, Page] = {
     "recovery:asset_own_use_decide": Page(
         BOTH, lambda w: {"pk": w.asset.pk}, who=LEADERS, owner="director_b"
     ),
+    # recovery: internal contracted collection (contract)
+    "recovery:contract_pricing": Page(GET),
+    "recovery:package_list": Page(GET),
+    "recovery:package_create": Page(BOTH, who=LEADERS),
+    "recovery:package_detail": Page(GET, package),
+    "recovery:package_publish": Page(POST, package, who=LEADERS, owner="director_b"),
+    "recovery:package_discard": Page(POST, package, who=LEADERS, owner="director_b"),
+    "recovery:package_register": Page(POST, package),
+    "recovery:package_bid": Page(POST, package),
+    "recovery:package_award": Page(BOTH, package, who=LEADERS, owner="director_b"),
+    "recovery:package_sign": Page(POST, package, who=LEADERS, owner="director_b"),
+    "recovery:contract_list": Page(GET),
+    "recovery:contract_detail": Page(GET, collection_contract),
+    "recovery:contract_print": Page(GET, collection_contract),
+    "recovery:contract_end": Page(POST, collection_contract, who=LEADERS, owner="director_b"),
+    "recovery:contract_forfeit": Page(BOTH, collection_contract, who=LEADERS, owner="director_b"),
+    "recovery:slip_compute": Page(POST, collection_contract, who=LEADERS, owner="director_b"),
+    "recovery:slip_detail": Page(GET, contract_slip),
+    "recovery:slip_check": Page(POST, contract_slip, who=LEADERS, owner="director_b"),
+    # Only the union's asset staff pay: union-wide, so no one in cooperative A to 404.
+    "recovery:slip_pay": Page(POST, contract_slip, who=(), owner="union_asset"),
 }
 
 # What an entrusted firm's staff (Role.AGENCY) may open: the register and the records of
@@ -878,6 +913,17 @@ def _world(org):
         acquired_on=monday,
         custodian=org.officer_b,
         custody_place="王湾村信用站",
+    )
+    # Recovery (contract): cooperative B's package under contract to officer_b, a month's slip.
+    from recovery.services import contract as contract_services
+    from recovery.tests.helpers_contract import contracted
+
+    w.collection_contract = contracted(
+        org.director_b, org.officer_b, signed_on=timezone.localdate(), name="西城一号包"
+    )
+    w.package = w.collection_contract.package
+    w.contract_slip = contract_services.slip_compute(
+        actor=org.director_b, contract=w.collection_contract, month=timezone.localdate()
     )
     return w
 

@@ -28,6 +28,19 @@ from .assets import (  # noqa: F401  debt-for-asset (p2writeoff)
 )
 from .board import MonthlyRanking, RecoveryEntry, YearBaseline  # noqa: F401  board
 from .collect import CollectionAction, CollectionNotice, NoticeBatch, NoticeCounter  # noqa: F401
+from .contract import (  # noqa: F401  contract
+    Bid,
+    BonusBand,
+    CollectionContract,
+    CollectionPackage,
+    ContractCharge,
+    ContractorProfile,
+    ContractorRegistration,
+    ContractSlip,
+    DifficultyClass,
+    PackageLine,
+    PricingRow,
+)
 from .incentive import (  # noqa: F401  incentive
     IncentiveBand,
     IncentiveSlip,

@@ -170,6 +170,23 @@ class RecoveryPolicy(models.Model):
     own_use_discount_pct = models.DecimalField(
         _("抵债资产自用折价比例（%）"), default=Decimal("20"), **PERCENT
     )
+    # Internal contracted collection (p2contract, R10): the pricing table and the bonus
+    # bands are tables of their own (PricingRow, BonusBand), edited in the admin.
+    contract_registration_deposit = models.DecimalField(
+        _("承包竞标定金（元）"), default=Decimal("5000.00"), max_digits=14, decimal_places=2
+    )
+    contract_years = models.PositiveSmallIntegerField(_("承包期限（年）"), default=2)
+    contract_deposit_pct = models.DecimalField(
+        _("履约保证金（中标价的 %）"), default=Decimal("5"), **PERCENT
+    )
+    contract_full_time_min = models.PositiveSmallIntegerField(
+        _("承包几个包以上可专职清收"), default=3
+    )
+    contract_count_restructured = models.BooleanField(
+        _("承包奖励计入转贷盘活"),
+        default=False,
+        help_text=_("不勾选时只按现金收回计算承包人奖励。"),
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

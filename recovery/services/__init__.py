@@ -224,3 +224,37 @@ __all__ += [
     "writeoff_save",
     "writeoff_submit",
 ]
+
+from .contract import (  # noqa: E402  contract
+    band_bonus,
+    bid_submit,
+    contract_end,
+    contract_forfeit,
+    contract_sign,
+    contractor_register,
+    package_award,
+    package_build,
+    package_discard,
+    package_preview,
+    package_publish,
+    slip_check,
+    slip_compute,
+    slip_pay,
+)
+
+__all__ += [
+    "band_bonus",
+    "bid_submit",
+    "contract_end",
+    "contract_forfeit",
+    "contract_sign",
+    "contractor_register",
+    "package_award",
+    "package_build",
+    "package_discard",
+    "package_preview",
+    "package_publish",
+    "slip_check",
+    "slip_compute",
+    "slip_pay",
+]
