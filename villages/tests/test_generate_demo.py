@@ -124,6 +124,8 @@ def test_every_village_has_a_committee_an_officer_and_groups():
 def test_staff_of_every_role_log_in_with_the_demo_password():
     generate()
     for role in Role:
+        if role == Role.AGENCY:
+            continue  # an entrusted firm's login comes with its firm (recovery's demo)
         assert Staff.objects.filter(roles__contains=[role.value]).exists(), role
     grades = set(
         Staff.objects.filter(roles__contains=["officer"]).values_list("officer_grade", flat=True)
