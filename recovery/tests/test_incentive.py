@@ -106,20 +106,34 @@ def test_one_yuan_per_signed_notice_and_none_for_an_unsigned_one(org):
     assert slip_of(org.officer1).document_amount == Decimal("3.00")
 
 
-def test_signed_plans_are_skipped_cleanly_while_agreements_do_not_exist(org):
-    from django.apps import apps
+def test_one_yuan_per_repayment_plan_signed_in_the_month(org):
+    from recovery.tests.helpers_agree import signed
 
-    from recovery.services.incentive import _plans_sql
-
-    try:
-        apps.get_model("recovery", "RepaymentAgreement")
-        pytest.skip("agreements exist on this branch: the plan reward is counted")
-    except LookupError:
-        pass
-    assert _plans_sql() is None
-    signed_notice(record(org.village_a1, "P-1", drawn=date(1990, 1, 1)), signed_on=MONTH)
+    in_month = record(org.village_a1, "P-1", drawn=date(1990, 1, 1))
+    next_month = record(org.village_a1, "P-2", drawn=date(1990, 1, 1))
+    signed(
+        in_month,
+        org.officer1,
+        signed_on=date(2026, 3, 15),
+        starts_on=date(2026, 3, 1),
+        first_due_on=date(2026, 4, 1),
+        today=date(2026, 3, 15),
+    )
+    signed(
+        next_month,
+        org.officer1,
+        signed_on=date(2026, 4, 2),
+        starts_on=date(2026, 4, 1),
+        first_due_on=date(2026, 5, 1),
+        today=date(2026, 4, 2),
+    )
     compute(org.director)
-    assert slip_of(org.officer1).plans == 0
+    slip = slip_of(org.officer1)
+    assert (slip.notices, slip.plans) == (0, 1)
+    assert slip.document_amount == Decimal("1.00")
+    RecoveryPolicy.objects.filter(union=org.union).update(plan_reward=Decimal("2.00"))
+    compute(org.director)
+    assert slip_of(org.officer1).document_amount == Decimal("2.00")
 
 
 def test_recompute_replaces_unchecked_slips_and_never_touches_a_checked_one(org, march):
