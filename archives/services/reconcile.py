@@ -144,6 +144,25 @@ def _accounting_issue_probe() -> Q:
     )
 
 
+LISTED_FIELDS = (
+    "cooperative",
+    "officer",
+    "village",
+    "contract",
+    "section",
+    "status",
+    "borrower_name",
+    "contract_number",
+    "archive_number",
+    "recorded_balance",
+    "cooperative__name",
+    "cooperative__code",
+    "officer__name",
+    "officer__username",
+    "village__name",
+)
+
+
 def reconciliation_rows(scope, accounting_import: AccountingImport | None = None) -> QuerySet:
     """The loan files whose recorded balance differs from the ledger or the accounting sheet,
     in one query (officer and cooperative joined for the list)."""
@@ -151,6 +170,9 @@ def reconciliation_rows(scope, accounting_import: AccountingImport | None = None
     differs = LEDGER_DIFFERS | _accounting_issue_probe() if has_import else LEDGER_DIFFERS
     return (
         base.filter(differs)
+        # The columns the list and the report show: the million rows the statement joins
+        # stay narrow (the whole row would make the join spill to disk).
+        .only(*LISTED_FIELDS)
         .select_related("cooperative", "officer", "village")
         .order_by("cooperative_id", "officer_id", "id")
     )

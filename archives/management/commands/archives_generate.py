@@ -36,7 +36,7 @@ FILE_COLUMNS = """cooperative_id, room_id, section, series, colour, status, titl
     contract_id, household_id, village_id, borrower_name, id_number, contract_number,
     template_id, officer_id, clerk_id, risk_class, recorded_balance, archive_number,
     volume_number, pages, shelf, box, transferred_to, in_litigation, retention, settled_on,
-    keep_until, opened_on, handover_due, filed_on, created_at"""
+    keep_until, opened_on, handover_due, filed_on, created_at, note"""
 
 # The chunk's files are built in a temporary table first: a plain SELECT may run in parallel
 # and computes each contract's worst class once; the INSERT then only copies rows.
@@ -69,7 +69,7 @@ SELECT c.cooperative_id, r.id, 'b',
     CASE WHEN k.state = 'destroyed' THEN c.signed_on + 30 + 1826 END,
     c.signed_on, c.signed_on + %(handover_days)s,
     CASE WHEN k.filed THEN c.signed_on + 20 END,
-    now()
+    now(), ''
 FROM loans_creditcontract c
 JOIN villages_member m ON m.id = c.borrower_id
 JOIN villages_village v ON v.id = c.village_id
