@@ -16,16 +16,20 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Abs, Coalesce
 from django.utils.translation import gettext as _
@@ -42,25 +46,67 @@ MONEY_OUT = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY_OUT)
 
 
+def _latest_import_ids(files: QuerySet, cooperative_ids) -> dict[int, int]:
+    """{cooperative id: id of its latest accounting import} for the cooperatives in scope, in
+    one small query over the imports (a handful per cooperative; for a queryset scope, one
+    index probe into the files per import)."""
+    if cooperative_ids is not None:
+        imports = AccountingImport.objects.filter(cooperative_id__in=cooperative_ids)
+    else:
+        imports = AccountingImport.objects.filter(
+            Exists(files.filter(cooperative_id=OuterRef("cooperative_id")))
+        )
+    return dict(
+        imports.order_by("cooperative_id", "-as_of", "-id")
+        .distinct("cooperative_id")
+        .values_list("cooperative_id", "pk")
+    )
+
+
 def reconciliation_base(scope, accounting_import: AccountingImport | None = None) -> QuerySet:
     """Every loan file in ``scope`` (a queryset of files, or cooperative ids) with its three
-    balances and the two differences annotated; not yet filtered to the differences."""
+    balances and the two differences annotated; not yet filtered to the differences.
+
+    The latest accounting import of each cooperative is resolved first (one small query), so
+    the statement over the files carries it as a constant: with no import in scope the files
+    are compared with the ledger only (no accounting lookup at all); otherwise each file of a
+    cooperative with an import reads its row through the (source, contract_number) unique
+    index."""
+    return _reconciliation(scope, accounting_import)[0]
+
+
+def _reconciliation(scope, accounting_import) -> tuple[QuerySet, bool]:
+    """(reconciliation_base's queryset, whether any cooperative in scope has an import)."""
     if isinstance(scope, QuerySet):
-        files = scope
+        files, cooperative_ids = scope, None
     else:
-        files = ArchiveFile.objects.filter(cooperative_id__in=list(scope))
+        cooperative_ids = list(scope)
+        files = ArchiveFile.objects.filter(cooperative_id__in=cooperative_ids)
     files = files.filter(contract__isnull=False).exclude(status=FileStatus.DESTROYED)
     if accounting_import is not None:
         files = files.filter(cooperative_id=accounting_import.cooperative_id)
-        source = Value(accounting_import.pk)
+        latest = {accounting_import.cooperative_id: accounting_import.pk}
     else:
-        source = Subquery(
-            AccountingImport.objects.filter(cooperative_id=OuterRef("cooperative_id"))
-            .order_by("-as_of", "-id")
-            .values("pk")[:1]
+        latest = _latest_import_ids(files, cooperative_ids)
+    files = files.annotate(ledger=F("contract__outstanding"))
+    if not latest:
+        return (
+            files.annotate(
+                import_id=Value(None, output_field=IntegerField()),
+                accounting=Value(None, output_field=MONEY_OUT),
+                ledger_diff=ExpressionWrapper(
+                    F("recorded_balance") - F("ledger"), output_field=MONEY_OUT
+                ),
+                accounting_diff=ExpressionWrapper(F("recorded_balance"), output_field=MONEY_OUT),
+            ),
+            False,
         )
-    return files.annotate(
-        ledger=F("contract__outstanding"),
+    source = Case(
+        *(When(cooperative_id=coop, then=Value(pk)) for coop, pk in sorted(latest.items())),
+        default=None,
+        output_field=IntegerField(),
+    )
+    files = files.annotate(
         import_id=source,
         accounting=Subquery(
             AccountingBalance.objects.filter(
@@ -72,6 +118,7 @@ def reconciliation_base(scope, accounting_import: AccountingImport | None = None
             F("recorded_balance") - Coalesce(F("accounting"), ZERO), output_field=MONEY_OUT
         ),
     )
+    return files, True
 
 
 # A file settled to nothing is not on the accounting sheet: a missing row counts as a
@@ -84,12 +131,48 @@ ACCOUNTING_DIFFERS = Q(accounting__isnull=False) & ~Q(accounting=F("recorded_bal
 ACCOUNTING_ISSUE = ACCOUNTING_MISSING | ACCOUNTING_DIFFERS
 
 
+def _accounting_issue_probe() -> Q:
+    """ACCOUNTING_ISSUE for the WHERE clause, reading the sheet once per file: no row of the
+    import with the file's balance, and not (no row at all while nothing is owed)."""
+    row = AccountingBalance.objects.filter(
+        source_id=OuterRef("import_id"), contract_number=OuterRef("contract_number")
+    )
+    return (
+        Q(import_id__isnull=False)
+        & ~Exists(row.filter(balance=OuterRef("recorded_balance")))
+        & ~(Q(recorded_balance=0, ledger=0) & ~Exists(row))
+    )
+
+
+LISTED_FIELDS = (
+    "cooperative",
+    "officer",
+    "village",
+    "contract",
+    "section",
+    "status",
+    "borrower_name",
+    "contract_number",
+    "archive_number",
+    "recorded_balance",
+    "cooperative__name",
+    "cooperative__code",
+    "officer__name",
+    "officer__username",
+    "village__name",
+)
+
+
 def reconciliation_rows(scope, accounting_import: AccountingImport | None = None) -> QuerySet:
     """The loan files whose recorded balance differs from the ledger or the accounting sheet,
     in one query (officer and cooperative joined for the list)."""
+    base, has_import = _reconciliation(scope, accounting_import)
+    differs = LEDGER_DIFFERS | _accounting_issue_probe() if has_import else LEDGER_DIFFERS
     return (
-        reconciliation_base(scope, accounting_import)
-        .filter(LEDGER_DIFFERS | ACCOUNTING_ISSUE)
+        base.filter(differs)
+        # The columns the list and the report show: the million rows the statement joins
+        # stay narrow (the whole row would make the join spill to disk).
+        .only(*LISTED_FIELDS)
         .select_related("cooperative", "officer", "village")
         .order_by("cooperative_id", "officer_id", "id")
     )

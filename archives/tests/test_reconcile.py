@@ -226,3 +226,102 @@ def test_the_import_page_lists_row_errors_and_imports_a_clean_sheet(org, login):
     assert resp.status_code == 302
     assert AccountingImport.objects.get().row_count == 1
     assert "4800.00" in client.get(reverse("archives:reconcile")).content.decode()
+
+
+# --- the rows against expectations computed here ------------------------------------------
+
+
+def _expected(files, sheets):
+    """{file pk: (ledger diff, accounting balance or None, accounting diff or None)} for the
+    files that should be listed; ``sheets`` maps a cooperative id to its latest sheet
+    {contract number: balance} (a cooperative without a sheet: ledger only)."""
+    out = {}
+    for f in files:
+        ledger = f.contract.outstanding
+        sheet = sheets.get(f.cooperative_id)
+        accounting = sheet.get(f.contract_number) if sheet is not None else None
+        issue = sheet is not None and (
+            (accounting is None and not (f.recorded_balance == 0 and ledger == 0))
+            or (accounting is not None and accounting != f.recorded_balance)
+        )
+        if f.recorded_balance != ledger or issue:
+            out[f.pk] = (
+                f.recorded_balance - ledger,
+                accounting,
+                f.recorded_balance - (accounting or 0) if sheet is not None else None,
+            )
+    return out
+
+
+def _listed(rows):
+    return {
+        r.pk: (r.ledger_diff, r.accounting, r.accounting_diff if r.import_id else None)
+        for r in rows
+    }
+
+
+def test_rows_with_and_without_a_sheet_match_the_rules_file_by_file(org):
+    agrees = _file(org, recorded="5000")
+    ledger_only = _file(org, recorded="4000")  # also 4000 on the sheet: ledger difference only
+    settled = _file(org, drawn=None, recorded="0")  # not on the sheet: fine
+    settled_listed = _file(org, drawn=None, recorded="0")  # the sheet still shows 300
+    missing = _file(org, recorded="5000")
+    wrong = _file(org, recorded="5000")
+    gone = fc.in_room(_file(org, recorded="1"), status="destroyed")  # never listed
+    other = _file(org, recorded="5000")
+    ArchiveFile.objects.filter(pk=other.pk).update(cooperative=org.coop_b)
+    files = list(
+        ArchiveFile.objects.filter(
+            pk__in=[f.pk for f in (agrees, ledger_only, settled, settled_listed, missing, wrong)]
+            + [other.pk]
+        ).select_related("contract")
+    )
+    coops = [org.coop_a.pk, org.coop_b.pk]
+
+    # No sheet anywhere: the ledger alone.
+    before = _listed(reconcile.reconciliation_rows(coops))
+    assert before == _expected(files, {}) == {ledger_only.pk: (Decimal("-1000.00"), None, None)}
+
+    # Coop A's sheet (an older one first); coop B has none yet.
+    _import(org, [(agrees.contract_number, "1")], as_of=date(2027, 6, 30))
+    sheet_a = {
+        agrees.contract_number: Decimal("5000.00"),
+        ledger_only.contract_number: Decimal("4000.00"),
+        settled_listed.contract_number: Decimal("300.00"),
+        wrong.contract_number: Decimal("4500.00"),
+    }
+    source_a = _import(org, [(n, str(b)) for n, b in sheet_a.items()])
+    expected = _expected(files, {org.coop_a.pk: sheet_a})
+    assert set(expected) == {ledger_only.pk, settled_listed.pk, missing.pk, wrong.pk}
+    assert _listed(reconcile.reconciliation_rows(coops)) == expected
+    assert _listed(reconcile.reconciliation_rows(ArchiveFile.objects.all())) == expected
+    assert _listed(reconcile.reconciliation_rows(coops, source_a)) == expected
+    assert gone.pk not in expected
+
+    # Coop B's sheet names coop A's contract but not coop B's own file: A's rows unchanged,
+    # B's file is missing from its cooperative's sheet.
+    reconcile.accounting_import(
+        actor=org.director_b,
+        cooperative=org.coop_b,
+        as_of=date(2027, 7, 31),
+        upload=_sheet([(missing.contract_number, "5000")]),
+    )
+    expected = _expected(
+        files, {org.coop_a.pk: sheet_a, org.coop_b.pk: {missing.contract_number: Decimal(5000)}}
+    )
+    assert other.pk in expected and missing.pk in expected
+    assert _listed(reconcile.reconciliation_rows(coops)) == expected
+    summary = {
+        s["cooperative_id"]: s
+        for s in reconcile.reconciliation_summary(
+            reconcile.reconciliation_rows(coops), "cooperative"
+        )
+    }
+    summary_a, summary_b = summary[org.coop_a.pk], summary[org.coop_b.pk]
+    assert (summary_a["files"], summary_a["ledger_count"], summary_a["accounting_count"]) == (
+        4,
+        1,
+        3,
+    )
+    assert summary_a["accounting_total"] == Decimal("300.00") + 5000 + 500
+    assert (summary_b["files"], summary_b["accounting_total"]) == (1, Decimal("5000.00"))
