@@ -21,9 +21,9 @@ then:
 (c) The nightly series move (`archives.services.series.archive_classify`) over every loan
     against one hand-written UPDATE (ratio ≤ 2), and a second run that must write nothing.
 
-A function missing on this branch is skipped with a message; the hand-written references are
-timed all the same. `--code-from DIR` loads a missing module from another checkout (for
-example a branch where it is being built), and the output names that checkout and its commit.
+A function the code does not have is skipped with a message; the hand-written references are
+timed all the same. `--code-from DIR` loads such a module from another checkout of the project
+(to compare two versions), and the output names that checkout and its commit.
 Options: --repeat, --only {search,reconcile,series}, --code-from, --explain, --with-sheet.
 """
 
