@@ -372,7 +372,7 @@ def accounting_sheets(uploader) -> int:
             file_name="bench.xlsx",
             uploaded_by=uploader,
         )
-    return sql(
+    n = sql(
         """INSERT INTO archives_accountingbalance (source_id, contract_number, balance)
            SELECT i.id, f.contract_number,
                   c.outstanding + CASE WHEN f.id %% 1000 = 7 THEN 50 ELSE 0 END
@@ -382,6 +382,15 @@ def accounting_sheets(uploader) -> int:
                 AND i.file_name = 'bench.xlsx'
            WHERE f.status <> 'destroyed' AND f.id %% 1000 <> 3"""
     )
+    # Each row pointed to its file, in one UPDATE, as the accounting import does.
+    sql(
+        """UPDATE archives_accountingbalance b SET file_id = f.id
+           FROM archives_accountingimport i, archives_archivefile f
+           WHERE i.id = b.source_id AND i.file_name = 'bench.xlsx'
+             AND f.cooperative_id = i.cooperative_id AND f.contract_number = b.contract_number
+             AND f.contract_id IS NOT NULL"""
+    )
+    return n
 
 
 def bench_reconcile_sheet(repeat, rows_fn, coop_ids, uploader):

@@ -47,6 +47,16 @@ class AccountingBalance(models.Model):
     )
     contract_number = models.CharField(_("合同编号"), max_length=40)
     balance = models.DecimalField(_("会计余额（元）"), **MONEY)
+    # The loan file of the import's cooperative with this contract number, set by the import
+    # (NULL when the cooperative has no such file): the join the reconciliation reads.
+    file = models.ForeignKey(
+        ArchiveFile,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounting_rows",
+        verbose_name=_("档案"),
+    )
 
     class Meta:
         verbose_name = _("会计余额")

@@ -22,6 +22,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -69,9 +70,9 @@ def reconciliation_base(scope, accounting_import: AccountingImport | None = None
 
     The latest accounting import of each cooperative is resolved first (one small query), so
     the statement over the files carries it as a constant: with no import in scope the files
-    are compared with the ledger only (no accounting lookup at all); otherwise each file of a
-    cooperative with an import reads its row through the (source, contract_number) unique
-    index."""
+    are compared with the ledger only (no accounting lookup at all); otherwise the files are
+    LEFT JOINed to the rows of those imports that point to them (``AccountingBalance.file``,
+    set by the import)."""
     return _reconciliation(scope, accounting_import)[0]
 
 
@@ -106,13 +107,15 @@ def _reconciliation(scope, accounting_import) -> tuple[QuerySet, bool]:
         default=None,
         output_field=IntegerField(),
     )
+    # One LEFT JOIN to the rows of the latest sheets: at most one row per file (a sheet has
+    # each contract number once, and its rows point to files of the sheet's cooperative).
     files = files.annotate(
         import_id=source,
-        accounting=Subquery(
-            AccountingBalance.objects.filter(
-                source_id=OuterRef("import_id"), contract_number=OuterRef("contract_number")
-            ).values("balance")[:1]
+        sheet=FilteredRelation(
+            "accounting_rows",
+            condition=Q(accounting_rows__source_id__in=sorted(latest.values())),
         ),
+        accounting=F("sheet__balance"),
         ledger_diff=ExpressionWrapper(F("recorded_balance") - F("ledger"), output_field=MONEY_OUT),
         accounting_diff=ExpressionWrapper(
             F("recorded_balance") - Coalesce(F("accounting"), ZERO), output_field=MONEY_OUT
@@ -132,16 +135,9 @@ ACCOUNTING_ISSUE = ACCOUNTING_MISSING | ACCOUNTING_DIFFERS
 
 
 def _accounting_issue_probe() -> Q:
-    """ACCOUNTING_ISSUE for the WHERE clause, reading the sheet once per file: no row of the
-    import with the file's balance, and not (no row at all while nothing is owed)."""
-    row = AccountingBalance.objects.filter(
-        source_id=OuterRef("import_id"), contract_number=OuterRef("contract_number")
-    )
-    return (
-        Q(import_id__isnull=False)
-        & ~Exists(row.filter(balance=OuterRef("recorded_balance")))
-        & ~(Q(recorded_balance=0, ledger=0) & ~Exists(row))
-    )
+    """ACCOUNTING_ISSUE for the WHERE clause, on the joined sheet row: none while the file's
+    cooperative has a sheet (unless nothing is owed), or one with another balance."""
+    return ACCOUNTING_ISSUE
 
 
 LISTED_FIELDS = (
@@ -379,6 +375,19 @@ def accounting_import(*, actor, cooperative, as_of: date, upload) -> AccountingI
             for r in rows
         ],
         batch_size=2000,
+    )
+    # Each row points to the cooperative's loan file with its contract number (NULL when it
+    # has none), in one UPDATE: the join the reconciliation reads.
+    AccountingBalance.objects.filter(source=source).update(
+        file_id=Subquery(
+            ArchiveFile.objects.filter(
+                cooperative_id=cooperative.pk,
+                contract_number=OuterRef("contract_number"),
+                contract__isnull=False,
+            )
+            .order_by("pk")
+            .values("pk")[:1]
+        )
     )
     audit_record(
         actor=actor,
