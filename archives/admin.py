@@ -23,7 +23,7 @@ from .models import (
     IntakeRecord,
 )
 
-# --- actrl: reconciliation, destruction, inspections (written through the services) ----------
+# --- reconciliation, destruction, inspections (written through the services) ----------
 
 
 @admin.register(AccountingImport)
@@ -82,7 +82,7 @@ class BorrowingAdmin(ReadOnlyAdmin):
     inlines = [BorrowingLineInline]
 
 
-# --- files (afiles): settings, rooms, the directory templates, files read-only ------------
+# --- files: settings, rooms, the directory templates, files read-only ------------
 
 
 @admin.register(ArchiveSettings)
@@ -133,7 +133,7 @@ class ArchiveFileAdmin(ReadOnlyAdmin):
     inlines = [FileItemInline]
 
 
-# --- ahand: handover and intake (read in the admin; written by the services) ---
+# --- handover and intake (read in the admin; written by the services) ---
 
 
 class HandoverLineInline(admin.TabularInline):
@@ -198,7 +198,7 @@ class IntakeRecordAdmin(admin.ModelAdmin):
         return False
 
 
-# --- adata: the stock import ----------------------------------------------------------------
+# --- the stock import ----------------------------------------------------------------
 from .models import StockImport  # noqa: E402
 
 

@@ -12,7 +12,7 @@ def _day(today):
     return date.fromisoformat(today) if isinstance(today, str) else today
 
 
-# --- actrl: series, colours, retention ------------------------------------------------------
+# --- series, colours, retention ------------------------------------------------------
 
 
 @shared_task

@@ -3,12 +3,12 @@ series move, against a database of 1,000,000 loan files.
 
 Build the data first (once; see docs/benchmarks.md, "Archives"):
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_adata \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench \\
         .venv/bin/python manage.py archives_generate --loans 1000000
 
 then:
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_adata .venv/bin/python bench/archives.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench .venv/bin/python bench/archives.py
 
 (a) The archive search and the file list for a cooperative's archivist and a union auditor,
     several search keys (archive number, ID number, borrower name, contract number, filters
@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditcoop.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cc_adata")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cc_bench")
 
 import django  # noqa: E402
 
@@ -63,7 +63,7 @@ SERIES_DAY = date(2028, 1, 16)  # the night after the loans benchmark's classifi
 LOADED_FROM: dict[str, str] = {}
 
 
-# --- code that may not be on this branch yet -------------------------------------------------
+# --- code that may be missing from this code -------------------------------------------------
 
 
 def optional(module: str, name: str, code_from: str | None):
@@ -92,7 +92,7 @@ def optional(module: str, name: str, code_from: str | None):
             LOADED_FROM[module] = f"{path} @ {commit}{' + uncommitted changes' if dirty else ''}"
             print(f"  {module}.{name}: loaded from {LOADED_FROM[module]}", flush=True)
             return getattr(mod, name, None)
-    print(f"  {module}.{name}: not on this branch — skipped", flush=True)
+    print(f"  {module}.{name}: not in this code — skipped", flush=True)
     return None
 
 
@@ -198,7 +198,7 @@ def search_keys(coop_id):
 
 def shape_qs(user, params, page_size=20):
     """The ORM query the file list is expected to run (when neither the page nor the selector
-    is on this branch): scope, one index lookup per key, newest first, one row more."""
+    is in this code): scope, one index lookup per key, newest first, one row more."""
     qs = ArchiveFile.objects.all()
     if not user.has_role(Role.AUDITOR, Role.UNION_RISK, Role.UNION_ASSET):
         qs = qs.filter(cooperative_id=user.cooperative_id)
@@ -240,7 +240,7 @@ def bench_search(repeat, code_from, explain):
         url = reverse("archives:file_list")
     except NoReverseMatch:
         url = None
-        print("  archives:file_list: not on this branch — timing the selector instead")
+        print("  archives:file_list: not in this code — timing the selector instead")
     selector = None if url else optional("archives.selectors", "file_search", code_from)
     if url:
         how = f"page {url} through the Django test client"

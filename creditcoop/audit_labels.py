@@ -143,7 +143,7 @@ ACTIONS = {
     "archives.handover_create": _("编制移交清单"),
     "archives.handover_check": _("逐项核对移交档案"),
     "archives.file_intake": _("档案入库编号"),
-    # ahand: a draft transfer list thrown away
+    # a draft transfer list thrown away
     "archives.handover_discard": _("作废移交清单草稿"),
     "archives.borrowing_request": _("登记借阅申请"),
     "archives.borrowing_approved": _("批准借阅"),
@@ -209,7 +209,7 @@ ACTIONS = {
     "recovery.deduction_record": _("登记责任赔偿扣款"),
     "recovery.escalation_open": _("生成信贷员责任追究"),
     "recovery.escalation_decide": _("责任追究处理决定"),
-    # recovery: incentives, officer targets, risk deposits (p2incent)
+    # recovery: incentives, officer targets, risk deposits
     "recovery.incentive_compute": _("计算清收收回信息单"),
     "recovery.incentive_check": _("审核清收收回信息单"),
     "recovery.incentive_pay": _("登记清收奖励发放"),
@@ -227,7 +227,7 @@ ACTIONS = {
     "recovery.agency_fee_compute": _("编制托管清收季度费用清单"),
     "recovery.agency_fee_invoice": _("登记托管机构发票"),
     "recovery.agency_fee_approve": _("审批托管清收季度费用"),
-    # recovery: write-off and debt-for-asset (p2writeoff)
+    # recovery: write-off and debt-for-asset
     "recovery.writeoff_prepare": _("编制呆账核销申报"),
     "recovery.writeoff_edit": _("修改呆账核销申报"),
     "recovery.writeoff_submit": _("提交呆账核销申报"),

@@ -151,7 +151,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recovery.tasks.recovery_entries_nightly",
         "schedule": crontab(hour=1, minute=40),
     },
-    # Debt-assets (p2writeoff): warn before each legal disposal deadline at the lead days.
+    # Debt-assets: warn before each legal disposal deadline at the lead days.
     "debt-asset-warn-nightly": {
         "task": "recovery.tasks.debt_asset_warn_nightly",
         "schedule": crontab(hour=2, minute=40),
@@ -181,7 +181,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loans.tasks.interest_settle_due",
         "schedule": crontab(hour=0, minute=30),
     },
-    # Archives (actrl): after the 01:00 loan classification, the files' class, colour and
+    # Archives: after the 01:00 loan classification, the files' class, colour and
     # series follow it; then the retention dates of settled files.
     "archive-classify-nightly": {
         "task": "archives.tasks.archive_classify_nightly",

@@ -261,7 +261,7 @@ class OfficerEscalationAdmin(ReadOnlyAdmin):
     list_filter = ["level", "status", "cooperative"]
 
 
-# --- incentives, targets, risk deposits (p2incent) ---------------------------------------------
+# --- incentives, targets, risk deposits ---------------------------------------------
 from .models import (  # noqa: E402
     IncentiveBand,
     IncentiveSlip,
@@ -371,7 +371,7 @@ class AgencyFeeListAdmin(ReadOnlyAdmin):
     list_display = ["package", "year", "quarter", "payable", "invoice_amount", "status"]
 
 
-# --- write-off and debt-for-asset (p2writeoff) ---------------------------------------------
+# --- write-off and debt-for-asset ---------------------------------------------
 
 from .models import (  # noqa: E402
     DebtAsset,

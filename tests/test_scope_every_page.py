@@ -270,7 +270,7 @@ PAGES: dict[str, Page] = {
         GET, query=lambda w: {"coop": w.village.cooperative_id}, who=LEADERS, owner="director_b"
     ),
     "servicehall:loan_types": Page(GET),
-    # archives (actrl): reconciliation, destruction, inspections
+    # archives: reconciliation, destruction, inspections
     "archives:reconcile": Page(GET, who=("archivist", "director")),
     "archives:reconcile_export": Page(GET, who=("archivist", "director")),
     "archives:accounting_import": Page(BOTH, who=("archivist", "director")),
@@ -305,7 +305,7 @@ PAGES: dict[str, Page] = {
     "archives:finding_rectify": Page(
         POST, lambda w: {"pk": w.finding.pk}, who=("archivist", "director"), owner="archivist_b"
     ),
-    # archives: borrowing (aborrow)
+    # archives: borrowing
     "archives:borrowing_list": Page(GET),
     "archives:borrowing_create": Page(BOTH),
     "archives:borrowing_register": Page(GET),
@@ -333,7 +333,7 @@ PAGES: dict[str, Page] = {
     "recovery:npl_import_preview": Page(
         BOTH, lambda w: {"token": w.npl_import.token}, who=LEADERS, owner="director_b"
     ),
-    # archives: files (afiles)
+    # archives: files
     "archives:file_list": Page(GET),
     "archives:file_labels": Page(GET, query=lambda w: {"ids": w.archive_file.pk}),
     "archives:file_detail": Page(GET, archive_file),
@@ -344,7 +344,7 @@ PAGES: dict[str, Page] = {
     "archives:file_transfer": Page(POST, archive_file, who=ARCHIVIST, owner="archivist_b"),
     "archives:file_transfer_back": Page(POST, archive_file, who=ARCHIVIST, owner="archivist_b"),
     "archives:record_create": Page(BOTH, who=("archivist", "director")),
-    # archives: handover and intake (ahand)
+    # archives: handover and intake
     "archives:handover_list": Page(GET),
     "archives:handover_create": Page(BOTH, who=OFFICER),
     "archives:handover_detail": Page(GET, lambda w: {"pk": w.handover.pk}),
@@ -419,7 +419,7 @@ PAGES: dict[str, Page] = {
     "recovery:escalation_decide": Page(
         BOTH, lambda w: {"pk": w.escalation.pk}, who=LEADERS, owner="director_b"
     ),
-    # recovery: incentives, officer targets, risk deposits, coordination lists (p2incent)
+    # recovery: incentives, officer targets, risk deposits, coordination lists
     "recovery:incentive_bands": Page(GET),
     "recovery:incentive_slips": Page(GET),
     "recovery:incentive_compute": Page(
@@ -446,7 +446,7 @@ PAGES: dict[str, Page] = {
     ),
     "recovery:coord_civil_servants": Page(GET),
     "recovery:coord_enterprises": Page(GET),
-    # archives (adata): the stock import, archivists only.
+    # archives: the stock import, archivists only.
     "archives:import_upload": Page(BOTH, who=("archivist",)),
     "archives:import_template": Page(GET, who=("archivist",)),
     "archives:import_preview": Page(
@@ -472,7 +472,7 @@ PAGES: dict[str, Page] = {
     "recovery:agency_fee_detail": Page(
         BOTH, lambda w: {"pk": w.agency_fee.pk}, who=LEADERS, owner="director_b"
     ),
-    # recovery: write-off (核销, 账销案存) and debt-for-asset (p2writeoff)
+    # recovery: write-off (核销, 账销案存) and debt-for-asset
     "recovery:writeoff_list": Page(GET),
     "recovery:writeoff_create": Page(BOTH, lambda w: {"pk": w.npl_wo.pk}),
     "recovery:writeoff_detail": Page(GET, lambda w: {"pk": w.writeoff.pk}),
@@ -710,7 +710,7 @@ def _world(org):
     deadline_sweep(today=monday + timedelta(days=14))
     w.accountability = Accountability.objects.get(deadline__object_id=w.walkin.pk)
 
-    # Archives, borrowing (aborrow): officer_b asks to read a file on cooperative B's shelf.
+    # Archives, borrowing: officer_b asks to read a file on cooperative B's shelf.
     from archives.models import BorrowerType, Method
     from archives.services import borrowing as borrowing_services
     from archives.tests import factories_borrowing as fb
@@ -724,7 +724,7 @@ def _world(org):
         purpose="核对借据",
         file_ids=[fb.file_in_room(org.coop_b).pk],
     )
-    # Archives (actrl): B's loan file (opened at granting), a destruction batch, an inspection
+    # Archives: B's loan file (opened at granting), a destruction batch, an inspection
     # with a finding.
     from archives.models import ArchiveFile, DestructionBatch
     from archives.services import inspections as archive_inspections
@@ -754,7 +754,7 @@ def _world(org):
     w.npl_import = NplImport.objects.create(
         cooperative=org.coop_b, uploaded_by=org.director_b, file_name="表外.xlsx", rows=[]
     )
-    # Archives, handover and intake (ahand): the drawn contract's file on a submitted list
+    # Archives, handover and intake: the drawn contract's file on a submitted list
     # awaiting its check; a second file already taken into the room.
     from archives.models import ArchiveFile
     from archives.services import handover as handover_services
@@ -882,13 +882,13 @@ def _world(org):
         actor=org.director_b, cooperative=org.coop_b, year=last_month.year
     )
     w.deposit = RiskDeposit.objects.get(officer=org.officer_b)
-    # archives (adata): cooperative B's archivist and a stock import awaiting confirmation.
+    # archives: cooperative B's archivist and a stock import awaiting confirmation.
     from archives.models import StockImport
 
     w.stock_import = StockImport.objects.create(
         cooperative=org.coop_b, uploaded_by=w.archivist_b, file_name="存量.xlsx", rows=[]
     )
-    # Recovery (p2writeoff): a record of 王湾村 with a draft write-off dossier and a debt-asset.
+    # Recovery: a record of 王湾村 with a draft write-off dossier and a debt-asset.
     from django.apps import apps
 
     from recovery.models import WriteOffCondition, WriteOffLevel

@@ -17,7 +17,7 @@ from .agree import AgreementPayment as AgreementPayment
 from .agree import EnforcementWarning as EnforcementWarning
 from .agree import Lawsuit as Lawsuit
 from .agree import RepaymentAgreement as RepaymentAgreement
-from .assets import (  # noqa: F401  debt-for-asset (p2writeoff)
+from .assets import (  # noqa: F401  debt-for-asset
     AssetKind,
     DebtAsset,
     DebtAssetDisposal,
@@ -66,7 +66,7 @@ from .responsibility import ResponsibilityDeduction as ResponsibilityDeduction
 from .responsibility import ResponsibilityShare as ResponsibilityShare
 from .responsibility import ResponsiblePerson as ResponsiblePerson
 from .roll import CollectionRoll, CollectionRollLine, PublicationConsent, RollReceipt  # noqa: F401
-from .writeoff import (  # noqa: F401  write-off (p2writeoff)
+from .writeoff import (  # noqa: F401  write-off
     WriteOffApproval,
     WriteOffCondition,
     WriteOffDossier,

@@ -103,7 +103,7 @@ class RecoveryPolicy(models.Model):
         default=15,
         help_text=_("通知书打印日起多少天内归还全部借款本息。"),
     )
-    # Incentives and officer targets (p2incent, R5.3, R4.8): document rewards per signed
+    # Incentives and officer targets (R5.3, R4.8): document rewards per signed
     # collection notice and per signed repayment plan; the share of an officer's yearly
     # bonus held as the risk deposit. The bonus rates by vintage are `IncentiveBand` rows.
     notice_reward = models.DecimalField(
@@ -127,7 +127,7 @@ class RecoveryPolicy(models.Model):
         max_digits=5,
         decimal_places=2,
     )
-    # Entrusted collection by an outside firm (托管清收, p2agency; R11 攸县): the package's
+    # Entrusted collection by an outside firm (托管清收; R11 攸县): the package's
     # default scope, the performance deposit, the fee share and the hand-over rules.
     agency_drawn_before = models.DateField(
         _("托管清收默认范围：放款日期早于"), default=date(2000, 1, 1)
@@ -157,7 +157,7 @@ class RecoveryPolicy(models.Model):
     agency_preserved_bonus = models.DecimalField(
         _("每笔保全时效奖励（元）"), default=Decimal("20.00"), max_digits=10, decimal_places=2
     )
-    # Write-off and debt-for-asset (p2writeoff): the days before a debt-asset's legal
+    # Write-off and debt-for-asset: the days before a debt-asset's legal
     # disposal deadline when its custodian and the directors are warned, and the discount at
     # which an asset kept for own use is booked (R8.2 「经折价入账」; the documents give no
     # figure — a default the union sets).
@@ -170,7 +170,7 @@ class RecoveryPolicy(models.Model):
     own_use_discount_pct = models.DecimalField(
         _("抵债资产自用折价比例（%）"), default=Decimal("20"), **PERCENT
     )
-    # Internal contracted collection (p2contract, R10): the pricing table and the bonus
+    # Internal contracted collection (R10): the pricing table and the bonus
     # bands are tables of their own (PricingRow, BonusBand), edited in the admin.
     contract_registration_deposit = models.DecimalField(
         _("承包竞标定金（元）"), default=Decimal("5000.00"), max_digits=14, decimal_places=2

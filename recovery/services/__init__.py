@@ -195,7 +195,7 @@ __all__ += [
     "package_end",
 ]
 
-from .assets import (  # noqa: E402  debt-for-asset (p2writeoff)
+from .assets import (  # noqa: E402  debt-for-asset
     Settles,
     debt_asset_create,
     debt_asset_dispose,
@@ -204,7 +204,7 @@ from .assets import (  # noqa: E402  debt-for-asset (p2writeoff)
     own_use_decide,
     own_use_request,
 )
-from .writeoff import (  # noqa: E402  write-off (p2writeoff)
+from .writeoff import (  # noqa: E402  write-off
     writeoff_approve,
     writeoff_recovery_record,
     writeoff_save,
