@@ -108,66 +108,46 @@ def file_items_collect(request, pk):
     return redirect("archives:file_detail", file.pk)
 
 
-@roles_required(*PREPARERS, write=True)
-@require_POST
-def file_item_add(request, pk):
+def _form_step(request, pk, form_class, service, done: str, form_key: str):
+    """One step on the file page: the form, the service, a message and back to the file; a
+    refusal shows the file page again with the form's errors and what was typed."""
     file = selectors.file_get(request.user, pk)
-    form = ItemAddForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.item_add(file=file, actor=request.user, **form.cleaned_data)
+            service(file=file, actor=request.user, **form.cleaned_data)
         except DomainError as e:
             add_to_form(form, e)
         else:
-            messages.success(request, _("已增加资料。"))
+            messages.success(request, done)
             return redirect("archives:file_detail", file.pk)
     return render(
         request,
         "archives/file_detail.html",
-        _file_context(request, file, add_form=form),
+        _file_context(request, file, **{form_key: form}),
         status=400,
     )
+
+
+@roles_required(*PREPARERS, write=True)
+@require_POST
+def file_item_add(request, pk):
+    return _form_step(request, pk, ItemAddForm, services.item_add, _("已增加资料。"), "add_form")
 
 
 @roles_required(*ARCHIVIST, write=True)
 @require_POST
 def file_edit(request, pk):
-    file = selectors.file_get(request.user, pk)
-    form = FileEditForm(request.POST)
-    if form.is_valid():
-        try:
-            services.file_edit(file=file, actor=request.user, **form.cleaned_data)
-        except DomainError as e:
-            add_to_form(form, e)
-        else:
-            messages.success(request, _("已保存档案信息。"))
-            return redirect("archives:file_detail", file.pk)
-    return render(
-        request,
-        "archives/file_detail.html",
-        _file_context(request, file, edit_form=form),
-        status=400,
+    return _form_step(
+        request, pk, FileEditForm, services.file_edit, _("已保存档案信息。"), "edit_form"
     )
 
 
 @roles_required(*ARCHIVIST, write=True)
 @require_POST
 def file_transfer(request, pk):
-    file = selectors.file_get(request.user, pk)
-    form = TransferForm(request.POST)
-    if form.is_valid():
-        try:
-            services.file_transfer(file=file, actor=request.user, **form.cleaned_data)
-        except DomainError as e:
-            add_to_form(form, e)
-        else:
-            messages.success(request, _("档案已移出。"))
-            return redirect("archives:file_detail", file.pk)
-    return render(
-        request,
-        "archives/file_detail.html",
-        _file_context(request, file, transfer_form=form),
-        status=400,
+    return _form_step(
+        request, pk, TransferForm, services.file_transfer, _("档案已移出。"), "transfer_form"
     )
 
 
