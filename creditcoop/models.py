@@ -377,3 +377,57 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text[:40]
+
+
+class FigureMonth(models.Model):
+    """A month of monthly figures (``MonthlyFigure``): taken nightly while the month runs and
+    once more after it ended, then final, so history is never recomputed."""
+
+    month = models.DateField(_("月末"), unique=True)
+    taken_on = models.DateField(_("取数日期"))
+    final = models.BooleanField(_("已定稿"), default=False)
+
+    class Meta:
+        verbose_name = _("月度快照")
+        verbose_name_plural = _("月度快照")
+        ordering = ["-month"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"
+
+
+class MonthlyFigure(models.Model):
+    """One figure of one month for one village (or, with no village, for the cooperative as a
+    whole): dashboards and monthly reports add these up per scope instead of reading the
+    millions of rows behind them. ``metric`` names what is counted (see
+    ``creditcoop/reporting/figures.py``), ``key`` splits it (a five-level class, a
+    from→to class move, a vintage segment, a deadline kind)."""
+
+    month = models.DateField(_("月末"))
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.CASCADE, related_name="+", verbose_name=_("信用社")
+    )
+    # No foreign key: the core does not depend on the villages app.
+    village_id = models.BigIntegerField(_("行政村"), null=True, blank=True)
+    metric = models.CharField(_("指标"), max_length=40)
+    key = models.CharField(_("分项"), max_length=40, blank=True, default="")
+    value = models.DecimalField(_("数值"), max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("月度指标")
+        verbose_name_plural = _("月度指标")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "cooperative", "village_id", "metric", "key"],
+                name="monthly_figure_one_per_key",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["month", "metric"], name="monthly_figure_month_metric"),
+            models.Index(fields=["cooperative", "month"], name="monthly_figure_coop_month"),
+            models.Index(fields=["village_id", "month"], name="monthly_figure_village_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.metric} {self.key} {self.value}"
