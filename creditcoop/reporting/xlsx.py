@@ -22,6 +22,8 @@ from .ledgers import Column, Ledger, LedgerRows
 MAX_WIDTH = 50
 # A sheet holds 1,048,576 rows; a ledger longer than that continues on the next sheet.
 SHEET_ROWS = 1_000_000
+# First characters that make a spreadsheet read text as a formula (or a DDE command).
+FORMULA_STARTS = frozenset("=+-@\t\r\n") | frozenset(chr(c) for c in range(32))
 
 
 def title_line(ledger: Ledger, rows: LedgerRows, who: str) -> str:
@@ -67,7 +69,10 @@ def ledger_write(
     f_datetime = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     f_total = wb.add_format({"bold": True, "top": 1})
     f_total_money = wb.add_format({"bold": True, "top": 1, "num_format": "#,##0.00"})
+    # Text that Excel would read as a formula when the cell is edited keeps a quote prefix.
+    f_quoted = wb.add_format({"quote_prefix": True})
     formats = {
+        "quoted": f_quoted,
         "money": f_money,
         "decimal": f_decimal,
         "pct": f_pct,
@@ -129,9 +134,17 @@ def _width(col: Column) -> float:
 def _cell_writer(col: Column, formats):
     kind = col.kind
     if kind in ("text", "id"):
+        quoted = formats["quoted"]
 
         def write(ws, r, c, v):
-            ws.write_string(r, c, v if isinstance(v, str) else str(v))
+            if not isinstance(v, str):
+                v = str(v)
+            # write_string never makes a formula; the quote prefix keeps the cell text when
+            # someone edits it in Excel too.
+            if v[0] in FORMULA_STARTS:
+                ws.write_string(r, c, v, quoted)
+            else:
+                ws.write_string(r, c, v)
 
         return write
     if kind == "bool":
