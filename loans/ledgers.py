@@ -75,7 +75,7 @@ LOAN_FIELDS = (
 )
 
 
-def loan_ledger_rows(*, user, filters) -> LedgerRows:
+def loan_ledger_queryset(*, user, filters):
     qs = scope_filter(
         Loan.objects.all(),
         user,
@@ -87,15 +87,20 @@ def loan_ledger_rows(*, user, filters) -> LedgerRows:
         qs = qs.filter(risk_class=int(filters["risk_class"]))
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
-    qs = _with_dates(qs, filters, "drawn_on").order_by("contract__village_id", "id")
+    return _with_dates(qs, filters, "drawn_on").order_by("contract__village_id", "id")
+
+
+def loan_rows(qs):
+    """The ledger's rows of a loan queryset (one statement, streamed)."""
     statuses = {k: str(v) for k, v in Loan.Status.choices}
     classes = CLASS_LABELS
+    for r in qs.values_list(*LOAN_FIELDS).iterator(chunk_size=CHUNK):
+        yield (*r[:11], classes.get(r[11], ""), statuses.get(r[12], r[12]), r[13])
 
-    def rows():
-        for r in qs.values_list(*LOAN_FIELDS).iterator(chunk_size=CHUNK):
-            yield (*r[:11], classes.get(r[11], ""), statuses.get(r[12], r[12]), r[13])
 
-    return LedgerRows(scope=_label(user, filters), count=qs.count, rows=rows())
+def loan_ledger_rows(*, user, filters) -> LedgerRows:
+    qs = loan_ledger_queryset(user=user, filters=filters)
+    return LedgerRows(scope=_label(user, filters), count=qs.count, rows=loan_rows(qs))
 
 
 LOAN_LEDGER = Ledger(
