@@ -270,3 +270,18 @@ def test_progress_through_a_real_worker_and_redis(org, monkeypatch):
     assert seen[-1][1:] == (600, 600)
     job.refresh_from_db()
     assert services.export_path(job).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_expiry_run_several_times_at_once_expires_each_file_once(org, settings):
+    from creditcoop.tests.test_periodic_jobs_concurrency import RUNS, run_together
+
+    jobs = [_done_job(org) for _ in range(2)]
+    ExportJob.objects.update(expires_at=timezone.now() - timedelta(hours=1))
+    results = run_together("creditcoop.reporting.tasks.export_expire")
+    assert sorted(results) == [0] * (RUNS - 1) + [2]
+    assert set(ExportJob.objects.values_list("status", flat=True)) == {Status.EXPIRED}
+    assert not any(services.export_path(j) and services.export_path(j).exists() for j in jobs)
+    entry = settings.CELERY_BEAT_SCHEDULE["export-expire-hourly"]
+    assert entry["task"] == "creditcoop.reporting.tasks.export_expire"
+    assert entry["schedule"].minute == {7}
