@@ -49,8 +49,8 @@ def export_start(request):
         try:
             job = services.export_start(user=request.user, ledger_code=code, data=request.POST)
         except DomainError as exc:
-            if form is not None:
-                form.is_valid()
+            # The form shows its own errors (what was typed stays); anything else on top.
+            if form is not None and form.is_valid():
                 add_to_form(form, exc)
             status = 400
         else:

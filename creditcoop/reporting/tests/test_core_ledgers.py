@@ -144,3 +144,14 @@ def test_deadline_and_accountability_ledgers(org):
 def test_deadline_ledger_is_not_an_officers(org):
     with pytest.raises(DomainError):
         services.export_start(user=org.officer1, ledger_code="creditcoop.deadlines", data={})
+
+
+def test_audit_page_sends_its_filters_to_the_export(org, login):
+    client = login(org.director)
+    page = client.get("/audit/", {"actor": "周", "date_from": "2026-01-01"}).content.decode()
+    link = "/exports/new/?ledger=creditcoop.audit&amp;actor=%E5%91%A8&amp;date_from=2026-01-01"
+    assert link in page
+    start = client.get(
+        "/exports/new/", {"ledger": "creditcoop.audit", "actor": "周", "date_from": "2026-01-01"}
+    ).content.decode()
+    assert 'value="周"' in start and 'value="2026-01-01"' in start
