@@ -173,12 +173,14 @@ def test_job_page_polls_until_done_then_offers_the_file(org, login):
     assert f'href="/exports/{job.pk}/download/"' in fragment
 
 
-def test_my_exports_lists_only_mine_page_by_page(org, login):
+def test_my_exports_lists_only_mine_page_by_page(org, login, django_assert_max_num_queries):
     for _ in range(23):
         services.export_start(user=org.director, ledger_code="creditcoop.audit", data={})
     services.export_start(user=org.deputy, ledger_code="creditcoop.audit", data={})
     client = login(org.director)
-    first = client.get("/exports/mine/").content.decode()
+    client.get("/exports/mine/")
+    with django_assert_max_num_queries(6):  # session, user, unread count, count, page
+        first = client.get("/exports/mine/").content.decode()
     assert first.count('href="/exports/') - first.count('href="/exports/"') >= 20
     assert "第 1 页 / 2" in first and "排队中" in first
     second = client.get("/exports/mine/?page=2").content.decode()
