@@ -82,8 +82,13 @@ def _capped_ledger(n: int):
     from loans.ledgers import LOAN_LEDGER, loan_ledger_queryset, loan_rows
 
     def source(*, user, filters):
-        qs = loan_ledger_queryset(user=user, filters=filters)[:n]
-        return LedgerRows(scope=f"前 {n:,} 笔", count=qs.count, rows=loan_rows(qs))
+        full = loan_ledger_queryset(user=user, filters=filters)
+        # The count is the real ledger's (a COUNT of the LIMITed statement would sort it all).
+        return LedgerRows(
+            scope=f"前 {n:,} 笔",
+            count=lambda: min(n, full.count()),
+            rows=loan_rows(full[:n]),
+        )
 
     ledger = dataclasses.replace(LOAN_LEDGER, code="bench.loans", source=source)
     register_ledger(ledger)

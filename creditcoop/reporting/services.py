@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -120,11 +120,28 @@ def export_start(*, user, ledger_code: str, data) -> ExportJob:
     return job
 
 
-def _progress(job_id: int):
-    def report(done: int) -> None:
-        ExportJob.objects.filter(pk=job_id).update(rows_done=done)
+class _Progress:
+    """Counts written to the job from a connection of its own, in autocommit: the rows are
+    read inside a transaction (a plain server-side cursor streams them as the query yields
+    them, where a cursor outside one would be materialised WITH HOLD first), and the page
+    must see the count while that transaction is still open."""
 
-    return report
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.conn = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def _run(self, sql: str, value: int) -> None:
+        with self.conn.cursor() as cur:
+            cur.execute(sql, [value, self.job_id])
+
+    def total(self, n: int) -> None:
+        self._run("UPDATE creditcoop_exportjob SET rows_total = %s WHERE id = %s", n)
+
+    def __call__(self, done: int) -> None:
+        self._run("UPDATE creditcoop_exportjob SET rows_done = %s WHERE id = %s", done)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def export_run(job_id: int) -> bool:
@@ -141,20 +158,24 @@ def export_run(job_id: int) -> bool:
     try:
         ledger = ledger_allowed(job.owner, job.ledger_code)
         filters = _clean_filters(ledger, job.owner, job.filters)
-        rows = ledger.source(user=job.owner, filters=filters)
-        total = rows.count()
-        ExportJob.objects.filter(pk=job_id).update(rows_total=total)
         relative = f"{now:%Y%m%d}/{job.pk}-{uuid.uuid4().hex[:12]}.xlsx"
         path = export_dir() / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        written = ledger_write(
-            ledger,
-            rows,
-            str(path),
-            who=job.owner.name,
-            progress=_progress(job_id),
-            progress_every=PROGRESS_EVERY,
-        )
+        progress = _Progress(job_id)
+        try:
+            with transaction.atomic():
+                rows = ledger.source(user=job.owner, filters=filters)
+                progress.total(rows.count())
+                written = ledger_write(
+                    ledger,
+                    rows,
+                    str(path),
+                    who=job.owner.name,
+                    progress=progress,
+                    progress_every=PROGRESS_EVERY,
+                )
+        finally:
+            progress.close()
         finished = timezone.now()
         ExportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
             status=Status.DONE,
