@@ -6,6 +6,7 @@ has village B1 (officer_b's). Each named user logs in with password `pass-1234`.
 
 import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import pytest
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in tests
 os.environ.setdefault("SECRET_KEY", "test-only-key")
+# Ledger export files of a test run go to a directory of their own.
+os.environ.setdefault("EXPORT_DIR", tempfile.mkdtemp(prefix="cc-exports-"))
 
 PASSWORD = "pass-1234"
 ROOT = Path(__file__).resolve().parent

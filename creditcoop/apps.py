@@ -12,6 +12,9 @@ class Config(AppConfig):
 
         from . import workdays
         from .models import CalendarDay, CalendarYear
+        from .reporting import core_ledgers
+
+        core_ledgers.register()
 
         for model in (CalendarDay, CalendarYear):
             post_save.connect(

@@ -35,6 +35,9 @@ ACTIONS = {
     "admin.change": _("后台修改"),
     "admin.delete": _("后台删除"),
     "admin.password_reset": _("后台重设密码"),
+    # ledger exports
+    "reporting.export_start": _("导出台账"),
+    "reporting.export_download": _("下载导出文件"),
     # service hall
     "servicehall.deadline_open": _("开始计时"),
     "servicehall.deadline_stop": _("时限办结"),

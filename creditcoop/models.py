@@ -431,3 +431,67 @@ class MonthlyFigure(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.metric} {self.key} {self.value}"
+
+
+class ExportJob(models.Model):
+    """One ledger export (导出台账): queued by the page, built by a Celery worker, kept a day.
+
+    ``filters`` are the filter form's data as submitted; the worker validates them again with
+    the owner as the user, so the rows are what the owner may see when the file is built.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
+
+    owner = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="export_jobs", verbose_name=_("导出人")
+    )
+    ledger_code = models.CharField(_("台账"), max_length=60)
+    ledger_title = models.CharField(_("台账名称"), max_length=60)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    scope_label = models.CharField(_("范围"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_done = models.PositiveIntegerField(_("已完成行数"), default=0)
+    rows_total = models.PositiveIntegerField(_("总行数"), null=True, blank=True)
+    file_path = models.CharField(_("文件路径"), max_length=300, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=200, blank=True)
+    size = models.BigIntegerField(_("文件大小（字节）"), null=True, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+
+    class Meta:
+        verbose_name = _("台账导出")
+        verbose_name_plural = _("台账导出")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="export_job_owner_idx"),
+            models.Index(
+                fields=["expires_at"],
+                name="export_job_to_expire_idx",
+                condition=models.Q(status="done"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.file_name or f"{self.ledger_title}（{self.get_status_display()}）"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.EXPIRED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, int(self.rows_done * 100 / self.rows_total))

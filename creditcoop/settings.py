@@ -116,7 +116,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # embedded Redis) never takes a test's task: its worker listens on the default "celery".
 if TESTING:
     CELERY_TASK_DEFAULT_QUEUE = "tests-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+# Ledger export files (导出台账): written by the worker, served to their owner for a day.
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR") or BASE_DIR / "var" / "exports")
+EXPORT_KEEP_HOURS = 24
 CELERY_BEAT_SCHEDULE = {
+    # Export files past their day are deleted and their jobs marked expired.
+    "export-expire-hourly": {
+        "task": "creditcoop.reporting.tasks.export_expire",
+        "schedule": crontab(minute=7),
+    },
     "sms-outbox-send": {"task": "creditcoop.tasks.sms_outbox_send", "schedule": 60.0},
     "notice-end-expired": {
         "task": "ratings.notices.tasks.notice_end_expired",

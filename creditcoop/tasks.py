@@ -30,3 +30,8 @@ def calendar_coverage_check() -> list[int]:
                     dedupe_key=f"calendar-missing:{year}:{admin.pk}",
                 )
     return missing
+
+
+# The ledger export tasks live with the reporting layer; importing them here registers them
+# with the worker (autodiscovery reads each app's ``tasks`` module).
+from .reporting.tasks import export_expire, export_run  # noqa: E402, F401

@@ -33,7 +33,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("audit/", views.audit_list, name="audit_list"),
-    path("audit/export/", views.audit_export, name="audit_export"),
+    path("exports/", include("creditcoop.reporting.export_urls")),
     path("inbox/", views.notification_list, name="notification_list"),
     path("inbox/read-all/", views.notification_read_all, name="notification_read_all"),
     path("admin/", admin.site.urls),

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from .audit import audit_record
 from .audit_labels import action_label, change_lines, object_type_label, object_url
 from .auth import StaffLoginForm
-from .exports import xlsx_response
 from .forms import AuditFilterForm
 from .models import Role
 from .permissions import roles_required, staff_required
@@ -106,47 +105,6 @@ def audit_list(request):
         request,
         "creditcoop/audit_list.html",
         {"form": form, "page": page, "query": query.urlencode()},
-    )
-
-
-@roles_required(*AUDIT_READERS)
-def audit_export(request):
-    """The filtered trail as an Excel file, in the words the page uses."""
-    _form, qs = _audit_rows(request)
-    columns = [
-        ("时间", 20),
-        ("操作人", 12),
-        ("操作", 22),
-        ("对象类型", 16),
-        ("对象编号", 10),
-        ("对象", 30),
-        ("变更内容", 60),
-        ("信用社", 20),
-    ]
-
-    def rows():
-        for log in qs.iterator(chunk_size=2000):
-            _readable(log)
-            yield (
-                log.at,
-                log.actor.name if log.actor else "系统",
-                log.action_label,
-                log.object_type_label,
-                log.object_id,
-                log.object_repr,
-                "\n".join(f"{k}：{v}" for k, v in log.change_lines),
-                log.cooperative.name if log.cooperative else "",
-            )
-
-    stamp = timezone.localdate().isoformat()
-    user = request.user
-    where = user.cooperative.name if user.cooperative_id and not user.is_union_wide else "全联社"
-    return xlsx_response(
-        filename=f"审计记录_{stamp}.xlsx",
-        title="审计记录",
-        scope=f"{where}　导出人：{user.name}",
-        columns=columns,
-        rows=rows(),
     )
 
 

@@ -17,7 +17,7 @@ from creditcoop.permissions import may_write, officer_or_director, roles_require
 from ratings.selectors import application_get
 from villages.selectors import committee_current, village_get, village_scope
 
-from . import exports, selectors, services
+from . import selectors, services
 from .forms import (
     ClassifyForm,
     DrawdownForm,
@@ -512,9 +512,6 @@ def ledger(request):
         title = _("%(o)s信贷员贷款清册") % {"o": officer.name}
     else:
         title = _("贷款清册")
-    if request.GET.get("export") == "xlsx":
-        scope = str(user.cooperative or user.union or "")
-        return exports.ledger_xlsx(qs, title=title, scope=scope)
     page = Paginator(qs, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     totals = qs.aggregate(line=Sum("line"), outstanding=Sum("outstanding"))
     return render(

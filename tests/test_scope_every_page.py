@@ -45,8 +45,9 @@ A_STAFF = ("officer1", "director")
 EXEMPT_NAMES = {"login", "logout", "password_change", "password_change_done"}
 EXEMPT_PREFIXES = ("admin/", "p/")
 
-# POSTs the auditor may make: they change only the auditor's own inbox, not the books.
-AUDITOR_MAY_POST = {"notification_read_all"}
+# POSTs the auditor may make: they change only the auditor's own inbox or export jobs, not
+# the books.
+AUDITOR_MAY_POST = {"notification_read_all", "exports:start"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,10 @@ def agreement(w):
     return {"pk": w.agreement.pk}
 
 
+def export_job(w):
+    return {"pk": w.export_job.pk}
+
+
 def lawsuit(w):
     return {"pk": w.lawsuit.pk}
 
@@ -164,7 +169,13 @@ PAGES: dict[str, Page] = {
     # creditcoop
     "home": Page(GET),
     "audit_list": Page(GET),
-    "audit_export": Page(GET),
+    # ledger exports: the jobs are their owner's alone
+    "exports:index": Page(GET),
+    "exports:start": Page(BOTH, extra={"ledger": "loans.loans"}),
+    "exports:mine": Page(GET),
+    "exports:job": Page(GET, export_job),
+    "exports:progress": Page(GET, export_job),
+    "exports:download": Page(GET, export_job),
     "notification_list": Page(GET),
     "notification_read_all": Page(POST),
     # villages
@@ -925,6 +936,13 @@ def _world(org):
     w.contract_slip = contract_services.slip_compute(
         actor=org.director_b, contract=w.collection_contract, month=timezone.localdate()
     )
+    # Ledger exports: officer_b's finished export of the loan ledger (the worker run inline).
+    from creditcoop.reporting import services as export_services
+
+    w.export_job = export_services.export_start(
+        user=org.officer_b, ledger_code="loans.loans", data={}
+    )
+    export_services.export_run(w.export_job.pk)
     return w
 
 

@@ -9,7 +9,7 @@ rows the source streams.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import xlsxwriter
@@ -22,6 +22,8 @@ from .ledgers import Column, Ledger, LedgerRows
 MAX_WIDTH = 50
 # A sheet holds 1,048,576 rows; a ledger longer than that continues on the next sheet.
 SHEET_ROWS = 1_000_000
+# First characters that make a spreadsheet read text as a formula (or a DDE command).
+FORMULA_STARTS = frozenset("=+-@\t\r\n") | frozenset(chr(c) for c in range(32))
 
 
 def title_line(ledger: Ledger, rows: LedgerRows, who: str) -> str:
@@ -67,7 +69,10 @@ def ledger_write(
     f_datetime = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     f_total = wb.add_format({"bold": True, "top": 1})
     f_total_money = wb.add_format({"bold": True, "top": 1, "num_format": "#,##0.00"})
+    # Text that Excel would read as a formula when the cell is edited keeps a quote prefix.
+    f_quoted = wb.add_format({"quote_prefix": True})
     formats = {
+        "quoted": f_quoted,
         "money": f_money,
         "decimal": f_decimal,
         "pct": f_pct,
@@ -77,14 +82,14 @@ def ledger_write(
     columns = ledger.columns
     title = title_line(ledger, rows, who)
     totals = [Decimal(0) if c.total else None for c in columns]
-    writers = [_cell_writer(c, formats) for c in columns]
     done = 0
     sheet_no = 0
     ws = None
+    writers: list = []
     r = 0
 
     def new_sheet():
-        nonlocal ws, r, sheet_no
+        nonlocal ws, r, sheet_no, writers
         sheet_no += 1
         name = ledger.title[:28] + (f"({sheet_no})" if sheet_no > 1 else "")
         ws = wb.add_worksheet(name[:31])
@@ -94,21 +99,20 @@ def ledger_write(
         for i, col in enumerate(columns):
             ws.write_string(1, i, col.header, f_head)
         ws.freeze_panes(2, 0)
+        writers = [_cell_writer(ws, c, i, formats, totals) for i, c in enumerate(columns)]
         r = 2
 
     new_sheet()
+    step = progress_every if progress else 0
     for row in rows.rows:
         if r - 2 >= SHEET_ROWS:
             new_sheet()
-        for i, value in enumerate(row):
-            if value is None or value == "":
-                continue
-            writers[i](ws, r, i, value)
-            if totals[i] is not None and isinstance(value, (int, float, Decimal)):
-                totals[i] += Decimal(value)
+        for write, value in zip(writers, row, strict=True):
+            if value is not None and value != "":
+                write(r, value)
         r += 1
         done += 1
-        if progress and done % progress_every == 0:
+        if step and done % step == 0:
             progress(done)
     if any(t is not None for t in totals):
         ws.write_string(r, 0, f"合计（{done:,} 行）", f_total)
@@ -126,41 +130,63 @@ def _width(col: Column) -> float:
     return min(max(col.width or base, display_width(col.header) + 2), MAX_WIDTH)
 
 
-def _cell_writer(col: Column, formats):
-    kind = col.kind
-    if kind in ("text", "id"):
+# Excel's day 0 in the 1900 date system (valid from 1900-03-01 on, which every ledger date is).
+EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 
-        def write(ws, r, c, v):
-            ws.write_string(r, c, v if isinstance(v, str) else str(v))
+
+def _cell_writer(ws, col: Column, c: int, formats, totals):
+    """``write(row, value)`` for one column of one sheet.
+
+    Calls XlsxWriter's undecorated ``_write_string`` / ``_write_number`` (the public methods
+    only add A1-notation parsing, which a ledger never uses) and writes dates as their Excel
+    serial numbers with a date format — the same cell Excel makes of a date — which keeps
+    the per-cell cost near that of a bare ``write_row``.
+    """
+    kind = col.kind
+    put_string, put_number = ws._write_string, ws._write_number
+    if kind in ("text", "id"):
+        quoted = formats["quoted"]
+        starts = FORMULA_STARTS
+
+        def write(r, v):
+            if v.__class__ is not str:
+                v = str(v)
+            # Never a formula (a string cell); the quote prefix keeps it text when someone
+            # edits the cell in Excel too.
+            if v[0] in starts:
+                put_string(r, c, v, quoted)
+            else:
+                put_string(r, c, v)
 
         return write
     if kind == "bool":
-
-        def write(ws, r, c, v):
-            ws.write_string(r, c, "是" if v else "否")
-
-        return write
+        return lambda r, v: put_string(r, c, "是" if v else "否")
     if kind in ("int", "money", "decimal", "pct"):
         fmt = formats.get(kind)
+        if totals[c] is not None:
+            sums = totals
 
-        def write(ws, r, c, v):
-            ws.write_number(r, c, float(v), fmt)
+            def write(r, v):
+                put_number(r, c, float(v), fmt)
+                sums[c] += v if v.__class__ is Decimal else Decimal(str(v))
 
-        return write
-    if kind == "datetime":
-        fmt = formats["datetime"]
+            return write
+        return lambda r, v: put_number(r, c, float(v), fmt)
+    fmt = formats["datetime" if kind == "datetime" else "date"]
+    fallback = ws._write_datetime
 
-        def write(ws, r, c, v):
-            if isinstance(v, datetime) and timezone.is_aware(v):
-                v = timezone.localtime(v).replace(tzinfo=None)
-            ws.write_datetime(r, c, v, fmt)
-
-        return write
-    fmt = formats["date"]
-
-    def write(ws, r, c, v):
+    def write(r, v):
         if isinstance(v, datetime):
-            v = v.date()
-        ws.write_datetime(r, c, v, fmt)
+            if kind == "date":
+                v = v.date()
+            elif timezone.is_aware(v):
+                v = timezone.localtime(v).replace(tzinfo=None)
+        if v.year < 1901:
+            fallback(r, c, v, fmt)
+        elif isinstance(v, datetime):
+            seconds = v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6
+            put_number(r, c, v.toordinal() - EXCEL_EPOCH + seconds / 86400, fmt)
+        else:
+            put_number(r, c, v.toordinal() - EXCEL_EPOCH, fmt)
 
     return write

@@ -1,17 +1,13 @@
 """Ledgers: the per-village and per-officer rows, the filters, pagination, and the Excel
 download streamed from a server-side cursor into a write-only workbook."""
 
-import io
 import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
-import creditcoop.exports
 from loans import services, views
 from loans.tests import factories as lf
 
@@ -105,54 +101,15 @@ def test_pagination_keeps_the_filters(org, login, book, monkeypatch):
     assert "第 1 页" not in filtered  # one page only
 
 
-def test_excel_streams_from_a_server_side_cursor_into_a_write_only_workbook(
-    org, login, book, monkeypatch
-):
-    workbooks = []
-    real = creditcoop.exports.Workbook
-
-    def spy(*args, **kwargs):
-        workbooks.append(kwargs)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(creditcoop.exports, "Workbook", spy)
-    named = []
-
-    def record(execute, sql, params, many, context):
-        named.append((getattr(context["cursor"].cursor, "name", None), sql))
-        return execute(sql, params, many, context)
-
+def test_excel_button_opens_the_loan_ledger_export_with_the_page_filters(org, login, book):
+    """The file is built by the export job, not by the page: the button carries the
+    village and class picked on the page to the export's filter form."""
     client = login(org.director)
-    with connection.execute_wrapper(record):
-        response = client.get(URL, {"officer": org.officer1.pk, "export": "xlsx"})
-    assert response.status_code == 200 and response.streaming
-    assert workbooks == [{"write_only": True}]
-    # psycopg2 runs .iterator() through a named cursor (DECLARE … CURSOR on the server)
-    ledger_queries = [name for name, sql in named if 'FROM "loans_creditcontract"' in sql]
-    assert ledger_queries and all(name for name in ledger_queries), named
-    rows = list(
-        load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
-            values_only=True
-        )
-    )[1:]  # below the title row
-    assert rows[0] == (
-        "行政村",
-        "村民小组",
-        "借款人",
-        "住址",
-        "联系电话",
-        "贷款证编号",
-        "授信合同",
-        "信用等级",
-        "授信额度",
-        "贷款余额",
-        "授信到期日",
-        "最近借据到期日",
-        "五级分类",
-        "包村信贷员",
-    )
-    overdue, current, _ = book
-    assert [r[2] for r in rows[1:]] == ["逾期户", "正常户"]
-    first = rows[1]
-    assert first[5] == overdue.certificate.number and first[9] == 2500
-    assert first[12] == "关注" and first[13] == "郑信贷"
+    page = client.get(URL, {"village": org.village_a1.pk, "class": "1"}).content.decode()
+    href = f"/exports/new/?ledger=loans.loans&amp;village={org.village_a1.pk}&amp;risk_class=1"
+    assert href in page
+    start = client.get(
+        "/exports/new/", {"ledger": "loans.loans", "village": org.village_a1.pk, "risk_class": "1"}
+    ).content.decode()
+    assert f'<option value="{org.village_a1.pk}" selected>' in start
+    assert '<option value="1" selected>关注</option>' in start
