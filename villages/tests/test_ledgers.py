@@ -53,14 +53,19 @@ def head_id(household):
     return household.members.get(relation=Member.Relation.HEAD).id_number
 
 
-def test_the_sheet_names_ledger_scope_and_exporter_and_types_every_cell(
-    org, households, tmp_path
-):
+def test_the_sheet_names_ledger_scope_and_exporter_and_types_every_cell(org, households, tmp_path):
     sheet = export(CODE, org.auditor, tmp_path)
     assert "农户台账" in sheet.title
     assert org.union.name in sheet.title and "全联社" in sheet.title
     assert "导出人 蒋稽核" in sheet.title
-    assert sheet.header[:6] == ["信用社", "乡镇", "行政村", "村民小组", "户主姓名", "户主身份证号码"]
+    assert sheet.header[:6] == [
+        "信用社",
+        "乡镇",
+        "行政村",
+        "村民小组",
+        "户主姓名",
+        "户主身份证号码",
+    ]
     assert sheet.header[-3:] == ["评定等级", "核定授信额度（元）", "信用户"]
     assert sorted(sheet.column("户主姓名")) == ["张三", "李四", "王五"]
 

@@ -22,7 +22,7 @@ from villages.ledger_filters import OUT_OF_SCOPE
 from villages.models import Member
 
 CODE = "ratings.notices"
-O = Objection
+Obj = Objection
 _refs = itertools.count(1)
 
 
@@ -91,9 +91,9 @@ def notices(org):
     closed = objection(
         a1,
         zhang,
-        channel=O.Channel.WEB,
-        status=O.Status.CLOSED,
-        outcome=O.Outcome.REJECTED,
+        channel=Obj.Channel.WEB,
+        status=Obj.Status.CLOSED,
+        outcome=Obj.Outcome.REJECTED,
         reply="经入户核实，情况不属实",
         assigned_to=org.officer1,
         closed_at=local(2025, 3, 25),
@@ -101,10 +101,10 @@ def notices(org):
     opened = objection(
         a1,
         li,
-        channel=O.Channel.PHONE,
+        channel=Obj.Channel.PHONE,
         contact_name="赵大爷",
         filed=date(2025, 3, 24),
-        status=O.Status.INVESTIGATING,
+        status=Obj.Status.INVESTIGATING,
     )
     a2 = batch(org.village_a2, org.officer2, start=date(2025, 2, 1), status="ended")
     entry(a2, "王二")
@@ -179,7 +179,7 @@ def test_filters_narrow_the_rows(org, notices, tmp_path):
     assert refs({"objections": "with"}) == sorted([closed, opened])
     assert refs({"objections": "open"}) == [opened]
     assert refs({"objections": "none"}) == ["-"]
-    assert refs({"channel": O.Channel.PHONE}) == [opened]
+    assert refs({"channel": Obj.Channel.PHONE}) == [opened]
     assert refs({"status": NoticeBatch.Status.ENDED}) == ["-"]
     assert refs({"village": org.village_a1.pk}) == sorted([closed, opened])
     assert refs({"date_to": "2025-02-28"}) == ["-"]
