@@ -40,11 +40,15 @@ def stream(qs: QuerySet, fields: Iterable, converters: dict[int, Callable] | Non
 
 def _converted(rows, converters: dict[int, Callable]) -> Iterator[tuple]:
     items = list(converters.items())
-    for row in rows:
-        row = list(row)
-        for i, convert in items:
-            row[i] = convert(row[i])
-        yield tuple(row)
+    try:
+        for row in rows:
+            row = list(row)
+            for i, convert in items:
+                row[i] = convert(row[i])
+            yield tuple(row)
+    finally:
+        # An export stopped half-way closes the server-side cursor now, not when collected.
+        rows.close()
 
 
 def label_of(labels: dict) -> Callable:
