@@ -1,12 +1,25 @@
 """The credit archive ledger (信贷档案台账): every file of the rooms the person may see."""
 
 import itertools
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from archives.models import ArchiveFile, Colour, FileStatus, Retention, Section, Series
+from archives.models import (
+    ArchiveFile,
+    Authority,
+    BorrowerType,
+    Borrowing,
+    BorrowingLine,
+    Colour,
+    FileStatus,
+    Method,
+    Retention,
+    Section,
+    Series,
+)
 from archives.services.files import room_for
 from creditcoop.reporting.ledgers import ledger_get, ledgers_for
 from tests.ledger_sheet import (
@@ -168,3 +181,116 @@ def test_the_queries_do_not_grow_with_the_rows(org):
     for _ in range(27):
         archive_file(org.coop_a, village=org.village_a2, officer=org.officer2)
     assert queries_to_export(CODE, org.archivist) == few <= 4
+
+
+# --- the borrowing register ----------------------------------------------------------------
+
+BORROWINGS = "archives.borrowings"
+
+
+def borrowing(cooperative, actor, files, *, number, purpose="贷后检查", **fields):
+    values = {
+        "cooperative": cooperative,
+        "borrower_type": BorrowerType.STAFF,
+        "method": Method.TAKE_OUT,
+        "borrower": actor,
+        "borrower_name": actor.name,
+        "purpose": purpose,
+        "authority": Authority.ARCHIVIST,
+        "requested_by": actor,
+        **fields,
+    }
+    b = Borrowing.objects.create(number=number, **values)
+    for file in files:
+        BorrowingLine.objects.create(borrowing=b, file=file, out=b.status == "issued")
+    return b
+
+
+@pytest.fixture
+def borrowings(org, files):
+    today = timezone.localdate()
+    lent = borrowing(
+        org.coop_a,
+        org.officer1,
+        [files["zhang"], files["minutes"]],
+        number="JY-A-0001",
+        status=Borrowing.Status.ISSUED,
+        approved_by=org.archivist,
+        approved_at=timezone.now(),
+        issued_at=timezone.now(),
+        signed_name="郑信贷",
+        due_date=today - timedelta(days=3),
+    )
+    court = borrowing(
+        org.coop_a,
+        org.archivist,
+        [files["zhang"]],
+        number="JY-A-0002",
+        borrower_type=BorrowerType.COURT,
+        method=Method.READ,
+        borrower_name="法院书记员",
+        organisation="阳光县人民法院",
+        credential_type="工作证",
+        credential_number="FY-123",
+        credential_issuer="阳光县人民法院",
+        status=Borrowing.Status.RETURNED,
+        returned_at=timezone.now(),
+    )
+    BorrowingLine.objects.filter(borrowing=court).update(returned_complete=True)
+    other = borrowing(org.coop_b, org.director_b, [files["wang"]], number="JY-B-0001")
+    return {"lent": lent, "court": court, "other": other}
+
+
+def test_the_borrowing_register_one_row_per_file(org, borrowings, tmp_path):
+    sheet = export(BORROWINGS, org.auditor, tmp_path)
+    assert "档案借阅登记簿" in sheet.title and "全联社" in sheet.title and "蒋稽核" in sheet.title
+    assert sorted(sheet.column("借阅单号")) == ["JY-A-0001", "JY-A-0001", "JY-A-0002", "JY-B-0001"]
+    lent = [dict(zip(sheet.header, r, strict=True)) for r in sheet.rows if r[1] == "JY-A-0001"]
+    assert sorted(r["案卷题名"] for r in lent) == ["2020年贷审会会议记录", "张三授信档案"]
+    row = lent[0]
+    assert row["信用社"] == "东城信用社"
+    assert row["借阅人类型"] == "本社员工" and row["借阅人"] == "郑信贷"
+    assert row["借阅方式"] == "借出" and row["状态"] == "已借出"
+    assert row["审批人"] == "卫档案"
+    assert isinstance(row["申请时间"], datetime) and isinstance(row["借出时间"], datetime)
+    assert row["应还日期"].date() == timezone.localdate() - timedelta(days=3)
+    assert row["逾期未还"] == "是"
+    court = sheet.row_where("借阅单号", "JY-A-0002")
+    assert court["借阅人类型"] == "法院" and court["单位"] == "阳光县人民法院"
+    assert court["借阅方式"] == "室内查阅" and court["状态"] == "已归还"
+    assert court["归还齐全"] == "是" and court["逾期未还"] == "否"
+
+
+def test_the_borrowing_register_keeps_user_text_as_text(org, files, tmp_path):
+    pairs = []
+    for i, text in enumerate(FORMULAS):
+        borrowing(org.coop_a, org.officer1, [files["zhang"]], number=f"F-{i}", purpose=text)
+        pairs.append((f"F-{i}", text))
+    sheet = export(BORROWINGS, org.archivist, tmp_path)
+    assert_text_kept(sheet, "借阅事由", "借阅单号", pairs)
+
+
+def test_the_borrowing_register_scoped_and_filtered(org, borrowings, tmp_path):
+    def numbers(user, data=None):
+        return sorted(set(export(BORROWINGS, user, tmp_path, data).column("借阅单号")))
+
+    assert numbers(org.archivist) == ["JY-A-0001", "JY-A-0002"]
+    assert numbers(org.director_b) == ["JY-B-0001"]
+    form = filter_form(BORROWINGS, org.archivist, {"cooperative": org.coop_b.pk})
+    assert not form.is_valid()
+    assert str(OUT_OF_SCOPE) in form.errors["cooperative"][0]
+    assert numbers(org.auditor, {"overdue": "on"}) == ["JY-A-0001"]
+    assert numbers(org.auditor, {"borrower_type": BorrowerType.COURT}) == ["JY-A-0002"]
+    assert numbers(org.auditor, {"method": Method.READ}) == ["JY-A-0002"]
+    assert numbers(org.auditor, {"status": Borrowing.Status.REQUESTED}) == ["JY-B-0001"]
+    assert numbers(org.auditor, {"village": org.village_a1.pk}) == ["JY-A-0001", "JY-A-0002"]
+    assert numbers(org.auditor, {"cooperative": org.coop_b.pk}) == ["JY-B-0001"]
+
+
+def test_the_borrowing_register_queries_do_not_grow(org, files):
+    for i in range(3):
+        borrowing(org.coop_a, org.officer1, [files["zhang"]], number=f"Q-{i}")
+    few = queries_to_export(BORROWINGS, org.archivist)
+    for i in range(3, 30):
+        borrowing(org.coop_a, org.officer2, [files["minutes"]], number=f"Q-{i}")
+    assert queries_to_export(BORROWINGS, org.archivist) == few <= 4
