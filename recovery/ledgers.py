@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import Role
@@ -13,7 +13,7 @@ from loans.models import RiskClass
 from villages.ledger_filters import ScopeFilterForm
 from villages.ledgers import choice_labels, date_range, dates_mean, label_of, ledger_scope, stream
 
-from .models import CollectionAction, NplRecord
+from .models import CollectionAction, CollectionNotice, NplRecord
 from .selectors import npl_scope
 from .selectors_collect import action_scope
 from .services.collect import local_day_bounds
@@ -167,6 +167,7 @@ ACTION_COLUMNS = (
     Column("情况说明", width=40),
     Column("下一步措施", width=30),
     Column("下次催收日期", "date"),
+    Column("当日催收通知书编号", "id", width=16),
 )
 
 
@@ -180,9 +181,23 @@ def action_rows(*, user, filters: dict) -> LedgerRows:
     for key in ("kind", "result"):
         if filters.get(key):
             qs = qs.filter(**{key: filters[key]})
-    rows = qs.annotate(
-        party=Coalesce(NullIf(F("guarantor__name"), Value("")), Value(str(_("借款人本人"))))
-    ).order_by("record__cooperative_id", "at", "id")
+    # The notice printed for the same debtor (the borrower, or that guarantor) on the day of
+    # the action: actions and notices are separate records, this is how they meet.
+    notices = (
+        CollectionNotice.objects.filter(record_id=OuterRef("record_id"), printed_on=OuterRef("day"))
+        .annotate(party_key=Coalesce("guarantor_id", Value(0)))
+        .filter(party_key=OuterRef("party_key"))
+        .order_by("-id")
+    )
+    rows = (
+        qs.annotate(
+            party=Coalesce(NullIf(F("guarantor__name"), Value("")), Value(str(_("借款人本人")))),
+            party_key=Coalesce("guarantor_id", Value(0)),
+            day=TruncDate("at"),
+        )
+        .annotate(notice_number=Subquery(notices.values("number")[:1]))
+        .order_by("record__cooperative_id", "at", "id")
+    )
     fields = (
         "record__cooperative__name",
         "record__village__name",
@@ -198,6 +213,7 @@ def action_rows(*, user, filters: dict) -> LedgerRows:
         "result_text",
         "next_step",
         "next_on",
+        "notice_number",
     )
     converters = {
         3: label_of(choice_labels(A.Kind.choices)),

@@ -7,7 +7,7 @@ import pytest
 
 from creditcoop.models import Role
 from creditcoop.reporting.ledgers import ledger_get, ledgers_for
-from recovery.models import CollectionAction, NplGuarantor, NplRecord
+from recovery.models import CollectionAction, CollectionNotice, NplGuarantor, NplRecord
 from tests import factories as f
 from tests.ledger_sheet import (
     FORMULAS,
@@ -168,7 +168,26 @@ def actions(org, records):
     )
     li = action(records["li"], org.officer2, at(date(2025, 2, 1), 10))
     wang = action(records["wang"], org.officer_b, at(date(2025, 3, 10), 11))
+    notice(records["zhang"], org.officer1, "CS2025-0001", date(2025, 3, 10))
+    notice(records["zhang"], org.officer1, "CS2025-0002", date(2025, 3, 10), guarantor)
+    notice(records["zhang"], org.officer1, "CS2025-0003", date(2025, 3, 12), guarantor)
     return {"visit": visit, "call": call, "li": li, "wang": wang}
+
+
+def notice(record, actor, number, printed_on, guarantor=None):
+    return CollectionNotice.objects.create(
+        cooperative=record.cooperative,
+        number=number,
+        record=record,
+        guarantor=guarantor,
+        printed_on=printed_on,
+        pay_by=printed_on,
+        principal=record.principal_owed,
+        interest=record.interest_owed,
+        penalty=record.penalty_owed,
+        basis=CollectionNotice.Basis.RECORD,
+        created_by=actor,
+    )
 
 
 def test_the_actions_sheet_typed(org, actions, tmp_path):
@@ -186,9 +205,13 @@ def test_the_actions_sheet_typed(org, actions, tmp_path):
     assert visit["结果"] == "承诺还款"
     assert visit["下一步措施"] == "月底再访"
     assert visit["下次催收日期"].date() == date(2025, 3, 31)
+    # The borrower's notice of that day, not the guarantor's.
+    assert visit["当日催收通知书编号"] == "CS2025-0001"
     call = sheet.row_where("催收时间", datetime(2025, 3, 12, 15))
     assert call["方式"] == "电话" and call["结果"] == "未联系上"
     assert call["催收对象"] == "赵保证"
+    assert call["当日催收通知书编号"] == "CS2025-0003"
+    assert sheet.row_where("借款人", "李四")["当日催收通知书编号"] is None
 
 
 def test_the_actions_keep_user_text_as_text(org, records, tmp_path):

@@ -173,3 +173,22 @@ def test_the_queries_do_not_grow_with_the_rows(org):
         line_set(f.HouseholdFactory(group=org.group_a2))
     many = queries_to_export(CODE, org.director)
     assert few == many <= 4
+
+
+def test_the_menu_lists_the_stages_ledgers_in_their_order():
+    from creditcoop.reporting.ledgers import all_ledgers
+
+    ours = {
+        "villages.households": 10,
+        "ratings.ratings": 20,
+        "ratings.notices": 30,
+        "archives.files": 80,
+        "archives.borrowings": 85,
+        "recovery.register": 90,
+        "recovery.actions": 95,
+    }
+    listed = [(g.code, g.order) for g in all_ledgers() if g.code in ours]
+    assert listed == sorted(ours.items(), key=lambda item: item[1])
+    for ledger in all_ledgers():
+        if ledger.code in ours:
+            assert ledger.filter_form is not None
