@@ -81,7 +81,7 @@ def rating_rows(*, user, filters: dict) -> LedgerRows:
         decided_on=TruncDate("decided_at"),
         line_set_on=TruncDate("line_set_at"),
         created_on=TruncDate("created_at"),
-    ).order_by("village_id", "household__group_id", "household_id", "id")
+    ).order_by("village_id", "household_id", "id")  # the village index, then a small sort
     fields = (
         "village__cooperative__name",
         "village__name",

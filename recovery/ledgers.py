@@ -196,7 +196,7 @@ def action_rows(*, user, filters: dict) -> LedgerRows:
             day=TruncDate("at"),
         )
         .annotate(notice_number=Subquery(notices.values("number")[:1]))
-        .order_by("record__cooperative_id", "at", "id")
+        .order_by("at", "id")  # read in time order from the index on the time
     )
     fields = (
         "record__cooperative__name",
