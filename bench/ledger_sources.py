@@ -2,7 +2,7 @@
 
 Expects a database generated with ``manage.py generate_demo --households 1000000 --seed 1``:
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench .venv/bin/python bench/ledgers.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench .venv/bin/python bench/ledger_sources.py
 
 For a director (one cooperative) and a union-wide auditor it runs the ledger's source through
 ``ledger_write`` into a temporary file, as the export job does, and prints the rows, the
