@@ -4,8 +4,18 @@ the households ledger shows for each household."""
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce, ExtractYear, TruncDate
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, ExtractYear, Now, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.reporting.ledgers import Column, Ledger, LedgerRows, register_ledger
@@ -119,6 +129,21 @@ def _latest_line_set():
     ).order_by("-line_set_at", "-id")
 
 
+def _line_runs_until():
+    """When the line's term ends: the day it was set plus its term in months."""
+    months = Func(
+        Value(0), F("term_months"), function="make_interval", output_field=DurationField()
+    )
+    return ExpressionWrapper(F("line_set_at") + months, output_field=DateTimeField())
+
+
+def _in_force():
+    """A line set whose term still runs: the household is a credit household (信用户)."""
+    return Exists(
+        _latest_line_set().annotate(runs_until=_line_runs_until()).filter(runs_until__gt=Now())
+    )
+
+
 def register() -> None:
     register_ledger(
         Ledger(
@@ -147,6 +172,12 @@ def register() -> None:
         ),
     )
     household_column_add(
-        "credit",
-        HouseholdColumn(Column("信用户", "bool"), lambda: Exists(_latest_line_set())),
+        "line_until",
+        HouseholdColumn(
+            Column("授信到期日", "date"),
+            lambda: Subquery(
+                _latest_line_set().annotate(until=TruncDate(_line_runs_until())).values("until")[:1]
+            ),
+        ),
     )
+    household_column_add("credit", HouseholdColumn(Column("信用户（授信有效）", "bool"), _in_force))

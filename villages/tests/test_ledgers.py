@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from ratings.models import CreditApplication
+from ratings.selectors import add_months
 from tests import factories as f
 from tests.ledger_sheet import (
     FORMULAS,
@@ -66,7 +67,12 @@ def test_the_sheet_names_ledger_scope_and_exporter_and_types_every_cell(org, hou
         "户主姓名",
         "户主身份证号码",
     ]
-    assert sheet.header[-3:] == ["评定等级", "核定授信额度（元）", "信用户"]
+    assert sheet.header[-4:] == [
+        "评定等级",
+        "核定授信额度（元）",
+        "授信到期日",
+        "信用户（授信有效）",
+    ]
     assert sorted(sheet.column("户主姓名")) == ["张三", "李四", "王五"]
 
     zhang = sheet.row_where("户主姓名", "张三")
@@ -82,12 +88,13 @@ def test_the_sheet_names_ledger_scope_and_exporter_and_types_every_cell(org, hou
     assert zhang["登记日期"].date() == timezone.localdate()
     assert zhang["评定等级"] == "AAA（优秀）"
     assert zhang["核定授信额度（元）"] == 50000
-    assert zhang["信用户"] == "是"
+    assert zhang["授信到期日"].date() == add_months(timezone.localdate(), 24)
+    assert zhang["信用户（授信有效）"] == "是"
 
     li = sheet.row_where("户主姓名", "李四")
     assert li["家庭人口"] == 1
     assert li["评定等级"] is None and li["核定授信额度（元）"] is None
-    assert li["信用户"] == "否"
+    assert li["授信到期日"] is None and li["信用户（授信有效）"] == "否"
 
     assert sheet.total("家庭人口") == 5
     assert sheet.total("核定授信额度（元）") == 50000
@@ -110,7 +117,18 @@ def test_the_latest_line_set_gives_the_grade_and_an_open_application_does_not(or
     sheet = export(CODE, org.director, tmp_path)
     assert sheet.row_where("户主姓名", "赵六")["评定等级"] == "AA（较好）"
     assert sheet.row_where("户主姓名", "赵六")["核定授信额度（元）"] == 30000
-    assert sheet.row_where("户主姓名", "钱七")["信用户"] == "否"
+    assert sheet.row_where("户主姓名", "钱七")["信用户（授信有效）"] == "否"
+
+
+def test_a_line_whose_term_has_run_out_keeps_its_grade_but_not_the_credit(org, tmp_path):
+    h = f.HouseholdFactory(group=org.group_a1, head_name="孙八")
+    app = line_set(h, grade="A", line=Decimal("10000.00"))
+    set_at = timezone.make_aware(datetime(2023, 3, 20, 10))
+    CreditApplication.objects.filter(pk=app.pk).update(line_set_at=set_at)
+    row = export(CODE, org.director, tmp_path).row_where("户主姓名", "孙八")
+    assert row["评定等级"] == "A（一般）"
+    assert row["授信到期日"].date() == date(2025, 3, 20)
+    assert row["信用户（授信有效）"] == "否"
 
 
 def test_user_text_never_becomes_a_formula(org, tmp_path):
