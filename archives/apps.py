@@ -10,8 +10,9 @@ class Config(AppConfig):
     def ready(self):
         from creditcoop.hooks import register_home_section
 
-        from . import deadline_kinds, hooks, selectors
+        from . import deadline_kinds, hooks, ledgers, selectors
 
         deadline_kinds.register()
         hooks.register()
         register_home_section("archives", selectors.home_section)
+        ledgers.register()

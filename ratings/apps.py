@@ -10,7 +10,8 @@ class Config(AppConfig):
     def ready(self):
         from creditcoop import hooks
 
-        from . import deadline_kinds, selectors
+        from . import deadline_kinds, ledgers, selectors
 
         deadline_kinds.register()
         hooks.register_home_section("initial_ratings", selectors.home_section)
+        ledgers.register()

@@ -65,7 +65,11 @@ def scope_filter(
     """
     cooperative_field = cooperative_field or f"{village_field}__cooperative"
     if not user.is_union_wide:
-        qs = qs.filter(**{f"{village_field}__in": village_scope(user)})
+        # The village ids as a literal list (at most a cooperative's), not a subquery: the
+        # planner then reads the rows from the village index instead of joining the whole
+        # table first (a cooperative's 20,000 of 1,000,000 ratings: first row 0.15 s, not 4 s).
+        ids = list(village_scope(user).values_list("pk", flat=True))
+        qs = qs.filter(**{f"{village_field}__in": ids})
     if filters.get("cooperative"):
         qs = qs.filter(**{cooperative_field: filters["cooperative"]})
     if filters.get("village"):
