@@ -9,9 +9,11 @@ class Config(AppConfig):
 
     def ready(self):
         from creditcoop.hooks import register_home_section
+        from creditcoop.reporting.figures import register_figures
 
-        from . import deadline_kinds, hooks, selectors
+        from . import deadline_kinds, figures, hooks, selectors
 
         deadline_kinds.register()
         hooks.register()
         register_home_section("archives", selectors.home_section)
+        register_figures("archives", figures.archive_figures)

@@ -9,8 +9,10 @@ class Config(AppConfig):
 
     def ready(self):
         from creditcoop import hooks
+        from creditcoop.reporting.figures import register_figures
 
-        from . import deadline_kinds, selectors
+        from . import deadline_kinds, figures, selectors
 
         deadline_kinds.register()
         hooks.register_home_section("initial_ratings", selectors.home_section)
+        register_figures("ratings", figures.rating_figures)

@@ -9,8 +9,11 @@ class Config(AppConfig):
 
     def ready(self):
         from creditcoop import hooks
+        from creditcoop.reporting.figures import register_figures
 
-        from . import deadline_kinds, selectors
+        from . import deadline_kinds, figures, selectors
 
         deadline_kinds.register()
         hooks.register_home_section("recovery", selectors.home_section)
+        register_figures("recovery.register", figures.npl_figures)
+        register_figures("recovery.recoveries", figures.recovery_figures)

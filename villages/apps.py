@@ -9,8 +9,9 @@ class Config(AppConfig):
 
     def ready(self):
         from creditcoop import hooks
+        from creditcoop.reporting.figures import register_figures
 
-        from . import idcard, selectors
+        from . import figures, idcard, selectors
 
         hooks.provide_identity_checks(
             normalize_id=idcard.normalize_id,
@@ -18,3 +19,4 @@ class Config(AppConfig):
             phone_error=idcard.phone_error,
         )
         hooks.register_home_section("villages", selectors.home_section)
+        register_figures("villages", figures.village_figures)

@@ -9,10 +9,12 @@ class Config(AppConfig):
 
     def ready(self):
         from creditcoop import hooks
+        from creditcoop.reporting.figures import register_figures
 
-        from . import deadline_kinds, selectors, signals
+        from . import deadline_kinds, figures, selectors, signals
 
         deadline_kinds.register()
         signals.connect()
         hooks.register_home_section("objections", selectors.home_section)
         hooks.provide_loan_products(selectors.loan_products)
+        register_figures("notices", figures.notice_figures)
