@@ -9,10 +9,12 @@ class Config(AppConfig):
 
     def ready(self):
         from creditcoop.hooks import register_home_section
+        from creditcoop.reporting.figures import register_figures
 
-        from . import deadline_kinds, hooks, ledgers, selectors
+        from . import deadline_kinds, figures, hooks, ledgers, selectors
 
         deadline_kinds.register()
         hooks.register()
         register_home_section("archives", selectors.home_section)
         ledgers.register()
+        register_figures("archives", figures.archive_figures)

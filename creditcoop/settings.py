@@ -199,6 +199,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "archives.tasks.archive_retention_nightly",
         "schedule": crontab(hour=1, minute=45),
     },
+    # Monthly figures for the dashboards and monthly reports: after the classification,
+    # the NPL register sync, the recovery entries and the archive jobs of the night.
+    "figures-take-nightly": {
+        "task": "creditcoop.reporting.tasks.figures_take_nightly",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "drawdown-due-reminders": {
         "task": "loans.tasks.drawdown_due_reminders",
         "schedule": crontab(hour=8, minute=0),

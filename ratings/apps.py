@@ -9,9 +9,12 @@ class Config(AppConfig):
 
     def ready(self):
         from creditcoop import hooks
+        from creditcoop.reporting.figures import register_figures
 
-        from . import deadline_kinds, ledgers, selectors
+        from . import deadline_kinds, figures, ledgers, selectors
 
         deadline_kinds.register()
         hooks.register_home_section("initial_ratings", selectors.home_section)
         ledgers.register()
+
+        register_figures("ratings", figures.rating_figures)

@@ -9,9 +9,13 @@ class Config(AppConfig):
 
     def ready(self):
         from creditcoop import hooks
+        from creditcoop.reporting.figures import register_figures
 
-        from . import deadline_kinds, ledgers, selectors
+        from . import deadline_kinds, figures, ledgers, selectors
 
         deadline_kinds.register()
         hooks.register_home_section("recovery", selectors.home_section)
         ledgers.register()
+
+        register_figures("recovery.register", figures.npl_figures)
+        register_figures("recovery.recoveries", figures.recovery_figures)

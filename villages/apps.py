@@ -9,8 +9,9 @@ class Config(AppConfig):
 
     def ready(self):
         from creditcoop import hooks
+        from creditcoop.reporting.figures import register_figures
 
-        from . import idcard, ledgers, selectors
+        from . import figures, idcard, ledgers, selectors
 
         hooks.provide_identity_checks(
             normalize_id=idcard.normalize_id,
@@ -19,3 +20,4 @@ class Config(AppConfig):
         )
         hooks.register_home_section("villages", selectors.home_section)
         ledgers.register()
+        register_figures("villages", figures.village_figures)

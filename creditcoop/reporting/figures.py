@@ -25,3 +25,17 @@ def register_figures(code: str, source: Callable) -> None:
 
 def figure_sources() -> dict[str, Callable]:
     return dict(_SOURCES)
+
+
+def stock_day(*, month_end, today):
+    """The day a stock figure describes: the month's end once it has passed, else today (the
+    running month's stock is the state when the figures are taken)."""
+    return min(month_end, today)
+
+
+def figure_rows(metrics: list[str]) -> str:
+    """``CROSS JOIN LATERAL (VALUES …) f(metric, key, value)`` turning one grouped row's
+    aggregates into figure rows: each entry of ``metrics`` is ``"'<metric>', <key sql>,
+    <value sql>"``. A source groups its rows once and names each figure here."""
+    values = ", ".join(f"({m})" for m in metrics)
+    return f"CROSS JOIN LATERAL (VALUES {values}) f(metric, key, value)"

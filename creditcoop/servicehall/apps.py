@@ -8,6 +8,10 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from creditcoop.deadlines.figures import deadline_figures
+        from creditcoop.reporting.figures import register_figures
+
         from . import deadline_kinds
 
         deadline_kinds.register()
+        register_figures("deadlines", deadline_figures)

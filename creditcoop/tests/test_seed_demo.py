@@ -4,8 +4,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
 
-from creditcoop.models import AuditLog, Staff
+from creditcoop.models import AuditLog, FigureMonth, MonthlyFigure, Staff
 from creditcoop.servicehall.models import Walkin
 from loans.models import CreditContract, Loan, Repayment
 from ratings.models import CreditApplication
@@ -49,6 +50,13 @@ def test_seeding_twice_loads_the_demo_once():
     ]:
         assert after_first[label] > 0, label
     assert "O0101" in first_out.getvalue()  # the demo logins are printed
+    # A year of monthly figures for the dashboards' trends, the running month included.
+    assert FigureMonth.objects.filter(final=True).count() == 12
+    assert FigureMonth.objects.filter(final=False).count() == 1
+    assert (
+        MonthlyFigure.objects.filter(metric="households").aggregate(n=Sum("value"))["n"]
+        == 13 * 2000
+    )
 
     second_out = StringIO()
     call_command("seed_demo_if_empty", stdout=second_out)

@@ -9,11 +9,13 @@ class Config(AppConfig):
 
     def ready(self):
         from creditcoop import hooks
+        from creditcoop.reporting.figures import register_figures
 
-        from . import deadline_kinds, ledgers, selectors, signals
+        from . import deadline_kinds, figures, ledgers, selectors, signals
 
         deadline_kinds.register()
         signals.connect()
         hooks.register_home_section("objections", selectors.home_section)
         hooks.provide_loan_products(selectors.loan_products)
         ledgers.register()
+        register_figures("notices", figures.notice_figures)

@@ -25,4 +25,6 @@ class Command(BaseCommand):
             for name in STAGE_COMMANDS:
                 if name in available:
                     call_command(name, stdout=self.stdout)
+            # Last: a year of monthly figures, so the dashboards show a trend from the start.
+            call_command("figures_take", months_back=12, stdout=self.stdout)
         call_command("demo_logins", stdout=self.stdout)

@@ -1,12 +1,21 @@
-"""Exporting a ledger in a test: start the job as the person, run the worker's step inline,
-read the file back with openpyxl."""
+"""Test helpers of the reporting layer.
+
+Exports: start the job as the person, run the worker's step inline, read the file back with
+openpyxl. Monthly figures: ``taken(month)`` → {(coop, village, metric, key): value}, what the
+nightly job stored.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from creditcoop.models import ExportJob
+from creditcoop.models import ExportJob, MonthlyFigure
 from creditcoop.reporting import services
+from creditcoop.reporting.snapshot import figures_take, month_end_of
 
 INJECTIONS = ('=HYPERLINK("http://evil.example","点我")', "+1", "-1", "@SUM(A1)")
 
@@ -58,3 +67,34 @@ def assert_never_formulas(ws, values=INJECTIONS):
         for cell in cells:
             assert cell.data_type == "s", (value, cell.coordinate, cell.data_type)
             assert cell.quotePrefix, (value, cell.coordinate)
+
+
+def today():
+    return timezone.localdate()
+
+
+def before_month(day):
+    """The last day of the month before ``day``'s month: a flow there is not this month's."""
+    return day.replace(day=1) - timedelta(days=1)
+
+
+def taken(month=None, *metrics) -> dict:
+    month = month or month_end_of(today())
+    qs = MonthlyFigure.objects.filter(month=month)
+    if metrics:
+        qs = qs.filter(metric__in=metrics)
+    return {
+        (f.cooperative_id, f.village_id, f.metric, f.key): f.value
+        for f in qs.order_by("cooperative_id", "village_id", "metric", "key")
+    }
+
+
+def take(day=None, *metrics) -> dict:
+    """Run the job for ``day`` (default today) and return the running month's figures."""
+    day = day or today()
+    figures_take(today=day)
+    return taken(month_end_of(day), *metrics)
+
+
+def D(value) -> Decimal:
+    return Decimal(str(value))
