@@ -10,8 +10,9 @@ class Config(AppConfig):
     def ready(self):
         from creditcoop.hooks import register_home_section
 
-        from . import deadline_kinds, hooks, selectors
+        from . import dashboard_links, deadline_kinds, hooks, selectors
 
         deadline_kinds.register()
         hooks.register()
         register_home_section("archives", selectors.home_section)
+        dashboard_links.register()

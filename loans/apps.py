@@ -10,7 +10,9 @@ class Config(AppConfig):
     def ready(self):
         from villages.credit import register_credit_source
 
+        from . import dashboard_links
         from .services import npl_credit_problem
 
         # The family credit check (rating, granting, counter) also reads our own NPLs.
         register_credit_source("npl", npl_credit_problem)
+        dashboard_links.register()

@@ -10,7 +10,8 @@ class Config(AppConfig):
     def ready(self):
         from creditcoop import hooks
 
-        from . import deadline_kinds, selectors
+        from . import dashboard_links, deadline_kinds, selectors
 
         deadline_kinds.register()
         hooks.register_home_section("recovery", selectors.home_section)
+        dashboard_links.register()

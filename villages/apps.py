@@ -10,7 +10,7 @@ class Config(AppConfig):
     def ready(self):
         from creditcoop import hooks
 
-        from . import idcard, selectors
+        from . import dashboard_links, idcard, selectors
 
         hooks.provide_identity_checks(
             normalize_id=idcard.normalize_id,
@@ -18,3 +18,4 @@ class Config(AppConfig):
             phone_error=idcard.phone_error,
         )
         hooks.register_home_section("villages", selectors.home_section)
+        dashboard_links.register()

@@ -10,9 +10,10 @@ class Config(AppConfig):
     def ready(self):
         from creditcoop import hooks
 
-        from . import deadline_kinds, selectors, signals
+        from . import dashboard_links, deadline_kinds, selectors, signals
 
         deadline_kinds.register()
         signals.connect()
         hooks.register_home_section("objections", selectors.home_section)
         hooks.provide_loan_products(selectors.loan_products)
+        dashboard_links.register()
