@@ -11,7 +11,7 @@ VINTAGE_METRICS = ("npl_vintage_count", "npl_vintage_balance")
 
 
 def vintage_labels(keys) -> dict[str, str]:
-    """"<scheme_id>:<segment_id>" → "方案 · 划段" (one query)."""
+    """Keys "<scheme_id>:<segment_id>" named "方案 · 划段" (one query)."""
     segments = VintageSegment.objects.select_related("scheme").order_by()
     return {
         f"{s.scheme_id}:{s.pk}": f"{s.scheme.name} · {s.name}"

@@ -453,7 +453,9 @@ def _breakdown(figures: DashboardFigures) -> list[dict]:
                 "line_total": sums.of("line_total"),
                 "line_used": sums.of("line_used"),
                 "utilisation": percent(sums.of("line_used"), sums.of("line_total")),
-                "npl_balance": balance - sums.of("class_balance", "0") - sums.of("class_balance", "1"),
+                "npl_balance": balance
+                - sums.of("class_balance", "0")
+                - sums.of("class_balance", "1"),
                 "npl_ratio": npl_ratio(sums),
             }
         )
@@ -468,7 +470,9 @@ def _cooperative_sections(s: FigureSums, link) -> dict:
     vintage_labels = hooks.key_labels("npl_vintage_count", vintage_keys)
     kind_keys = [k for k in s.keys_of("recovered_amount") if k]
     kind_labels = hooks.key_labels("recovered_amount", kind_keys)
-    deadline_kinds = sorted(set(s.keys_of("deadlines_closed")) | set(s.keys_of("deadlines_on_time")))
+    deadline_kinds = sorted(
+        set(s.keys_of("deadlines_closed")) | set(s.keys_of("deadlines_on_time"))
+    )
     closed = sum((s.of("deadlines_closed", k) for k in deadline_kinds), ZERO)
     on_time = sum((s.of("deadlines_on_time", k) for k in deadline_kinds), ZERO)
     return {

@@ -22,11 +22,13 @@ def _chart(page) -> dict:
     trend = page["trend"]
     data = {
         "months": [f"{r['month']:%Y-%m}" for r in trend["rows"]],
-        "npl_ratio": [float(r["npl_ratio"]) if r["npl_ratio"] is not None else None
-                      for r in trend["rows"]],
+        "npl_ratio": [
+            float(r["npl_ratio"]) if r["npl_ratio"] is not None else None for r in trend["rows"]
+        ],
         "classes": trend["classes"],
-        "balances": [[float(r["balances"][i]) for r in trend["rows"]]
-                     for i in range(len(trend["classes"]))],
+        "balances": [
+            [float(r["balances"][i]) for r in trend["rows"]] for i in range(len(trend["classes"]))
+        ],
     }
     if "deadlines" in page:
         rows = page["deadlines"]["rows"]

@@ -69,7 +69,10 @@ def five_class(scope: Scope, month: date) -> Report:
     labels = hooks.key_labels("class_count", CLASSES)
     columns = [Column(str(_("信用社") if by == "cooperative_id" else _("行政村")), "text", 14)]
     for _k in CLASSES:
-        columns += [Column(str(_("笔数")), "int", 8, True), Column(str(_("余额")), "money", 14, True)]
+        columns += [
+            Column(str(_("笔数")), "int", 8, True),
+            Column(str(_("余额")), "money", 14, True),
+        ]
     columns += [
         Column(str(_("笔数")), "int", 8, True),
         Column(str(_("余额")), "money", 14, True),
@@ -98,7 +101,12 @@ def five_class(scope: Scope, month: date) -> Report:
 
 
 def vintage(scope: Scope, month: date) -> Report:
-    metrics = ["npl_vintage_count", "npl_vintage_balance", "npl_register_count", "npl_register_balance"]
+    metrics = [
+        "npl_vintage_count",
+        "npl_vintage_balance",
+        "npl_register_count",
+        "npl_register_balance",
+    ]
     s = _sums(scope, month, metrics, by=None).get(None, FigureSums())
     keys = sorted(
         set(s.keys_of("npl_vintage_count")) | set(s.keys_of("npl_vintage_balance")),
@@ -194,7 +202,14 @@ def deadlines(scope: Scope, month: date) -> Report:
         str(_("月末仍超期未办结：%(n)s 件")) % {"n": int(s.of("deadlines_open_overdue"))},
     ]
     return Report(
-        "deadlines", "", "", month, columns, rows, line(str(_("合计")), closed, on_time), notes=notes
+        "deadlines",
+        "",
+        "",
+        month,
+        columns,
+        rows,
+        line(str(_("合计")), closed, on_time),
+        notes=notes,
     )
 
 

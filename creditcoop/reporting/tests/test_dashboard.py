@@ -112,7 +112,9 @@ def test_officer_sees_the_sum_of_their_own_villages(login, world):
     assert [r[0] for r in table_rows(html, "breakdown")] == ["张庄村", "赵营村"]
     assert "李屯村" not in html
     assert 'id="sec-deadlines"' not in html
-    village = page_of(login(world.officer1), reverse("dashboard:village", args=[world.village_a3.pk]))
+    village = page_of(
+        login(world.officer1), reverse("dashboard:village", args=[world.village_a3.pk])
+    )
     assert text_of(village, "npl-ratio") == "13.33%"
 
 
