@@ -4,6 +4,7 @@ totals worked out by hand from ``conftest.world``."""
 from __future__ import annotations
 
 import io
+
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
