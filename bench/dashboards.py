@@ -76,6 +76,28 @@ VILLAGE_PAIRS = (
 assert len(VILLAGE_PAIRS) == 43
 
 
+VILLAGE_FILL = """
+    INSERT INTO creditcoop_monthlyfigure (month, cooperative_id, village_id, metric, key, value)
+    SELECT mo, u.cooperative_id, u.id, p.metric, p.key,
+           (abs(hashtext(u.id::text || p.metric || p.key || mo::text)) %% 1000)
+           * CASE WHEN p.metric ~ '(balance|amount|line_|recovered|baseline)'
+                  THEN 1000 ELSE 1 END
+    FROM villages_village u
+    CROSS JOIN unnest(%s::date[]) AS mo
+    CROSS JOIN unnest(%s::text[], %s::text[]) AS p(metric, key)
+"""
+COOP_FILL = """
+    INSERT INTO creditcoop_monthlyfigure (month, cooperative_id, village_id, metric, key, value)
+    SELECT mo, u.id, NULL, p.metric, p.key,
+           (abs(hashtext(u.id::text || p.metric || p.key || mo::text)) %% 1000)
+           * CASE WHEN p.metric ~ '(balance|amount|line_|recovered|baseline)'
+                  THEN 1000 ELSE 1 END
+    FROM creditcoop_cooperative u
+    CROSS JOIN unnest(%s::date[]) AS mo
+    CROSS JOIN unnest(%s::text[], %s::text[]) AS p(metric, key)
+"""
+
+
 def cooperative_pairs() -> list[tuple[str, str]]:
     from recovery.models import VintageSegment
 
@@ -101,37 +123,12 @@ def fill_synthetic(latest, *, refill: bool) -> None:
         if refill:
             cur.execute("TRUNCATE creditcoop_monthlyfigure")
             FigureMonth.objects.all().delete()
-        pairs_v = ", ".join(cur.mogrify("(%s, %s)", p).decode() for p in VILLAGE_PAIRS)
-        pairs_c = ", ".join(cur.mogrify("(%s, %s)", p).decode() for p in cooperative_pairs())
-        # Money-like metrics get bigger numbers; counts stay small. abs(hashtext(...)) is a
-        # cheap deterministic spread (the values do not matter, the row count does).
-        value = """(abs(hashtext(u.id::text || p.metric || p.key || mo::text)) %% 1000)
-                   * CASE WHEN p.metric ~ '(balance|amount|line_|recovered|baseline)'
-                          THEN 1000 ELSE 1 END"""
         started = time.perf_counter()
-        cur.execute(
-            f"""
-            INSERT INTO creditcoop_monthlyfigure
-                (month, cooperative_id, village_id, metric, key, value)
-            SELECT mo, u.cooperative_id, u.id, p.metric, p.key, {value}
-            FROM villages_village u
-            CROSS JOIN unnest(%s::date[]) AS mo
-            CROSS JOIN (VALUES {pairs_v}) AS p(metric, key)
-            """,
-            [months],
-        )
+        # Money-like metrics get bigger numbers, counts stay small: abs(hashtext(...)) is a
+        # cheap deterministic spread (the values do not matter, the row count does).
+        cur.execute(VILLAGE_FILL, [months, *map(list, zip(*VILLAGE_PAIRS, strict=True))])
         village_rows = cur.rowcount
-        cur.execute(
-            f"""
-            INSERT INTO creditcoop_monthlyfigure
-                (month, cooperative_id, village_id, metric, key, value)
-            SELECT mo, u.id, NULL, p.metric, p.key, {value}
-            FROM creditcoop_cooperative u
-            CROSS JOIN unnest(%s::date[]) AS mo
-            CROSS JOIN (VALUES {pairs_c}) AS p(metric, key)
-            """,
-            [months],
-        )
+        cur.execute(COOP_FILL, [months, *map(list, zip(*cooperative_pairs(), strict=True))])
         coop_rows = cur.rowcount
         FigureMonth.objects.bulk_create(
             [FigureMonth(month=m, taken_on=m, final=m != latest) for m in months],
