@@ -38,7 +38,7 @@ REPORT_ROLES = (*UNION_VIEW, *COOPERATIVE_VIEW)
 
 CLASSES = ("0", "1", "2", "3", "4")
 NPL_CLASSES = ("2", "3", "4")
-TREND_METRICS = ("class_balance", "line_used", "line_total")
+TREND_METRICS = ("class_balance",)
 TREND_MONTHS = 12
 LIMITATION_WINDOWS = ("30", "60", "90")
 ZERO = Decimal("0")
@@ -149,8 +149,14 @@ def _village_page(village, cooperative, crumbs, *, link_cooperative_id=None) -> 
 
 
 def _union_scope(user, *, cooperative_id, village_id) -> Scope:
-    coops = {c.pk: c for c in Cooperative.objects.filter(union_id=user.union_id).order_by("code")}
-    union_name = str(user.union) if user.union_id else _("全联社")
+    coops = {
+        c.pk: c
+        for c in Cooperative.objects.filter(union_id=user.union_id)
+        .select_related("union")
+        .order_by("code")
+    }
+    first = next(iter(coops.values()), None)
+    union_name = first.union.name if first else _("全联社")
     top = [(union_name, reverse("dashboard:home"))]
     if village_id is not None:
         found = hooks.dashboard_villages(user, village_id=village_id)
@@ -274,7 +280,8 @@ def figures_for(scope: Scope, *, as_of: date) -> DashboardFigures:
     trend_months = months_back(as_of, TREND_MONTHS)
     trend: dict[date, FigureSums] = {m: FigureSums() for m in trend_months}
     trend_rows = (
-        base.filter(month__range=(trend_months[0], as_of), metric__in=TREND_METRICS)
+        # The twelve month ends named one by one: an index range per month and metric.
+        base.filter(month__in=trend_months, metric__in=TREND_METRICS)
         .values_list("month", "metric", "key")
         .annotate(total=Sum("value"))
         .order_by()
@@ -433,7 +440,6 @@ def _trend(figures: DashboardFigures, class_labels) -> dict:
                 "balances": [sums.of("class_balance", k) for k in CLASSES],
                 "total": sum((sums.of("class_balance", k) for k in CLASSES), ZERO),
                 "npl_ratio": npl_ratio(sums),
-                "utilisation": percent(sums.of("line_used"), sums.of("line_total")),
             }
         )
     return {"rows": rows, "classes": [class_labels[k] for k in CLASSES]}

@@ -138,9 +138,9 @@ def test_trend_per_month(login, world):
         "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11",
     ]  # fmt: skip
     # Union NPL in month i: 170,000 + 1,000 × i of 4,650,000 (i = 1 for 2025-12).
-    assert rows[0][-2] == "3.68%"  # 171,000
-    assert rows[10][-2] == "3.89%"  # 181,000
-    assert rows[11][-2] == "4.30%"  # 200,000
+    assert rows[0][-1] == "3.68%"  # 171,000
+    assert rows[10][-1] == "3.89%"  # 181,000
+    assert rows[11][-1] == "4.30%"  # 200,000
     # 次级 balances: a1's 1,000 × i plus a2's 20,000.
     assert rows[0][3] == "21,000.00" and rows[11][3] == "50,000.00"
     assert rows[0][6] == "4,650,000.00"
@@ -156,7 +156,7 @@ def test_as_of_picker_changes_the_month(login, world):
     assert text_of(html, "on-time-rate") == "—"
     # The trend now ends in October and starts with the oldest month kept.
     trend = table_rows(home(login, world.union_risk, month="2026-10"), "trend")
-    assert trend[0][0] == "2025-11" and trend[0][-2] == "3.66%"  # 170,000 / 4,650,000
+    assert trend[0][0] == "2025-11" and trend[0][-1] == "3.66%"  # 170,000 / 4,650,000
     assert 'value="2026-10" selected' in html
     # A month without figures falls back to the latest.
     assert text_of(home(login, world.director, month="2019-01"), "npl-ratio") == "6.06%"
