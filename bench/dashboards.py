@@ -4,17 +4,20 @@ loan officer's, through the Django test client against the 1,000,000-household /
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench .venv/bin/python bench/dashboards.py
 
-The figures: when the nightly job (``creditcoop.reporting.snapshot``) is present and has taken
-figures, the bench reads those. Otherwise ``--fill`` writes SYNTHETIC figures of the same shape
-and size as the job stores: 24 month ends × every village × 43 village-level metric/key pairs
+The figures: the bench reads what ``MonthlyFigure`` holds. ``--fill`` writes SYNTHETIC
+figures of the same shape and size as the nightly job stores: 24 month ends × every village × 43 village-level metric/key pairs
 (households, lines, flows, five-level counts and balances, ten class moves), plus the
 cooperative-level figures (register, vintage segments, recovery, limitation, archives,
 deadlines) of every cooperative, in one set-based INSERT. The values are made up (a hash of
 village, metric and month); only the shape and the row count matter to a page's speed.
 
 Per page: median and p95 of --repeat requests (after a warm-up), and the SQL query count.
-Options: --repeat N (default 60), --fill (write the synthetic figures when none are stored),
---refill (drop every stored figure first: only on a database built for benchmarks).
+The synthetic months are the 24 months that have ended, marked final (so the nightly job never
+takes them again); the running month is left to the job. The pages are read as of the last
+ended month.
+
+Options: --repeat N (default 60), --fill (write the synthetic figures when those months are not
+all stored), --refill (drop those 24 months' figures first and write them again).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -85,6 +89,7 @@ VILLAGE_FILL = """
     FROM villages_village u
     CROSS JOIN unnest(%s::date[]) AS mo
     CROSS JOIN unnest(%s::text[], %s::text[]) AS p(metric, key)
+    ON CONFLICT DO NOTHING
 """
 COOP_FILL = """
     INSERT INTO creditcoop_monthlyfigure (month, cooperative_id, village_id, metric, key, value)
@@ -95,6 +100,7 @@ COOP_FILL = """
     FROM creditcoop_cooperative u
     CROSS JOIN unnest(%s::date[]) AS mo
     CROSS JOIN unnest(%s::text[], %s::text[]) AS p(metric, key)
+    ON CONFLICT DO NOTHING
 """
 
 
@@ -118,11 +124,12 @@ def cooperative_pairs() -> list[tuple[str, str]]:
 
 
 def fill_synthetic(latest, *, refill: bool) -> None:
+    """24 ended months (final, so the nightly job never takes them again), every village."""
     months = months_back(latest, MONTHS)
     with transaction.atomic(), connection.cursor() as cur:
         if refill:
-            cur.execute("TRUNCATE creditcoop_monthlyfigure")
-            FigureMonth.objects.all().delete()
+            MonthlyFigure.objects.filter(month__in=months).delete()
+            FigureMonth.objects.filter(month__in=months).delete()
         started = time.perf_counter()
         # Money-like metrics get bigger numbers, counts stay small: abs(hashtext(...)) is a
         # cheap deterministic spread (the values do not matter, the row count does).
@@ -131,7 +138,7 @@ def fill_synthetic(latest, *, refill: bool) -> None:
         cur.execute(COOP_FILL, [months, *map(list, zip(*cooperative_pairs(), strict=True))])
         coop_rows = cur.rowcount
         FigureMonth.objects.bulk_create(
-            [FigureMonth(month=m, taken_on=m, final=m != latest) for m in months],
+            [FigureMonth(month=m, taken_on=m, final=True) for m in months],
             ignore_conflicts=True,
         )
         print(
@@ -139,7 +146,7 @@ def fill_synthetic(latest, *, refill: bool) -> None:
             f"cooperative rows in {time.perf_counter() - started:.1f} s"
         )
     with connection.cursor() as cur:
-        cur.execute("ANALYZE creditcoop_monthlyfigure")
+        cur.execute("VACUUM ANALYZE creditcoop_monthlyfigure")
 
 
 def bench_user(username, name, roles, **kw) -> Staff:
@@ -177,16 +184,17 @@ def main() -> None:
 
     from django.utils import timezone
 
-    from creditcoop.reporting.dashboard import month_end
-
-    latest = month_end(timezone.localdate())
-    if args.refill or (args.fill and not MonthlyFigure.objects.exists()):
+    # The last month that has ended: the running month belongs to the nightly job.
+    latest = timezone.localdate().replace(day=1) - timedelta(days=1)
+    stored = FigureMonth.objects.filter(month__in=months_back(latest, MONTHS)).count()
+    if args.refill or (args.fill and stored < MONTHS):
         fill_synthetic(latest, refill=args.refill)
     months = FigureMonth.objects.count()
     rows = MonthlyFigure.objects.count()
+    in_month = MonthlyFigure.objects.filter(month=latest).count()
     villages = Village.objects.count()
-    print(f"figures: {rows:,} rows, {months} months, {villages:,} villages, "
-          f"{Cooperative.objects.count()} cooperatives")  # fmt: skip
+    print(f"figures: {rows:,} rows, {months} months, {in_month:,} rows in {latest:%Y-%m}, "
+          f"{villages:,} villages, {Cooperative.objects.count()} cooperatives")  # fmt: skip
 
     # The cooperative with the most villages (the biggest cooperative page).
     coop_id = (
@@ -215,7 +223,7 @@ def main() -> None:
     village = Village.objects.filter(cooperative=coop).order_by("code").first()
     n_coop_villages = Village.objects.filter(cooperative=coop).count()
     n_officer_villages = Village.objects.filter(officer=officer).count()
-    month = f"?month={FigureMonth.objects.order_by('-month').first().month:%Y-%m}"
+    month = f"?month={latest:%Y-%m}"
     pages = [
         ("union (all cooperatives)", union_user, reverse("dashboard:home")),
         (
