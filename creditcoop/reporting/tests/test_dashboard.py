@@ -209,3 +209,20 @@ def test_dashboard_reads_no_loan_or_household_table(login, world):
     for table in ("loans_loan", "loans_creditcontract", "villages_household", "recovery_nplrecord"):
         assert table not in sql
     assert MonthlyFigure._meta.db_table in sql and FigureMonth._meta.db_table in sql
+
+
+def test_selector_sums_the_scope(world):
+    from django.http import Http404
+
+    from creditcoop.reporting.dashboard import dashboard_figures
+
+    from .conftest import LATEST
+
+    mine = dashboard_figures(world.officer1, as_of=LATEST)
+    assert mine.totals.of("line_used") == 750_000  # a1 600,000 + a3 150,000
+    assert set(mine.by_child) == {world.village_a1.pk, world.village_a3.pk}
+    union = dashboard_figures(world.auditor, cooperative_id=world.coop_b.pk, as_of=LATEST)
+    assert union.totals.of("class_balance", "4") == 100_000
+    assert union.trend[LATEST].of("class_balance", "0") == 2_900_000
+    with pytest.raises(Http404):
+        dashboard_figures(world.director, village_id=world.village_b1.pk, as_of=LATEST)
