@@ -11,10 +11,11 @@ class Config(AppConfig):
         from creditcoop.hooks import register_home_section
         from creditcoop.reporting.figures import register_figures
 
-        from . import deadline_kinds, figures, hooks, ledgers, selectors
+        from . import dashboard_links, deadline_kinds, figures, hooks, ledgers, selectors
 
         deadline_kinds.register()
         hooks.register()
         register_home_section("archives", selectors.home_section)
         ledgers.register()
         register_figures("archives", figures.archive_figures)
+        dashboard_links.register()

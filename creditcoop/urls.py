@@ -44,6 +44,7 @@ urlpatterns = [
     path("hall/", include("creditcoop.servicehall.urls")),
     path("recovery/", include("recovery.urls")),
     path("archives/", include("archives.urls")),
+    path("dashboard/", include("creditcoop.reporting.dashboard_urls")),
     path("p/", include("ratings.notices.public_urls")),
     path("p/", include("villages.public_urls")),
 ]

@@ -11,7 +11,7 @@ class Config(AppConfig):
         from creditcoop.reporting.figures import register_figures
         from villages.credit import register_credit_source
 
-        from . import figures, ledgers
+        from . import dashboard_links, figures, ledgers
         from .services import npl_credit_problem
 
         ledgers.register()
@@ -22,3 +22,4 @@ class Config(AppConfig):
         register_figures("loans.loans", figures.loan_figures)
         register_figures("loans.repayments", figures.repayment_figures)
         register_figures("loans.migration", figures.migration_figures)
+        dashboard_links.register()

@@ -506,6 +506,10 @@ def ledger(request):
         q=q,
         overdue_on=timezone.localdate() if overdue else None,
     )
+    cooperative_id = request.GET.get("cooperative", "")
+    if cooperative_id.isdigit():
+        # From a dashboard: one cooperative of a union-wide scope (the scope still applies).
+        qs = qs.filter(village__cooperative_id=int(cooperative_id))
     if village:
         title = _("%(v)s分村清册") % {"v": village}
     elif officer:

@@ -11,7 +11,7 @@ class Config(AppConfig):
         from creditcoop import hooks
         from creditcoop.reporting.figures import register_figures
 
-        from . import deadline_kinds, figures, ledgers, selectors
+        from . import dashboard_links, deadline_kinds, figures, ledgers, selectors
 
         deadline_kinds.register()
         hooks.register_home_section("recovery", selectors.home_section)
@@ -19,3 +19,5 @@ class Config(AppConfig):
 
         register_figures("recovery.register", figures.npl_figures)
         register_figures("recovery.recoveries", figures.recovery_figures)
+
+        dashboard_links.register()

@@ -151,6 +151,14 @@ OFFICER = ("officer1",)
 LEADERS = ("director",)
 
 
+def cooperative_b(w):
+    return {"pk": w.village.cooperative_id}
+
+
+def coop_b_query(w):
+    return {"coop": w.village.cooperative_id}
+
+
 def package(w):
     return {"pk": w.package.pk}
 
@@ -524,6 +532,17 @@ PAGES: dict[str, Page] = {
     "recovery:slip_check": Page(POST, contract_slip, who=LEADERS, owner="director_b"),
     # Only the union's asset staff pay: union-wide, so no one in cooperative A to 404.
     "recovery:slip_pay": Page(POST, contract_slip, who=(), owner="union_asset"),
+    # dashboards (经营分析) and monthly reports, read from cooperative B's monthly figures
+    "dashboard:home": Page(GET),
+    "dashboard:cooperative": Page(GET, cooperative_b, who=LEADERS, owner="director_b"),
+    "dashboard:village": Page(GET, village),
+    "dashboard:reports": Page(GET, query=coop_b_query, who=LEADERS, owner="director_b"),
+    "dashboard:report": Page(
+        GET, lambda w: {"code": "five-class"}, query=coop_b_query, who=LEADERS, owner="director_b"
+    ),
+    "dashboard:report_xlsx": Page(
+        GET, lambda w: {"code": "recovery"}, query=coop_b_query, who=LEADERS, owner="director_b"
+    ),
 }
 
 # What an entrusted firm's staff (Role.AGENCY) may open: the register and the records of
@@ -943,6 +962,28 @@ def _world(org):
         user=org.officer_b, ledger_code="loans.loans", data={}
     )
     export_services.export_run(w.export_job.pk)
+    # Monthly figures of cooperative B's last month, as the nightly job stores them.
+    from creditcoop.models import FigureMonth, MonthlyFigure
+
+    month_end = timezone.localdate().replace(day=1) - timedelta(days=1)
+    FigureMonth.objects.create(month=month_end, taken_on=timezone.localdate(), final=True)
+    MonthlyFigure.objects.bulk_create(
+        MonthlyFigure(
+            month=month_end,
+            cooperative=org.coop_b,
+            village_id=village_id,
+            metric=metric,
+            key=key,
+            value=Decimal(value),
+        )
+        for village_id, metric, key, value in (
+            (w.village.pk, "line_total", "", "50000"),
+            (w.village.pk, "class_balance", "0", "4000"),
+            (w.village.pk, "class_count", "0", "1"),
+            (None, "recovered_amount", "", "100"),
+            (None, "deadlines_closed", "walkin_answer", "2"),
+        )
+    )
     return w
 
 

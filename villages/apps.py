@@ -11,7 +11,7 @@ class Config(AppConfig):
         from creditcoop import hooks
         from creditcoop.reporting.figures import register_figures
 
-        from . import figures, idcard, ledgers, selectors
+        from . import dashboard_links, figures, idcard, ledgers, selectors
 
         hooks.provide_identity_checks(
             normalize_id=idcard.normalize_id,
@@ -21,3 +21,4 @@ class Config(AppConfig):
         hooks.register_home_section("villages", selectors.home_section)
         ledgers.register()
         register_figures("villages", figures.village_figures)
+        dashboard_links.register()

@@ -11,7 +11,7 @@ class Config(AppConfig):
         from creditcoop import hooks
         from creditcoop.reporting.figures import register_figures
 
-        from . import deadline_kinds, figures, ledgers, selectors, signals
+        from . import dashboard_links, deadline_kinds, figures, ledgers, selectors, signals
 
         deadline_kinds.register()
         signals.connect()
@@ -19,3 +19,4 @@ class Config(AppConfig):
         hooks.provide_loan_products(selectors.loan_products)
         ledgers.register()
         register_figures("notices", figures.notice_figures)
+        dashboard_links.register()

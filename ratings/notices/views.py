@@ -228,7 +228,9 @@ def entry_drop(request, pk, entry_pk):
         services.entry_drop_from_draft(
             entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
         )
-        messages.success(request, _("已从草稿中移出 %(name)s。") % {"name": entry.application.applicant.name})
+        messages.success(
+            request, _("已从草稿中移出 %(name)s。") % {"name": entry.application.applicant.name}
+        )
     except DomainError as e:
         messages.error(request, str(e))
     return redirect(batch)

@@ -166,9 +166,7 @@ def test_village_without_an_officer_makes_the_director_responsible(org, clock):
     assert (d.kind, d.responsible) == ("rating_draft", org.director)
 
 
-def test_a_grade_3_village_officer_is_not_made_responsible_for_steps_he_cannot_act_on(
-    org, clock
-):
+def test_a_grade_3_village_officer_is_not_made_responsible_for_steps_he_cannot_act_on(org, clock):
     clock(date(2026, 3, 2))
     village = VillageFactory(cooperative=org.coop_a, officer=org.officer3)
     h = household(VillageGroupFactory(village=village))
