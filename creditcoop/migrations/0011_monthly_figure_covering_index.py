@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('creditcoop', '0009_monthly_figures'),
+        ('creditcoop', '0010_export_jobs'),
     ]
 
     operations = [
