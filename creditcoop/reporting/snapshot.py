@@ -55,8 +55,8 @@ class FiguresTaken:
 
 def months_to_take(*, today: date, months_back: int = 0) -> list[date]:
     """The running month, every month since the last final one (a month that ended while
-    the job was down included), and with ``months_back`` that many earlier month ends;
-    never a final month."""
+    the job was down included), and with ``months_back`` that many month ends before the
+    earliest of those (the demo's year of history); never a final month."""
     running = month_end_of(today)
     final = set(FigureMonth.objects.filter(final=True).values_list("month", flat=True))
     last_final = max((m for m in final if m < running), default=None)
