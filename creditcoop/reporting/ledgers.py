@@ -68,6 +68,9 @@ class Ledger:
     def allowed(self, user) -> bool:
         if not getattr(user, "is_authenticated", False):
             return False
+        if getattr(user, "is_outsider", False) and not set(user.roles) & set(self.roles):
+            # An outside collection firm's staff export only what names their role.
+            return False
         return not self.roles or bool(set(user.roles) & set(self.roles))
 
 

@@ -263,3 +263,9 @@ def test_the_queries_do_not_grow_with_the_rows(org):
     many = (queries_to_export(REGISTER, org.director), queries_to_export(ACTIONS, org.director))
     assert few == many
     assert max(many) <= 4
+
+
+@pytest.mark.django_db
+def test_an_outside_collection_firm_is_offered_no_ledger_at_all(org):
+    agency = f.StaffFactory(cooperative=None, union=org.union, roles=[Role.AGENCY], username="AG02")
+    assert ledgers_for(agency) == []
