@@ -15,7 +15,7 @@ import pytest
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in tests
 os.environ.setdefault("SECRET_KEY", "test-only-key")
-# Ledger export files of a test run go to a directory of their own.
+# Ledger export files of a test run go to a directory of their own (and see _export_dir).
 os.environ.setdefault("EXPORT_DIR", tempfile.mkdtemp(prefix="cc-exports-"))
 
 PASSWORD = "pass-1234"
@@ -307,3 +307,12 @@ def _migration_data(_fresh_calendar_cache, _django_db_helper, django_db_blocker)
             if empty:
                 getattr(import_module(module), function)(apps, None)
                 done.add((module, function))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _export_dir(tmp_path_factory):
+    """One export directory per xdist worker: the workers inherit the controller's environment,
+    and their test databases number the export jobs alike."""
+    from django.conf import settings
+
+    settings.EXPORT_DIR = tmp_path_factory.mktemp("exports")
