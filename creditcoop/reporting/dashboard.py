@@ -30,6 +30,7 @@ from creditcoop.models import Cooperative, FigureMonth, MonthlyFigure, Role
 from creditcoop.permissions import may_open
 
 from . import hooks
+from .ledgers import ledger_get
 
 UNION_VIEW = (Role.UNION_RISK, Role.UNION_ASSET, Role.AUDITOR, Role.ADMIN)
 COOPERATIVE_VIEW = (Role.DIRECTOR, Role.DEPUTY)
@@ -326,6 +327,23 @@ class Linker:
         url = reverse(url_name, args=args)
         return f"{url}?{urlencode(query)}" if query else url
 
+    def ledger(self, code: str, month_end: date) -> str | None:
+        """A month's flow has no list page: its rows are the ledger export of that month,
+        the start page filled in with the unit and the month's first and last day."""
+        ledger = ledger_get(code)
+        if ledger is None or not ledger.allowed(self.user):
+            return None
+        if "exports:start" not in self._may:
+            self._may["exports:start"] = may_open(self.user, "exports:start")
+        if not self._may["exports:start"]:
+            return None
+        query = {"ledger": code, "date_from": month_end.replace(day=1), "date_to": month_end}
+        if self.scope.link_village_id is not None:
+            query["village"] = self.scope.link_village_id
+        elif self.scope.link_cooperative_id is not None:
+            query["cooperative"] = self.scope.link_cooperative_id
+        return f"{reverse('exports:start')}?{urlencode(query)}"
+
 
 def class_table(sums: FigureSums, labels: dict[str, str], link=None) -> dict:
     """Counts and balances per five-level class, the totals, NPL balance and ratio."""
@@ -395,6 +413,8 @@ def dashboard_page(user, figures: DashboardFigures) -> dict:
     scope, s = figures.scope, figures.totals
     link = Linker(user, scope)
     class_labels = hooks.key_labels("class_count", CLASSES)
+    drawn = link.ledger("loans.loans", figures.month)
+    repaid = link.ledger("loans.repayments", figures.month)
     page = {
         "credit": {
             "line_total": Fig(s.of("line_total"), "money", link("line_total")),
@@ -414,11 +434,11 @@ def dashboard_page(user, figures: DashboardFigures) -> dict:
             "objections_month": Fig(s.of("objections_month"), "int", link("objections_month")),
         },
         "flow": {
-            "drawdowns_count": Fig(s.of("drawdowns_count")),
-            "drawdowns_amount": Fig(s.of("drawdowns_amount"), "money"),
-            "repayments_count": Fig(s.of("repayments_count")),
-            "repayments_amount": Fig(s.of("repayments_amount"), "money"),
-            "repayments_principal": Fig(s.of("repayments_principal"), "money"),
+            "drawdowns_count": Fig(s.of("drawdowns_count"), "int", drawn),
+            "drawdowns_amount": Fig(s.of("drawdowns_amount"), "money", drawn),
+            "repayments_count": Fig(s.of("repayments_count"), "int", repaid),
+            "repayments_amount": Fig(s.of("repayments_amount"), "money", repaid),
+            "repayments_principal": Fig(s.of("repayments_principal"), "money", repaid),
         },
         "classes": class_table(s, class_labels, link),
         "migration": migration_matrix(s, class_labels),

@@ -94,3 +94,21 @@ def test_officer_links(login, world):
         opens(client, url)
     # Child pages: the officer's own villages.
     assert reverse("dashboard:village", args=[world.village_a3.pk]) + "?month=2026-11" in found
+
+
+def test_the_months_drawdowns_and_repayments_link_to_their_ledger_export(login, world):
+    """A month's flow has no list page: its numbers open the ledger export filled in with the
+    unit and the month, and that form carries them."""
+    client = login(world.director)
+    v = world.village_a1.pk
+    page = client.get(reverse("dashboard:village", args=[v]), {"month": "2026-11"})
+    found = links(page.content.decode())
+    start = reverse("exports:start")
+    drawn = f"{start}?ledger=loans.loans&date_from=2026-11-01&date_to=2026-11-30&village={v}"
+    repaid = f"{start}?ledger=loans.repayments&date_from=2026-11-01&date_to=2026-11-30&village={v}"
+    assert {drawn, repaid} <= found, {drawn, repaid} - found
+    form = client.get(drawn).content.decode()
+    assert 'value="2026-11-01"' in form and 'value="2026-11-30"' in form
+    assert f'<option value="{v}" selected>' in form
+    # A committee member has neither a dashboard nor the loan ledger: no such link to follow.
+    assert login(world.committee).get(drawn).status_code in (403, 404)
