@@ -12,8 +12,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import Role
-from creditcoop.reporting.ledgers import Column, Ledger, LedgerRows, register_ledger
-from villages.ledger_filters import ScopeFilterForm, date_range_label, scope_filter, scope_label
+from creditcoop.reporting.ledgers import Column, Ledger, LedgerRows, date_range, register_ledger
+from villages.ledger_filters import ScopeFilterForm, scope_filter
+from villages.ledgers import ledger_scope
 
 from .models import CounterRefusal, CreditContract, Loan, LoanCertificate, Repayment, RiskClass
 
@@ -24,18 +25,6 @@ REFUSAL_READERS = frozenset(
     {Role.DIRECTOR, Role.DEPUTY, Role.TELLER, Role.AUDITOR, Role.UNION_RISK, Role.ADMIN}
 )
 CLASS_LABELS = {k: str(v) for k, v in RiskClass.choices}
-
-
-def _label(user, filters) -> str:
-    return " ".join(p for p in (scope_label(user, filters), date_range_label(filters)) if p)
-
-
-def _with_dates(qs, filters, field):
-    if filters.get("date_from"):
-        qs = qs.filter(**{f"{field}__gte": filters["date_from"]})
-    if filters.get("date_to"):
-        qs = qs.filter(**{f"{field}__lte": filters["date_to"]})
-    return qs
 
 
 def _choices(all_label, choices):
@@ -87,7 +76,7 @@ def loan_ledger_queryset(*, user, filters):
         qs = qs.filter(risk_class=int(filters["risk_class"]))
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
-    return _with_dates(qs, filters, "drawn_on").order_by("contract__village_id", "id")
+    return date_range(qs, filters, "drawn_on").order_by("contract__village_id", "id")
 
 
 def loan_rows(qs):
@@ -100,7 +89,7 @@ def loan_rows(qs):
 
 def loan_ledger_rows(*, user, filters) -> LedgerRows:
     qs = loan_ledger_queryset(user=user, filters=filters)
-    return LedgerRows(scope=_label(user, filters), count=qs.count, rows=loan_rows(qs))
+    return LedgerRows(scope=ledger_scope(user, filters), count=qs.count, rows=loan_rows(qs))
 
 
 LOAN_LEDGER = Ledger(
@@ -166,7 +155,7 @@ def contract_ledger_rows(*, user, filters) -> LedgerRows:
     qs = scope_filter(CreditContract.objects.all(), user, filters, cooperative_field="cooperative")
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
-    qs = _with_dates(qs, filters, "signed_on").order_by("village_id", "id")
+    qs = date_range(qs, filters, "signed_on").order_by("village_id", "id")
     guarantees = {k: str(v) for k, v in CreditContract.Guarantee.choices}
     statuses = {k: str(v) for k, v in CreditContract.Status.choices}
     cert_statuses = {k: str(v) for k, v in LoanCertificate.Status.choices}
@@ -182,7 +171,7 @@ def contract_ledger_rows(*, user, filters) -> LedgerRows:
                 cert_statuses.get(r[15], r[15] or ""),
             )
 
-    return LedgerRows(scope=_label(user, filters), count=qs.count, rows=rows())
+    return LedgerRows(scope=ledger_scope(user, filters), count=qs.count, rows=rows())
 
 
 CONTRACT_LEDGER = Ledger(
@@ -258,13 +247,13 @@ def repayment_ledger_rows(*, user, filters) -> LedgerRows:
         qs = qs.filter(reversed_at__isnull=True)
     elif filters.get("reversed") == "only":
         qs = qs.filter(reversed_at__isnull=False)
-    qs = _with_dates(qs, filters, "paid_on").order_by("paid_on", "id")
+    qs = date_range(qs, filters, "paid_on").order_by("paid_on", "id")
 
     def rows():
         for r in qs.values_list(*REPAYMENT_FIELDS).iterator(chunk_size=CHUNK):
             yield (*r[:13], "已冲正" if r[13] else "", r[13], r[14])
 
-    return LedgerRows(scope=_label(user, filters), count=qs.count, rows=rows())
+    return LedgerRows(scope=ledger_scope(user, filters), count=qs.count, rows=rows())
 
 
 REPAYMENT_LEDGER = Ledger(
@@ -342,7 +331,7 @@ def refusal_ledger_rows(*, user, filters) -> LedgerRows:
         for r in qs.values_list(*REFUSAL_FIELDS).iterator(chunk_size=CHUNK):
             yield (*r[:7], reasons.get(r[7], r[7]), r[8], r[9])
 
-    return LedgerRows(scope=_label(user, filters), count=qs.count, rows=rows())
+    return LedgerRows(scope=ledger_scope(user, filters), count=qs.count, rows=rows())
 
 
 REFUSAL_LEDGER = Ledger(

@@ -89,14 +89,3 @@ def scope_label(user, filters: dict) -> str:
     if user.cooperative_id and not set(user.roles) <= {"officer", "committee"}:
         return user.cooperative.name
     return "本人负责的行政村"
-
-
-def date_range_label(filters: dict) -> str:
-    start, end = filters.get("date_from"), filters.get("date_to")
-    if start and end:
-        return f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
-    if start:
-        return f"{start:%Y-%m-%d} 起"
-    if end:
-        return f"至 {end:%Y-%m-%d}"
-    return ""

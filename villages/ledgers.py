@@ -16,9 +16,16 @@ from django.db.models import Count, Expression, IntegerField, OuterRef, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from creditcoop.reporting.ledgers import Column, Ledger, LedgerRows, register_ledger
+from creditcoop.reporting.ledgers import (
+    Column,
+    Ledger,
+    LedgerRows,
+    date_range,
+    date_range_label,
+    register_ledger,
+)
 
-from .ledger_filters import ScopeFilterForm, date_range_label, scope_filter, scope_label
+from .ledger_filters import ScopeFilterForm, scope_filter, scope_label
 from .models import Household, Member
 
 CHUNK = 5000
@@ -58,14 +65,6 @@ def label_of(labels: dict) -> Callable:
 def ledger_scope(user, filters: dict) -> str:
     """The scope named in the title row, with the date range when one is picked."""
     return "　".join(p for p in (scope_label(user, filters), date_range_label(filters)) if p)
-
-
-def date_range(qs: QuerySet, filters: dict, field: str) -> QuerySet:
-    if filters.get("date_from"):
-        qs = qs.filter(**{f"{field}__gte": filters["date_from"]})
-    if filters.get("date_to"):
-        qs = qs.filter(**{f"{field}__lte": filters["date_to"]})
-    return qs
 
 
 def dates_mean(form: forms.Form, what: str) -> None:

@@ -15,7 +15,7 @@ from creditcoop.audit_labels import ACTIONS, action_label, change_lines, object_
 from creditcoop.models import Role
 
 from .filters import CoreFilterForm, core_scope_label
-from .ledgers import Column, Ledger, LedgerRows, register_ledger
+from .ledgers import Column, Ledger, LedgerRows, date_range, register_ledger
 
 CHUNK = 5000
 AUDIT_READERS = frozenset(
@@ -63,10 +63,7 @@ def audit_ledger_rows(*, user, filters) -> LedgerRows:
     actor = (filters.get("actor") or "").strip()
     if actor:
         qs = qs.filter(Q(actor__username=actor) | Q(actor__name__startswith=actor))
-    if filters.get("date_from"):
-        qs = qs.filter(at__date__gte=filters["date_from"])
-    if filters.get("date_to"):
-        qs = qs.filter(at__date__lte=filters["date_to"])
+    qs = date_range(qs, filters, "at__date")
     qs = qs.order_by("at", "id")
     type_labels: dict[str, str] = {}
 
@@ -175,10 +172,7 @@ def deadline_ledger_rows(*, user, filters) -> LedgerRows:
         qs = qs.filter(stopped_at__isnull=True, late_on__lte=today)
     elif filters.get("state") == "done":
         qs = qs.filter(stopped_at__isnull=False)
-    if filters.get("date_from"):
-        qs = qs.filter(started_on__gte=filters["date_from"])
-    if filters.get("date_to"):
-        qs = qs.filter(started_on__lte=filters["date_to"])
+    qs = date_range(qs, filters, "started_on")
     qs = qs.order_by("cooperative_id", "started_on", "id")
     kinds: dict[str, str] = {}
 
@@ -266,10 +260,7 @@ def accountability_ledger_rows(*, user, filters) -> LedgerRows:
         qs = qs.filter(cooperative=filters["cooperative"])
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
-    if filters.get("date_from"):
-        qs = qs.filter(created_at__date__gte=filters["date_from"])
-    if filters.get("date_to"):
-        qs = qs.filter(created_at__date__lte=filters["date_to"])
+    qs = date_range(qs, filters, "created_at__date")
     qs = qs.order_by("cooperative_id", "created_at", "id")
     tiers = {k: str(v) for k, v in Tier.choices}
     states = {k: str(v) for k, v in AccountabilityStatus.choices}

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from creditcoop.forms import DateInput
 from creditcoop.models import Cooperative
 
+from .ledgers import date_range_label
+
 OUT_OF_SCOPE = _("所选单位不在您的查看范围内。")
 
 
@@ -54,13 +56,4 @@ def core_scope_label(user, filters: dict) -> str:
         where = f"{user.union.name}（全联社）" if user.union_id else "全联社"
     else:
         where = user.cooperative.name if user.cooperative_id else ""
-    start, end = filters.get("date_from"), filters.get("date_to")
-    if start and end:
-        dates = f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
-    elif start:
-        dates = f"{start:%Y-%m-%d} 起"
-    elif end:
-        dates = f"至 {end:%Y-%m-%d}"
-    else:
-        dates = ""
-    return " ".join(p for p in (where, dates) if p)
+    return " ".join(p for p in (where, date_range_label(filters)) if p)

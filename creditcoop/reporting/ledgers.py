@@ -74,6 +74,27 @@ class Ledger:
         return not self.roles or bool(set(user.roles) & set(self.roles))
 
 
+def date_range(qs, filters: dict, field: str):
+    """``qs`` narrowed to the filter form's date range on ``field`` (either end optional)."""
+    if filters.get("date_from"):
+        qs = qs.filter(**{f"{field}__gte": filters["date_from"]})
+    if filters.get("date_to"):
+        qs = qs.filter(**{f"{field}__lte": filters["date_to"]})
+    return qs
+
+
+def date_range_label(filters: dict) -> str:
+    """The date range picked, for the sheet's title row."""
+    start, end = filters.get("date_from"), filters.get("date_to")
+    if start and end:
+        return f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+    if start:
+        return f"{start:%Y-%m-%d} 起"
+    if end:
+        return f"至 {end:%Y-%m-%d}"
+    return ""
+
+
 _LEDGERS: dict[str, Ledger] = {}
 
 
