@@ -12,19 +12,27 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import Role
-from creditcoop.reporting.ledgers import Column, Ledger, LedgerRows, date_range, register_ledger
+from creditcoop.reporting.ledgers import (
+    Column,
+    Ledger,
+    LedgerRows,
+    choice_labels,
+    date_range,
+    label_of,
+    register_ledger,
+    stream,
+)
 from villages.ledger_filters import ScopeFilterForm, scope_filter
 from villages.ledgers import ledger_scope
 
 from .models import CounterRefusal, CreditContract, Loan, LoanCertificate, Repayment, RiskClass
 
-CHUNK = 5000
 # Everyone who reads the books within their scope (not the village committee, not outsiders).
 LOAN_READERS = frozenset(r for r in Role if r not in (Role.COMMITTEE, Role.AGENCY))
 REFUSAL_READERS = frozenset(
     {Role.DIRECTOR, Role.DEPUTY, Role.TELLER, Role.AUDITOR, Role.UNION_RISK, Role.ADMIN}
 )
-CLASS_LABELS = {k: str(v) for k, v in RiskClass.choices}
+CLASS_LABELS = choice_labels(RiskClass.choices)
 
 
 def _choices(all_label, choices):
@@ -81,10 +89,8 @@ def loan_ledger_queryset(*, user, filters):
 
 def loan_rows(qs):
     """The ledger's rows of a loan queryset (one statement, streamed)."""
-    statuses = {k: str(v) for k, v in Loan.Status.choices}
-    classes = CLASS_LABELS
-    for r in qs.values_list(*LOAN_FIELDS).iterator(chunk_size=CHUNK):
-        yield (*r[:11], classes.get(r[11], ""), statuses.get(r[12], r[12]), r[13])
+    classes, statuses = CLASS_LABELS, choice_labels(Loan.Status.choices)
+    return stream(qs, LOAN_FIELDS, {11: lambda c: classes.get(c, ""), 12: label_of(statuses)})
 
 
 def loan_ledger_rows(*, user, filters) -> LedgerRows:
@@ -156,22 +162,13 @@ def contract_ledger_rows(*, user, filters) -> LedgerRows:
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     qs = date_range(qs, filters, "signed_on").order_by("village_id", "id")
-    guarantees = {k: str(v) for k, v in CreditContract.Guarantee.choices}
-    statuses = {k: str(v) for k, v in CreditContract.Status.choices}
-    cert_statuses = {k: str(v) for k, v in LoanCertificate.Status.choices}
-
-    def rows():
-        for r in qs.values_list(*CONTRACT_FIELDS).iterator(chunk_size=CHUNK):
-            yield (
-                *r[:11],
-                guarantees.get(r[11], r[11]),
-                r[12],
-                statuses.get(r[13], r[13]),
-                r[14],
-                cert_statuses.get(r[15], r[15] or ""),
-            )
-
-    return LedgerRows(scope=ledger_scope(user, filters), count=qs.count, rows=rows())
+    converters = {
+        11: label_of(choice_labels(CreditContract.Guarantee.choices)),
+        13: label_of(choice_labels(CreditContract.Status.choices)),
+        15: label_of(choice_labels(LoanCertificate.Status.choices)),
+    }
+    rows = stream(qs, CONTRACT_FIELDS, converters)
+    return LedgerRows(scope=ledger_scope(user, filters), count=qs.count, rows=rows)
 
 
 CONTRACT_LEDGER = Ledger(
@@ -249,11 +246,11 @@ def repayment_ledger_rows(*, user, filters) -> LedgerRows:
         qs = qs.filter(reversed_at__isnull=False)
     qs = date_range(qs, filters, "paid_on").order_by("paid_on", "id")
 
-    def rows():
-        for r in qs.values_list(*REPAYMENT_FIELDS).iterator(chunk_size=CHUNK):
-            yield (*r[:13], "已冲正" if r[13] else "", r[13], r[14])
+    def shape(r):
+        return (*r[:13], "已冲正" if r[13] else "", r[13], r[14])
 
-    return LedgerRows(scope=ledger_scope(user, filters), count=qs.count, rows=rows())
+    rows = stream(qs, REPAYMENT_FIELDS, shape=shape)
+    return LedgerRows(scope=ledger_scope(user, filters), count=qs.count, rows=rows)
 
 
 REPAYMENT_LEDGER = Ledger(
@@ -320,18 +317,9 @@ def refusal_ledger_rows(*, user, filters) -> LedgerRows:
         qs = qs.filter(contract__village=filters["village"])
     if filters.get("reason"):
         qs = qs.filter(reason=filters["reason"])
-    if filters.get("date_from"):
-        qs = qs.filter(at__date__gte=filters["date_from"])
-    if filters.get("date_to"):
-        qs = qs.filter(at__date__lte=filters["date_to"])
-    qs = qs.order_by("at", "id")
-    reasons = {k: str(v) for k, v in CounterRefusal.Reason.choices}
-
-    def rows():
-        for r in qs.values_list(*REFUSAL_FIELDS).iterator(chunk_size=CHUNK):
-            yield (*r[:7], reasons.get(r[7], r[7]), r[8], r[9])
-
-    return LedgerRows(scope=ledger_scope(user, filters), count=qs.count, rows=rows())
+    qs = date_range(qs, filters, "at__date").order_by("at", "id")
+    rows = stream(qs, REFUSAL_FIELDS, {7: label_of(choice_labels(CounterRefusal.Reason.choices))})
+    return LedgerRows(scope=ledger_scope(user, filters), count=qs.count, rows=rows)
 
 
 REFUSAL_LEDGER = Ledger(

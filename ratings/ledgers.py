@@ -18,18 +18,18 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear, Now, TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from creditcoop.reporting.ledgers import Column, Ledger, LedgerRows, register_ledger
-from villages.ledger_filters import ScopeFilterForm, scope_filter
-from villages.ledgers import (
-    HouseholdColumn,
+from creditcoop.reporting.ledgers import (
+    Column,
+    Ledger,
+    LedgerRows,
     choice_labels,
     date_range,
-    dates_mean,
-    household_column_add,
     label_of,
-    ledger_scope,
+    register_ledger,
     stream,
 )
+from villages.ledger_filters import ScopeFilterForm, scope_filter
+from villages.ledgers import HouseholdColumn, dates_mean, household_column_add, ledger_scope
 
 from .models import CreditApplication, Grade
 

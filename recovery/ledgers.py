@@ -8,10 +8,19 @@ from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from creditcoop.models import Role
-from creditcoop.reporting.ledgers import Column, Ledger, LedgerRows, register_ledger
+from creditcoop.reporting.ledgers import (
+    Column,
+    Ledger,
+    LedgerRows,
+    choice_labels,
+    date_range,
+    label_of,
+    register_ledger,
+    stream,
+)
 from loans.models import RiskClass
 from villages.ledger_filters import ScopeFilterForm
-from villages.ledgers import choice_labels, date_range, dates_mean, label_of, ledger_scope, stream
+from villages.ledgers import dates_mean, ledger_scope
 
 from .models import CollectionAction, CollectionNotice, NplRecord
 from .selectors import npl_scope

@@ -8,11 +8,11 @@ household columns they own (the rated grade, the credit line) with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
-from django.db.models import Count, Expression, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Expression, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
@@ -23,43 +23,11 @@ from creditcoop.reporting.ledgers import (
     date_range,
     date_range_label,
     register_ledger,
+    stream,
 )
 
 from .ledger_filters import ScopeFilterForm, scope_filter, scope_label
 from .models import Household, Member
-
-CHUNK = 5000
-
-
-def choice_labels(choices) -> dict:
-    """``{code: label}`` with the labels evaluated once (not once per row)."""
-    return {value: str(label) for value, label in choices}
-
-
-def stream(qs: QuerySet, fields: Iterable, converters: dict[int, Callable] | None = None):
-    """The rows of ``qs`` as tuples of ``fields`` from a server-side cursor; each
-    ``converters[i]`` maps the value in column ``i`` (a code to its label)."""
-    rows = qs.values_list(*fields).iterator(chunk_size=CHUNK)
-    if not converters:
-        return rows
-    return _converted(rows, converters)
-
-
-def _converted(rows, converters: dict[int, Callable]) -> Iterator[tuple]:
-    items = list(converters.items())
-    try:
-        for row in rows:
-            row = list(row)
-            for i, convert in items:
-                row[i] = convert(row[i])
-            yield tuple(row)
-    finally:
-        # An export stopped half-way closes the server-side cursor now, not when collected.
-        rows.close()
-
-
-def label_of(labels: dict) -> Callable:
-    return lambda code: labels.get(code, code or "")
 
 
 def ledger_scope(user, filters: dict) -> str:

@@ -15,20 +15,14 @@ from creditcoop.audit_labels import ACTIONS, action_label, change_lines, object_
 from creditcoop.models import Role
 
 from .filters import CoreFilterForm, core_scope_label
-from .ledgers import Column, Ledger, LedgerRows, date_range, register_ledger
+from .ledgers import Column, Ledger, LedgerRows, choice_labels, date_range, register_ledger, stream
 
-CHUNK = 5000
 AUDIT_READERS = frozenset(
     {Role.AUDITOR, Role.DIRECTOR, Role.DEPUTY, Role.UNION_RISK, Role.UNION_ASSET, Role.ADMIN}
 )
 OVERSIGHT = frozenset(
     {Role.DIRECTOR, Role.DEPUTY, Role.AUDITOR, Role.UNION_RISK, Role.UNION_ASSET, Role.ADMIN}
 )
-
-
-def _rows(qs, fields, shape):
-    """Plain tuples from a server-side cursor, turned into the ledger's columns by ``shape``."""
-    return (shape(r) for r in qs.values_list(*fields).iterator(chunk_size=CHUNK))
 
 
 # --- audit trail ----------------------------------------------------------------------------
@@ -98,7 +92,7 @@ def audit_ledger_rows(*, user, filters) -> LedgerRows:
     return LedgerRows(
         scope=core_scope_label(user, filters),
         count=qs.count,
-        rows=_rows(qs, fields, shape),
+        rows=stream(qs, fields, shape=shape),
     )
 
 
@@ -211,7 +205,7 @@ def deadline_ledger_rows(*, user, filters) -> LedgerRows:
         "late_days",
     )
     return LedgerRows(
-        scope=core_scope_label(user, filters), count=qs.count, rows=_rows(qs, fields, shape)
+        scope=core_scope_label(user, filters), count=qs.count, rows=stream(qs, fields, shape=shape)
     )
 
 
@@ -262,8 +256,8 @@ def accountability_ledger_rows(*, user, filters) -> LedgerRows:
         qs = qs.filter(status=filters["status"])
     qs = date_range(qs, filters, "created_at__date")
     qs = qs.order_by("cooperative_id", "created_at", "id")
-    tiers = {k: str(v) for k, v in Tier.choices}
-    states = {k: str(v) for k, v in AccountabilityStatus.choices}
+    tiers = choice_labels(Tier.choices)
+    states = choice_labels(AccountabilityStatus.choices)
     kinds: dict[str, str] = {}
 
     def shape(r):
@@ -301,7 +295,7 @@ def accountability_ledger_rows(*, user, filters) -> LedgerRows:
         "decision_reason",
     )
     return LedgerRows(
-        scope=core_scope_label(user, filters), count=qs.count, rows=_rows(qs, fields, shape)
+        scope=core_scope_label(user, filters), count=qs.count, rows=stream(qs, fields, shape=shape)
     )
 
 

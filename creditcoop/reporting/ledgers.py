@@ -25,7 +25,7 @@ the totals row under the table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 KINDS = ("text", "id", "int", "money", "decimal", "pct", "date", "datetime", "bool")
@@ -72,6 +72,43 @@ class Ledger:
             # An outside collection firm's staff export only what names their role.
             return False
         return not self.roles or bool(set(user.roles) & set(self.roles))
+
+
+# Rows fetched per round trip of a ledger's server-side cursor.
+CHUNK = 5000
+
+
+def choice_labels(choices) -> dict:
+    """``{code: label}`` with the labels evaluated once (not once per row)."""
+    return {value: str(label) for value, label in choices}
+
+
+def label_of(labels: dict) -> Callable:
+    return lambda code: labels.get(code, code or "")
+
+
+def stream(qs, fields: Iterable, converters: dict[int, Callable] | None = None, *, shape=None):
+    """The rows of ``qs`` as tuples of ``fields`` from a server-side cursor; each
+    ``converters[i]`` maps the value in column ``i`` (a code to its label), and ``shape``,
+    when given, turns the whole row into the ledger's columns."""
+    rows = qs.values_list(*fields).iterator(chunk_size=CHUNK)
+    if not converters and shape is None:
+        return rows
+    return _converted(rows, list((converters or {}).items()), shape)
+
+
+def _converted(rows, items, shape) -> Iterator[tuple]:
+    try:
+        for row in rows:
+            if items:
+                row = list(row)
+                for i, convert in items:
+                    row[i] = convert(row[i])
+                row = tuple(row)
+            yield shape(row) if shape else row
+    finally:
+        # An export stopped half-way closes the server-side cursor now, not when collected.
+        rows.close()
 
 
 def date_range(qs, filters: dict, field: str):

@@ -8,9 +8,18 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from creditcoop.reporting.ledgers import Column, Ledger, LedgerRows, register_ledger
+from creditcoop.reporting.ledgers import (
+    Column,
+    Ledger,
+    LedgerRows,
+    choice_labels,
+    date_range,
+    label_of,
+    register_ledger,
+    stream,
+)
 from villages.ledger_filters import ScopeFilterForm, scope_filter
-from villages.ledgers import choice_labels, date_range, dates_mean, label_of, ledger_scope, stream
+from villages.ledgers import dates_mean, ledger_scope
 
 from .models import NoticeBatch, NoticeEntry, Objection
 
