@@ -11,19 +11,14 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from creditcoop.reporting.filters import OUT_OF_SCOPE, CoreFilterForm
+
 from .selectors import cooperative_scope, village_scope
 
-OUT_OF_SCOPE = _("所选单位不在您的查看范围内。")
 
+class ScopeFilterForm(CoreFilterForm):
+    """The core's cooperative and dates, plus the village; both limited to the person's scope."""
 
-class ScopeFilterForm(forms.Form):
-    cooperative = forms.ModelChoiceField(
-        label=_("信用社"),
-        queryset=None,
-        required=False,
-        empty_label=_("（我可查看的全部）"),
-        error_messages={"invalid_choice": OUT_OF_SCOPE},
-    )
     village = forms.ModelChoiceField(
         label=_("行政村"),
         queryset=None,
@@ -31,16 +26,10 @@ class ScopeFilterForm(forms.Form):
         empty_label=_("（全部）"),
         error_messages={"invalid_choice": OUT_OF_SCOPE},
     )
-    date_from = forms.DateField(
-        label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    field_order = ["cooperative", "village", "date_from", "date_to"]
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
+        super().__init__(*args, user=user, **kwargs)
         self.fields["cooperative"].queryset = cooperative_scope(user).order_by("code")
         self.fields["village"].queryset = village_scope(user).order_by("cooperative_id", "code")
 
@@ -49,9 +38,6 @@ class ScopeFilterForm(forms.Form):
         coop, village = data.get("cooperative"), data.get("village")
         if coop and village and village.cooperative_id != coop.pk:
             self.add_error("village", _("该村不属于所选信用社。"))
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("截止日期不能早于起始日期。"))
         return data
 
 
