@@ -49,6 +49,15 @@ def _fail(request, exc: DomainError):
     messages.error(request, exc.message)
 
 
+def _button(request, service, done: str, **target) -> None:
+    """A step that is only a button: the service on its object, then the message either way."""
+    try:
+        service(actor=request.user, **target)
+        messages.success(request, done)
+    except DomainError as exc:
+        _fail(request, exc)
+
+
 @roles_required()
 def pricing(request):
     union = request.user.union_id
@@ -172,22 +181,19 @@ def package_detail(request, pk):
 @roles_required(*LEADERS, write=True)
 def package_publish(request, pk):
     package = sel.package_get(request.user, pk)
-    try:
-        services.package_publish(actor=request.user, package=package)
-        messages.success(request, _("贷款包已在内部公示。"))
-    except DomainError as exc:
-        _fail(request, exc)
+    _button(request, services.package_publish, _("贷款包已在内部公示。"), package=package)
     return redirect("recovery:package_detail", package.pk)
 
 
 @roles_required(*LEADERS, write=True)
 def package_discard(request, pk):
     package = sel.package_get(request.user, pk)
-    try:
-        services.package_discard(actor=request.user, package=package)
-        messages.success(request, _("贷款包已撤销，其中的贷款可重新组包。"))
-    except DomainError as exc:
-        _fail(request, exc)
+    _button(
+        request,
+        services.package_discard,
+        _("贷款包已撤销，其中的贷款可重新组包。"),
+        package=package,
+    )
     return redirect("recovery:package_detail", package.pk)
 
 
@@ -331,11 +337,12 @@ def contract_print(request, pk):
 @roles_required(*LEADERS, write=True)
 def contract_end(request, pk):
     contract = sel.contract_get(request.user, pk)
-    try:
-        services.contract_end(actor=request.user, contract=contract)
-        messages.success(request, _("承包协议已终止，贷款已交回原清收责任人。"))
-    except DomainError as exc:
-        _fail(request, exc)
+    _button(
+        request,
+        services.contract_end,
+        _("承包协议已终止，贷款已交回原清收责任人。"),
+        contract=contract,
+    )
     return redirect("recovery:contract_detail", contract.pk)
 
 
@@ -416,22 +423,14 @@ def slip_detail(request, pk):
 @roles_required(*CHECKERS, write=True)
 def slip_check(request, pk):
     slip = sel.slip_get(request.user, pk)
-    try:
-        services.slip_check(actor=request.user, slip=slip)
-        messages.success(request, _("信息单已审核。"))
-    except DomainError as exc:
-        _fail(request, exc)
+    _button(request, services.slip_check, _("信息单已审核。"), slip=slip)
     return redirect("recovery:slip_detail", slip.pk)
 
 
 @roles_required(*PAYERS, write=True)
 def slip_pay(request, pk):
     slip = sel.slip_get(request.user, pk)
-    try:
-        services.slip_pay(actor=request.user, slip=slip)
-        messages.success(request, _("已登记发放。"))
-    except DomainError as exc:
-        _fail(request, exc)
+    _button(request, services.slip_pay, _("已登记发放。"), slip=slip)
     return redirect("recovery:slip_detail", slip.pk)
 
 
