@@ -22,6 +22,7 @@ from .. import limitation as L
 from ..models import Lawsuit, NplRecord, RecoveryPolicy
 from ._common import RecoveryError, _today, may_pursue
 from .limitation import limitation_event_add
+from .sweep import warning_fanout_sql
 
 # The law's period, not policy (L25): 民事诉讼法 (2023 年修正) 第二百五十条 (2021 年版第二百四十六条):
 # "申请执行的期间为二年 … 从法律文书规定履行期间的最后一日起计算；法律文书规定分期履行的，
@@ -274,7 +275,7 @@ def lawsuit_update(
 # the nearest lead reached, one warning row per (lawsuit, deadline, lead) — unique, so once —
 # and for the rows this run inserted an inbox message and an SMS to the collector and every
 # director of the cooperative.
-WARN_SQL = """
+_WARN_HEAD = """
 WITH due AS (
     SELECT s.id AS lawsuit_id, s.record_id, s.enforcement_apply_by AS apply_by,
            (SELECT min(lead) FROM unnest(pol.warning_days) AS lead
@@ -299,31 +300,8 @@ WITH due AS (
     FROM ins
     JOIN recovery_lawsuit s ON s.id = ins.lawsuit_id
     JOIN recovery_nplrecord r ON r.id = s.record_id
-), recipients AS (
-    SELECT msg.*, st.id AS staff_id, st.phone
-    FROM msg JOIN creditcoop_staff st
-      ON st.cooperative_id = msg.cooperative_id AND st.is_active
-     AND st.roles @> ARRAY['director']::varchar(20)[]
-    UNION
-    SELECT msg.*, st.id, st.phone
-    FROM msg JOIN creditcoop_staff st ON st.id = msg.collector_id AND st.is_active
-), inbox AS (
-    INSERT INTO creditcoop_notification (recipient_id, text, link, dedupe_key, created_at)
-    SELECT staff_id, text, %(link)s || lawsuit_id || '/',
-           'enf-warn:' || warning_id || ':' || staff_id, %(now)s
-    FROM recipients
-    ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING id
-), sms AS (
-    INSERT INTO creditcoop_smsmessage
-        (phone, text, dedupe_key, status, attempts, last_error, created_at)
-    SELECT phone, text, 'enf-warn:' || warning_id || ':' || staff_id, 'queued', 0, '', %(now)s
-    FROM recipients WHERE phone <> ''
-    ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING id
-)
-SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM inbox), (SELECT count(*) FROM sms)
 """
+WARN_SQL = _WARN_HEAD + warning_fanout_sql(prefix="enf-warn", object_column="lawsuit_id")
 
 
 @transaction.atomic

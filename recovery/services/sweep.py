@@ -16,13 +16,46 @@ from ..models import RecoveryPolicy
 from ._common import _today
 from .limitation import limitation_recompute_stale
 
+
+def warning_fanout_sql(*, prefix: str, object_column: str) -> str:
+    """The end of a nightly warning statement: each warning a ``msg`` CTE lists (warning_id,
+    the object's id as ``object_column``, cooperative_id, collector_id, text) goes to the
+    collector and every director of the cooperative, by inbox and SMS, once per (warning,
+    person) under the dedupe key ``<prefix>:<warning>:<person>``; then the three counts."""
+    return f"""), recipients AS (
+    SELECT msg.*, s.id AS staff_id, s.phone
+    FROM msg JOIN creditcoop_staff s
+      ON s.cooperative_id = msg.cooperative_id AND s.is_active
+     AND s.roles @> ARRAY['director']::varchar(20)[]
+    UNION
+    SELECT msg.*, s.id, s.phone
+    FROM msg JOIN creditcoop_staff s ON s.id = msg.collector_id AND s.is_active
+), inbox AS (
+    INSERT INTO creditcoop_notification (recipient_id, text, link, dedupe_key, created_at)
+    SELECT staff_id, text, %(link)s || {object_column} || '/',
+           '{prefix}:' || warning_id || ':' || staff_id, %(now)s
+    FROM recipients
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
+), sms AS (
+    INSERT INTO creditcoop_smsmessage
+        (phone, text, dedupe_key, status, attempts, last_error, created_at)
+    SELECT phone, text, '{prefix}:' || warning_id || ':' || staff_id, 'queued', 0, '', %(now)s
+    FROM recipients WHERE phone <> ''
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM inbox), (SELECT count(*) FROM sms)
+"""  # noqa: S608 — built from the two callers' literals, never from input
+
+
 # One statement: the parties (borrowers and guarantors of records still pursued) whose
 # expiry falls within their union's longest lead, the nearest lead each has reached, a
 # warning row per (party, expiry, lead) — the unique key makes it once — and, for the rows
 # this run inserted, an inbox message and an SMS to the collector and every director of the
 # cooperative. Rows written by one CTE are not visible to the others, so ids travel through
 # RETURNING.
-WARN_SQL = """
+_WARN_HEAD = """
 WITH parties AS (
     SELECT r.id AS record_id, NULL::bigint AS guarantor_id, r.limitation_expires_on AS expires_on
     FROM recovery_nplrecord r
@@ -57,31 +90,8 @@ WITH parties AS (
     FROM ins
     JOIN recovery_nplrecord r ON r.id = ins.record_id
     LEFT JOIN recovery_nplguarantor g ON g.id = ins.guarantor_id
-), recipients AS (
-    SELECT msg.*, s.id AS staff_id, s.phone
-    FROM msg JOIN creditcoop_staff s
-      ON s.cooperative_id = msg.cooperative_id AND s.is_active
-     AND s.roles @> ARRAY['director']::varchar(20)[]
-    UNION
-    SELECT msg.*, s.id, s.phone
-    FROM msg JOIN creditcoop_staff s ON s.id = msg.collector_id AND s.is_active
-), inbox AS (
-    INSERT INTO creditcoop_notification (recipient_id, text, link, dedupe_key, created_at)
-    SELECT staff_id, text, %(link)s || record_id || '/',
-           'npl-warn:' || warning_id || ':' || staff_id, %(now)s
-    FROM recipients
-    ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING id
-), sms AS (
-    INSERT INTO creditcoop_smsmessage
-        (phone, text, dedupe_key, status, attempts, last_error, created_at)
-    SELECT phone, text, 'npl-warn:' || warning_id || ':' || staff_id, 'queued', 0, '', %(now)s
-    FROM recipients WHERE phone <> ''
-    ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING id
-)
-SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM inbox), (SELECT count(*) FROM sms)
 """
+WARN_SQL = _WARN_HEAD + warning_fanout_sql(prefix="npl-warn", object_column="record_id")
 
 
 def sweep_params(today: date, horizon: date) -> dict:
