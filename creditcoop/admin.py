@@ -186,7 +186,29 @@ class ReadOnly:
         return False
 
 
-class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+class ShownRelationsOnly:
+    """A change list joins only the foreign keys its columns show.
+
+    Django's default, when a column is a foreign key, is ``select_related()`` with no names:
+    it follows every non-null foreign key to the end (a credit contract drags in its
+    application, household, village, cooperative, union, staff …), a join the planner may
+    take minutes over."""
+
+    def get_list_select_related(self, request):
+        if self.list_select_related is not False:
+            return self.list_select_related
+        names = []
+        for name in self.get_list_display(request):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:  # a column that is a method or a callable
+                continue
+            if field.concrete and (field.many_to_one or field.one_to_one):
+                names.append(name)
+        return names
+
+
+class ReadOnlyAdmin(ShownRelationsOnly, ReadOnly, admin.ModelAdmin):
     pass
 
 

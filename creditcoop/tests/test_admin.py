@@ -254,3 +254,19 @@ def test_admin_shows_rates_as_percentages(org, admin_client):
     loan_type = LoanType.objects.filter(is_active=True).first()
     html = admin_client.get("/admin/servicehall/loantype/").content.decode()
     assert f"{(loan_type.annual_rate * 100).normalize():f}%" in html
+
+
+def test_change_lists_join_only_the_relations_they_show(org, admin_client):
+    """The contract list shows borrower and village: its query joins those, not the whole
+    chain of every foreign key behind a contract (application, household, staff …)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from loans.tests import factories as lf
+
+    contract = lf.contract(org)
+    with CaptureQueriesContext(connection) as ctx:
+        html = admin_client.get("/admin/loans/creditcontract/").content.decode()
+    assert contract.number in html and str(contract.borrower) in html
+    listing = [q["sql"] for q in ctx.captured_queries if 'FROM "loans_creditcontract"' in q["sql"]]
+    assert listing and not any("ratings_creditapplication" in sql for sql in listing), listing
