@@ -4,7 +4,7 @@ admin shows them read-only."""
 
 from django.contrib import admin
 
-from creditcoop.admin import AuditedAdmin
+from creditcoop.admin import AuditedAdmin, ReadOnlyAdmin
 from creditcoop.audit import audit_record, diff, snapshot
 
 from .idcard import normalize_id
@@ -34,17 +34,6 @@ class VillageAdmin(AuditedAdmin, admin.ModelAdmin):
     raw_id_fields = ["officer"]
     readonly_fields = ["is_promotion"]
     inlines = [VillageGroupInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MemberInline(admin.TabularInline):
